@@ -1,0 +1,57 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "lungseg",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "lungseg", targets: ["lungseg"]),
+        .library(name: "LungSegKit", targets: ["LungSegKit"]),
+        .library(name: "AHNet", targets: ["AHNet"]),
+        .library(name: "AHNetCPU", targets: ["AHNetCPU"]),
+        .library(name: "AHNetCL", targets: ["AHNetCL"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries, found through pkg-config (Debian: ocl-icd-opencl-dev, libopenblas-dev).
+        .systemLibrary(
+            name: "COpenCL", pkgConfig: "OpenCL",
+            providers: [.apt(["ocl-icd-opencl-dev", "opencl-headers"])]),
+        .systemLibrary(
+            name: "COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        // libnifti2 ships no .pc file and its header includes <znzlib.h>, so it must be a C target
+        // (see docs/ARCHITECTURE.md).
+        .target(
+            name: "CNIfTI",
+            linkerSettings: [.linkedLibrary("nifti2"), .linkedLibrary("znz"), .linkedLibrary("z")]),
+
+        // The model: the AH-Net graph written once against a backend protocol.
+        .target(name: "AHNet"),
+        .target(name: "AHNetCPU", dependencies: ["AHNet", "COpenBLAS"]),
+        .target(
+            name: "AHNetCL", dependencies: ["AHNet", "COpenCL"],
+            plugins: [.plugin(name: "EmbedKernels")]),
+
+        // The pipeline shared by every backend: volumes, NIfTI I/O, pre- and post-processing.
+        .target(name: "LungSegKit", dependencies: ["AHNet", "CNIfTI"]),
+
+        .executableTarget(
+            name: "lungseg",
+            dependencies: [
+                "LungSegKit", "AHNet", "AHNetCPU", "AHNetCL",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // Build-time embedding of kernels.cl into AHNetCL, so the binary never reads it from disk.
+        .executableTarget(name: "KernelEmbedder"),
+        .plugin(name: "EmbedKernels", capability: .buildTool(), dependencies: ["KernelEmbedder"]),
+
+        .testTarget(name: "LungSegKitTests", dependencies: ["LungSegKit", "CNIfTI"]),
+        .testTarget(name: "AHNetCPUTests", dependencies: ["AHNetCPU"]),
+        .testTarget(name: "AHNetCLTests", dependencies: ["AHNetCL"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,36 @@
+/// Why the OpenCL backend could not run.
+public enum OpenCLError: Error, Equatable, Sendable {
+    /// No OpenCL platform is installed (no ICD file, or the loader found no driver).
+    case noPlatform
+    /// No device at the requested index.
+    case noDevice(index: Int, available: Int)
+    /// An OpenCL call failed; `code` is the CL error code.
+    case callFailed(function: String, code: Int32)
+    /// kernels.cl did not build on the device; `log` is the compiler's build log.
+    case buildFailed(device: String, log: String)
+    /// A buffer larger than the device allows (CL_DEVICE_MAX_MEM_ALLOC_SIZE).
+    case allocationTooLarge(bytes: Int, limit: Int)
+}
+
+extension OpenCLError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .noPlatform:
+            return "no OpenCL platform found (install a driver: NVIDIA's, or pocl-opencl-icd for the CPU)"
+        case .noDevice(let index, let available):
+            return "no OpenCL device \(index): \(available) device(s) available (see `lungseg devices`)"
+        case .callFailed(let function, let code):
+            return "OpenCL call \(function) failed with error \(code)"
+        case .buildFailed(let device, let log):
+            return "kernels.cl failed to build on \(device):\n\(log)"
+        case .allocationTooLarge(let bytes, let limit):
+            return "a buffer of \(bytes) bytes exceeds the device's largest allocation (\(limit) bytes)"
+        }
+    }
+}
+
+/// Throws `callFailed` unless `code` is CL_SUCCESS.
+@inline(__always)
+func check(_ code: Int32, _ function: @autoclosure () -> String) throws(OpenCLError) {
+    guard code == 0 else { throw .callFailed(function: function(), code: code) }
+}

@@ -1,0 +1,89 @@
+import CNIfTI
+import Foundation
+
+/// Writes volumes on the grid of a source image, header copied, atomically: the data go to a
+/// temporary file in the target folder, are checked, then renamed over the target. On any
+/// failure the temporary file is removed and an existing target is left untouched.
+public enum NIfTIWriter {
+    /// Writes a label mask (uint8).
+    public static func writeMask(_ labels: [UInt8], like header: NIfTIHeader, to path: String) throws(NIfTIError) {
+        try labels.withUnsafeBytes { bytes in
+            Result { () throws(NIfTIError) in
+                try write(bytes, datatype: .uint8, count: labels.count, like: header, to: path)
+            }
+        }.get()
+    }
+
+    /// Writes a float32 map (probabilities, intensities).
+    public static func writeMap(_ values: [Float], like header: NIfTIHeader, to path: String) throws(NIfTIError) {
+        try values.withUnsafeBytes { bytes in
+            Result { () throws(NIfTIError) in
+                try write(bytes, datatype: .float32, count: values.count, like: header, to: path)
+            }
+        }.get()
+    }
+
+    private static func write(
+        _ bytes: UnsafeRawBufferPointer, datatype: NIfTIDatatype, count: Int, like header: NIfTIHeader,
+        to path: String
+    ) throws(NIfTIError) {
+        guard let suffix = [".nii.gz", ".nii"].first(where: { path.hasSuffix($0) }) else {
+            throw .unsupportedOutputName(path: path)
+        }
+        let expected = header.dims.reduce(1, *)
+        guard count == expected else { throw .gridMismatch(expected: expected, actual: count) }
+
+        let target = URL(fileURLWithPath: path)
+        let folder = target.deletingLastPathComponent()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw .writeFailed(path: path, reason: "folder \(folder.path) does not exist")
+        }
+        let stem = String(target.lastPathComponent.dropLast(suffix.count))
+        let temporary = folder.appendingPathComponent(".\(stem).partial-\(UUID().uuidString)\(suffix)").path
+        do throws(NIfTIError) {
+            try writeFile(bytes, datatype: datatype, like: header, to: temporary, reportedAs: path)
+            try verifyLength(of: temporary, dataBytes: Int64(bytes.count), reportedAs: path)
+            guard rename(temporary, path) == 0 else {
+                throw .writeFailed(path: path, reason: String(cString: strerror(errno)))
+            }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    private static func writeFile(
+        _ bytes: UnsafeRawBufferPointer, datatype: NIfTIDatatype, like header: NIfTIHeader, to file: String,
+        reportedAs path: String
+    ) throws(NIfTIError) {
+        cnifti_silence()
+        var dims: [Int64] = [3] + header.dims.map(Int64.init) + [1, 1, 1, 1]
+        guard let image = nifti_make_new_nim(&dims, datatype.rawValue, 0) else {
+            throw .writeFailed(path: path, reason: "libnifti could not create the image")
+        }
+        defer { nifti_image_free(image) }
+        guard let data = malloc(max(bytes.count, 1)) else { throw .writeFailed(path: path, reason: "out of memory") }
+        if let base = bytes.baseAddress { memcpy(data, base, bytes.count) }
+        image.pointee.data = data  // freed by nifti_image_free
+        header.apply(to: &image.pointee)
+        guard nifti_set_filenames(image, file, 0, 1) == 0 else {
+            throw .writeFailed(path: path, reason: "libnifti refused the file name")
+        }
+        nifti_image_write(image)
+    }
+
+    /// libnifti's writer returns nothing: check that the file holds the whole image.
+    private static func verifyLength(of file: String, dataBytes: Int64, reportedAs path: String) throws(NIfTIError) {
+        let length: Int64?
+        if file.hasSuffix(".gz") {
+            length = GzipProbe.decompressedLength(file)
+        } else {
+            length = NIfTIFileName.fileSize(file)
+        }
+        // A NIfTI-1 header is 348 bytes and a NIfTI-2 header 540, each followed by 4 extension bytes.
+        guard let length, length >= dataBytes + 352 else {
+            throw .writeFailed(path: path, reason: "the written file is incomplete (disk full or not writable?)")
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// A 3D scalar volume on a voxel grid: intensities as float32 in NIfTI memory order (i fastest,
+/// then j, then k), with the grid's geometry and the header it came from.
+public struct Volume: Sendable {
+    /// Grid size along i, j, k.
+    public var dims: [Int]
+    /// Voxel spacing along i, j, k in millimetres (pixdim[1...3]).
+    public var spacing: [Double]
+    /// Voxel-to-world matrix: the sform when sform_code > 0, else the qform, else pixdim scaling.
+    public var affine: Affine
+    /// `dims[0] * dims[1] * dims[2]` values, scaled by scl_slope/scl_inter.
+    public var voxels: [Float]
+    /// The source header, for writing outputs on the same grid.
+    public var header: NIfTIHeader
+
+    public init(dims: [Int], spacing: [Double], affine: Affine, voxels: [Float], header: NIfTIHeader) {
+        self.dims = dims
+        self.spacing = spacing
+        self.affine = affine
+        self.voxels = voxels
+        self.header = header
+    }
+
+    /// Number of voxels.
+    public var count: Int { dims.reduce(1, *) }
+
+    /// Axis codes of the grid (nibabel's convention), e.g. "LPS".
+    public var orientationCode: String { affine.orientationCode }
+
+    /// Smallest and largest intensity.
+    public var intensityRange: ClosedRange<Float> {
+        var low = Float.infinity
+        var high = -Float.infinity
+        for value in voxels {
+            low = min(low, value)
+            high = max(high, value)
+        }
+        return low...high
+    }
+
+    /// Index of voxel (i, j, k) in `voxels`.
+    @inlinable
+    public func index(_ i: Int, _ j: Int, _ k: Int) -> Int { i + dims[0] * (j + dims[1] * k) }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import LungSegKit
+import AHNetCL
+
+/// The exit codes documented in the README and `lungseg --help`.
+enum ExitStatus {
+    static let unexpected: Int32 = 1
+    static let badInput: Int32 = 2
+    static let backendFailure: Int32 = 3
+    static let noModel: Int32 = 4
+    static let writeFailed: Int32 = 5
+}
+
+/// Prints `lungseg: error: MESSAGE` once on stderr and exits with the code that fits the error.
+func fail(_ error: any Error) -> ExitCode {
+    FileHandle.standardError.write(Data("lungseg: error: \(error)\n".utf8))
+    switch error {
+    case let nifti as NIfTIError:
+        switch nifti {
+        case .writeFailed, .unsupportedOutputName, .gridMismatch: return ExitCode(ExitStatus.writeFailed)
+        default: return ExitCode(ExitStatus.badInput)
+        }
+    case is OpenCLError:
+        return ExitCode(ExitStatus.backendFailure)
+    case let failure as CommandFailure:
+        return ExitCode(failure.exitStatus)
+    default:
+        return ExitCode(ExitStatus.unexpected)
+    }
+}
+
+/// A failure of the tool itself, with the exit status it maps to.
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+    var exitStatus: Int32
+}
