@@ -28,8 +28,19 @@ public enum OpenCLDevices {
         (try? handles().map(\.info)) ?? []
     }
 
-    /// Platform and device handles, with their descriptions.
-    static func handles() throws(OpenCLError) -> [(platform: cl_platform_id, device: cl_device_id, info: OpenCLDeviceInfo)] {
+    typealias DeviceHandle = (platform: cl_platform_id, device: cl_device_id, info: OpenCLDeviceInfo)
+
+    /// Platform and device handles, with their descriptions, found once per process: the ICD
+    /// loader's first call is not safe to make from several threads at once.
+    static func handles() throws(OpenCLError) -> [DeviceHandle] {
+        try discovered.get()
+    }
+
+    private nonisolated(unsafe) static let discovered: Result<[DeviceHandle], OpenCLError> = Result {
+        () throws(OpenCLError) in try discover()
+    }
+
+    private static func discover() throws(OpenCLError) -> [DeviceHandle] {
         var platformCount: cl_uint = 0
         let status = clGetPlatformIDs(0, nil, &platformCount)
         // The ICD loader answers CL_PLATFORM_NOT_FOUND_KHR (-1001) when no driver is installed.
@@ -37,7 +48,7 @@ public enum OpenCLDevices {
         var platforms = [cl_platform_id?](repeating: nil, count: Int(platformCount))
         try check(clGetPlatformIDs(platformCount, &platforms, nil), "clGetPlatformIDs")
 
-        var result: [(cl_platform_id, cl_device_id, OpenCLDeviceInfo)] = []
+        var result: [DeviceHandle] = []
         for case let platform? in platforms {
             var deviceCount: cl_uint = 0
             guard clGetDeviceIDs(platform, cl_device_type(CL_DEVICE_TYPE_ALL), 0, nil, &deviceCount) == 0,
@@ -45,7 +56,7 @@ public enum OpenCLDevices {
             var devices = [cl_device_id?](repeating: nil, count: Int(deviceCount))
             try check(clGetDeviceIDs(platform, cl_device_type(CL_DEVICE_TYPE_ALL), deviceCount, &devices, nil), "clGetDeviceIDs")
             for case let device? in devices {
-                result.append((platform, device, describe(platform: platform, device: device)))
+                result.append((platform: platform, device: device, info: describe(platform: platform, device: device)))
             }
         }
         return result

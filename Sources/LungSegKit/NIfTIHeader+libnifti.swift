@@ -91,6 +91,5 @@ extension NIfTIHeader {
         nim.intent_p2 = 0
         nim.intent_p3 = 0
         _ = withUnsafeMutableBytes(of: &nim.intent_name) { $0.initializeMemory(as: UInt8.self, repeating: 0) }
-        nim.nifti_type = niftiVersion == 2 ? NIFTI_FTYPE_NIFTI2_1 : NIFTI_FTYPE_NIFTI1_1
     }
 }

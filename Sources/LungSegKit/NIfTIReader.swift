@@ -17,26 +17,29 @@ public struct NIfTIReadLimits: Sendable {
 public enum NIfTIReader {
     /// Reads a 3D volume as float32 with scl_slope/scl_inter applied.
     ///
+    /// libnifti parses the header; the voxel block is read here rather than by
+    /// `nifti_image_load`, which silently turns NaN and infinite voxels into zeros and cannot
+    /// tell a damaged gzip stream from a short file.
+    ///
     /// - Throws: ``NIfTIError`` naming the file and what is wrong with it.
     public static func read(_ path: String, limits: NIfTIReadLimits = .standard) throws(NIfTIError) -> Volume {
         let raw = try RawNIfTIHeader.read(path)
         let plan = try raw.validated(path: path, limits: limits)
-        try checkDataLength(path: path, plan: plan)
-
-        guard let image = nifti_image_read(path, 1) else {
-            throw diagnoseLoadFailure(path: path, plan: plan)
-        }
+        guard let image = nifti_image_read(path, 0) else { throw .notNIfTI(path: path) }
         defer { nifti_image_free(image) }
         let nim = image.pointee
-        guard let data = nim.data, nim.nvox == plan.voxelCount * plan.volumeCount else {
-            throw diagnoseLoadFailure(path: path, plan: plan)
-        }
-
         let affine = voxelToWorld(nim)
         guard affine.isInvertible else { throw .singularAffine(path: path) }
 
-        let voxels = convertToFloat(
-            data, datatype: plan.datatype, count: Int(plan.voxelCount), scaling: plan.scaling)
+        let dataPath = nim.iname.map { String(cString: $0) } ?? path
+        var bytes = try readVoxelBytes(
+            dataPath, offset: Int64(nim.iname_offset), count: plan.dataByteCount)
+        if nim.byteorder != nifti_short_order(), nim.swapsize > 1 {
+            bytes.withUnsafeMutableBytes { nifti_swap_Nbytes(plan.voxelCount, nim.swapsize, $0.baseAddress) }
+        }
+        let voxels = bytes.withUnsafeBytes { buffer in
+            convertToFloat(buffer, datatype: plan.datatype, count: Int(plan.voxelCount), scaling: plan.scaling)
+        }
         if plan.datatype.isFloatingPoint || plan.scaling != nil {
             let nonFinite = voxels.reduce(into: 0) { count, value in if !value.isFinite { count += 1 } }
             if nonFinite > 0 { throw .nonFiniteVoxels(path: path, count: nonFinite) }
@@ -61,33 +64,29 @@ public enum NIfTIReader {
 
     // MARK: - Steps
 
-    /// For uncompressed data the file length can be checked before reading a byte of it.
-    private static func checkDataLength(path: String, plan: ValidatedHeader) throws(NIfTIError) {
-        let dataPath = NIfTIFileName.dataFile(forHeader: path)
+    /// Reads `count` bytes at `offset` of the data file (gzip or not), or says why it cannot.
+    private static func readVoxelBytes(_ dataPath: String, offset: Int64, count: Int64) throws(NIfTIError) -> [UInt8] {
         guard FileManager.default.fileExists(atPath: dataPath) else { throw .fileNotFound(path: dataPath) }
-        guard !NIfTIFileName.isGzip(dataPath) else { return }
-        let expected = plan.dataOffset + plan.dataByteCount
-        let available = NIfTIFileName.fileSize(dataPath)
-        if let available, available < expected {
+        let compressed = NIfTIFileName.isGzip(dataPath)
+        let expected = offset + count
+        if !compressed, let available = NIfTIFileName.fileSize(dataPath), available < expected {
             throw .truncatedData(path: dataPath, expectedBytes: expected, availableBytes: available)
         }
-    }
-
-    /// libnifti said no after the header passed: find out whether the gzip stream is broken or short.
-    private static func diagnoseLoadFailure(path: String, plan: ValidatedHeader) -> NIfTIError {
-        let dataPath = NIfTIFileName.dataFile(forHeader: path)
-        let expected = plan.dataOffset + plan.dataByteCount
-        guard NIfTIFileName.isGzip(dataPath) else {
-            return .truncatedData(
-                path: dataPath, expectedBytes: expected, availableBytes: NIfTIFileName.fileSize(dataPath))
+        guard let file = znzopen(dataPath, "rb", compressed ? 1 : 0) else { throw .fileNotFound(path: dataPath) }
+        var handle: znzFile? = file
+        defer { Xznzclose(&handle) }
+        var bytes = [UInt8](repeating: 0, count: Int(count))
+        // fseek answers 0 on success, gzseek the new offset; both answer -1 on failure.
+        let positioned = znzseek(file, .init(offset), SEEK_SET) >= 0
+        let read = positioned ? bytes.withUnsafeMutableBytes { znzread($0.baseAddress, 1, $0.count, file) } : 0
+        guard read == Int(count) else {
+            guard compressed else {
+                throw .truncatedData(path: dataPath, expectedBytes: expected, availableBytes: NIfTIFileName.fileSize(dataPath))
+            }
+            guard let length = GzipProbe.decompressedLength(dataPath) else { throw .corruptCompressedData(path: dataPath) }
+            throw .truncatedData(path: dataPath, expectedBytes: expected, availableBytes: length)
         }
-        guard let decompressed = GzipProbe.decompressedLength(dataPath) else {
-            return .corruptCompressedData(path: dataPath)
-        }
-        if decompressed < expected {
-            return .truncatedData(path: dataPath, expectedBytes: expected, availableBytes: decompressed)
-        }
-        return .notNIfTI(path: path)
+        return bytes
     }
 
     /// The sform when sform_code > 0, else the qform (libnifti already makes the qform pixdim
@@ -100,7 +99,7 @@ public enum NIfTIReader {
 
     /// Converts the stored voxels to float32, applying `value * slope + intercept` in double precision.
     static func convertToFloat(
-        _ data: UnsafeMutableRawPointer, datatype: NIfTIDatatype, count: Int, scaling: (slope: Double, intercept: Double)?
+        _ data: UnsafeRawBufferPointer, datatype: NIfTIDatatype, count: Int, scaling: (slope: Double, intercept: Double)?
     ) -> [Float] {
         switch datatype {
         case .uint8: convert(data, UInt8.self, count, scaling)
@@ -118,10 +117,10 @@ public enum NIfTIReader {
     }
 
     private static func convert<Stored: Numeric & Comparable>(
-        _ data: UnsafeMutableRawPointer, _ type: Stored.Type, _ count: Int,
+        _ data: UnsafeRawBufferPointer, _ type: Stored.Type, _ count: Int,
         _ scaling: (slope: Double, intercept: Double)?
     ) -> [Float] where Stored: DoubleConvertible {
-        let source = data.bindMemory(to: Stored.self, capacity: count)
+        let source = data.bindMemory(to: Stored.self)
         return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             if let scaling {
                 for index in 0..<count {

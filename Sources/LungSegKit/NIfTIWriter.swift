@@ -58,6 +58,9 @@ public enum NIfTIWriter {
         reportedAs path: String
     ) throws(NIfTIError) {
         cnifti_silence()
+        guard header.dims.allSatisfy({ $0 <= Int(Int16.max) }) else {
+            throw .writeFailed(path: path, reason: "NIfTI-1 outputs hold at most 32767 voxels along an axis")
+        }
         var dims: [Int64] = [3] + header.dims.map(Int64.init) + [1, 1, 1, 1]
         guard let image = nifti_make_new_nim(&dims, datatype.rawValue, 0) else {
             throw .writeFailed(path: path, reason: "libnifti could not create the image")
@@ -70,6 +73,9 @@ public enum NIfTIWriter {
         guard nifti_set_filenames(image, file, 0, 1) == 0 else {
             throw .writeFailed(path: path, reason: "libnifti refused the file name")
         }
+        // Always NIfTI-1: libnifti 2.1.0 writes single-file NIfTI-2 with a data offset of 0, so
+        // the voxels overwrite the header. NIfTI-1 holds every CT grid (axes up to 32767).
+        image.pointee.nifti_type = NIFTI_FTYPE_NIFTI1_1
         nifti_image_write(image)
     }
 

@@ -1,0 +1,46 @@
+import Testing
+@testable import AHNetCPU
+
+@Suite("OpenBLAS")
+struct BLASTests {
+    /// One SGEMM of odd sizes against a naive product in double precision.
+    @Test(arguments: [(m: 37, n: 53, k: 71), (m: 1, n: 129, k: 3), (m: 64, n: 1, k: 200)])
+    func sgemmMatchesNaiveProduct(m: Int, n: Int, k: Int) {
+        var generator = SplitMix64(seed: UInt64(m * 1000 + n * 10 + k))
+        let a = (0..<(m * k)).map { _ in generator.nextFloat() }
+        let b = (0..<(k * n)).map { _ in generator.nextFloat() }
+        var c = [Float](repeating: 0, count: m * n)
+        BLAS.sgemm(m: m, n: n, k: k, a: a, b: b, c: &c)
+        var worst = 0.0
+        for row in 0..<m {
+            for column in 0..<n {
+                var sum = 0.0
+                for inner in 0..<k { sum += Double(a[row * k + inner]) * Double(b[inner * n + column]) }
+                worst = max(worst, abs(sum - Double(c[row * n + column])))
+            }
+        }
+        // float32 accumulation over k terms of size <= 1: error well below 1e-4 * k.
+        #expect(worst < 1e-5 * Double(k))
+    }
+
+    @Test func threadCountIsSettable() {
+        let before = BLAS.threadCount
+        BLAS.setThreadCount(1)
+        #expect(BLAS.threadCount == 1)
+        BLAS.setThreadCount(before)
+    }
+}
+
+/// A small seeded generator (SplitMix64), values in [-1, 1).
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func nextFloat() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+@testable import LungSegKit
+
+@Suite("Reading NIfTI: formats, datatypes, scaling, geometry")
+struct NIfTIReadTests {
+    @Test(arguments: ["ramp.nii", "ramp.nii.gz"])
+    func nifti1SingleFile(name: String) throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let path = try NIfTIFileBuilder().write(to: folder.file(name))
+        let volume = try NIfTIReader.read(path)
+        #expect(volume.dims == [4, 3, 2])
+        #expect(volume.voxels == (0..<24).map(Float.init))
+        #expect(volume.orientationCode == "LPS")
+        #expect(volume.header.niftiVersion == 1)
+        #expect(volume.header.descrip == "lungseg test")
+    }
+
+    @Test(arguments: ["ramp2.nii", "ramp2.nii.gz"])
+    func nifti2SingleFile(name: String) throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        var builder = NIfTIFileBuilder()
+        builder.version = .nifti2
+        let volume = try NIfTIReader.read(builder.write(to: folder.file(name)))
+        #expect(volume.header.niftiVersion == 2)
+        #expect(volume.dims == [4, 3, 2])
+        #expect(volume.voxels == (0..<24).map(Float.init))
+        #expect(volume.affine.rows[0] == [-0.8, 0, 0, 10])
+    }
+
+    @Test func headerImagePair() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let path = try NIfTIFileBuilder().writePair(headerPath: folder.file("pair.hdr"))
+        let volume = try NIfTIReader.read(path)
+        #expect(volume.voxels == (0..<24).map(Float.init))
+    }
+
+    /// Every integer and float datatype, with scl_slope 2 and scl_inter -1024 applied.
+    @Test(arguments: [
+        (Int16(2), Int16(8)), (256, 8), (4, 16), (512, 16), (8, 32), (768, 32), (1024, 64), (1280, 64), (16, 32), (64, 64),
+    ])
+    func datatypesConvertWithScaling(datatype: Int16, bitpix: Int16) throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let stored: [Double] = [0, 1, 7, 100, 3, 5, 9, 11]
+        var builder = NIfTIFileBuilder()
+        builder.dim = [3, 2, 2, 2, 1, 1, 1, 1]
+        builder.datatype = datatype
+        builder.bitpix = bitpix
+        builder.sclSlope = 2
+        builder.sclInter = -1024
+        builder.data = stored.flatMap { encode($0, datatype: datatype) }
+        let volume = try NIfTIReader.read(builder.write(to: folder.file("t\(datatype).nii")))
+        #expect(volume.voxels == stored.map { Float($0 * 2 - 1024) })
+    }
+
+    @Test func slopeZeroMeansNoScaling() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        var builder = NIfTIFileBuilder()
+        builder.sclSlope = 0
+        builder.sclInter = 500  // ignored: the standard scales only when the slope is nonzero
+        let volume = try NIfTIReader.read(builder.write(to: folder.file("s.nii")))
+        #expect(volume.voxels == (0..<24).map(Float.init))
+    }
+
+    @Test func fourDimensionalWithOneVolumeReads() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        var builder = NIfTIFileBuilder()
+        builder.dim = [4, 4, 3, 2, 1, 1, 1, 1]
+        let volume = try NIfTIReader.read(builder.write(to: folder.file("4d1.nii")))
+        #expect(volume.dims == [4, 3, 2])
+    }
+
+    @Test func qformUsedWhenSformCodeIsZero() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        var builder = NIfTIFileBuilder()
+        builder.sformCode = 0
+        builder.sformRows = [[9, 0, 0, 0], [0, 9, 0, 0], [0, 0, 9, 0]]  // ignored
+        builder.quaternion = [0, 0, 0]  // identity rotation: RAS
+        let volume = try NIfTIReader.read(builder.write(to: folder.file("q.nii")))
+        #expect(volume.orientationCode == "RAS")
+        #expect(volume.affine.rows[0] == [Double(Float(0.8)), 0, 0, 10])
+    }
+
+    @Test func pixdimScalingWhenNeitherFormIsSet() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        var builder = NIfTIFileBuilder()
+        builder.sformCode = 0
+        builder.qformCode = 0
+        let volume = try NIfTIReader.read(builder.write(to: folder.file("p.nii")))
+        #expect(volume.affine == Affine.scaling([Double(Float(0.8)), Double(Float(0.8)), 5]))
+    }
+
+    @Test(arguments: [
+        ([[1.0, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]], "RAS"),
+        ([[-1.0, 0, 0, 0], [0, -1, 0, 0], [0, 0, 1, 0]], "LPS"),
+        ([[-1.0, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]], "LAS"),
+        ([[0.0, 0, 1, 0], [1, 0, 0, 0], [0, -1, 0, 0]], "AIR"),
+        ([[0.9, 0.1, 0, 0], [-0.1, 0.9, 0, 0], [0, 0, 1, 0]], "RAS"),
+    ])
+    func orientationCodes(rows: [[Double]], code: String) {
+        #expect(Affine(rows: rows + [[0, 0, 0, 1]]).orientationCode == code)
+    }
+
+    private func encode(_ value: Double, datatype: Int16) -> [UInt8] {
+        func bytes<T>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v) { Array($0) } }
+        switch datatype {
+        case 2: return bytes(UInt8(value))
+        case 256: return bytes(Int8(value))
+        case 4: return bytes(Int16(value))
+        case 512: return bytes(UInt16(value))
+        case 8: return bytes(Int32(value))
+        case 768: return bytes(UInt32(value))
+        case 1024: return bytes(Int64(value))
+        case 1280: return bytes(UInt64(value))
+        case 16: return bytes(Float(value))
+        default: return bytes(value)
+        }
+    }
+}
