@@ -31,13 +31,16 @@ struct RawNIfTIHeader {
         defer { free(pointer) }
         switch version {
         case 2:
-            let h = pointer.load(as: nifti_2_header.self)
+            var h = pointer.load(as: nifti_2_header.self)
+            // check 0 reads the header as stored; a big-endian file needs swapping here.
+            if h.sizeof_hdr != 540 { nifti_swap_as_nifti2(&h) }
             return RawNIfTIHeader(
                 niftiVersion: 2, dim: tupleValues(h.dim, as: Int64.self), datatypeCode: Int32(h.datatype),
                 pixdim: tupleValues(h.pixdim, as: Double.self), voxOffset: Double(h.vox_offset),
                 sclSlope: h.scl_slope, sclInter: h.scl_inter)
         case 0, 1:
-            let h = pointer.load(as: nifti_1_header.self)
+            var h = pointer.load(as: nifti_1_header.self)
+            if h.sizeof_hdr != 348 { nifti_swap_as_nifti1(&h) }
             return RawNIfTIHeader(
                 niftiVersion: 1, dim: tupleValues(h.dim, as: Int16.self).map(Int64.init),
                 datatypeCode: Int32(h.datatype),

@@ -30,6 +30,22 @@ struct NIfTIReadTests {
         #expect(volume.affine.rows[0] == [-0.8, 0, 0, 10])
     }
 
+    @Test(arguments: [NIfTIFileBuilder.Version.nifti1, .nifti2])
+    func bigEndianFiles(version: NIfTIFileBuilder.Version) throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        var builder = NIfTIFileBuilder()
+        builder.version = version
+        builder.bigEndian = true
+        builder.sclSlope = 2
+        builder.sclInter = -5
+        let volume = try NIfTIReader.read(builder.write(to: folder.file("be.nii.gz")))
+        #expect(volume.dims == [4, 3, 2])
+        let expected: [Float] = (0..<24).map { Float(2 * $0 - 5) }
+        #expect(volume.voxels == expected)
+        #expect(volume.orientationCode == "LPS")
+    }
+
     @Test func headerImagePair() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }

@@ -7,6 +7,8 @@ struct NIfTIFileBuilder {
     enum Version { case nifti1, nifti2 }
 
     var version: Version = .nifti1
+    /// Writes header and ramp data big-endian (explicit `data` is written as given).
+    var bigEndian = false
     /// dim[0...7]; dim[0] is the rank.
     var dim: [Int64] = [3, 4, 3, 2, 1, 1, 1, 1]
     var datatype: Int16 = 4  // INT16
@@ -33,23 +35,25 @@ struct NIfTIFileBuilder {
     }
 
     /// A ramp of int16 values 0, 1, 2, ... as voxel bytes.
-    static func int16Ramp(_ count: Int) -> [UInt8] {
-        (0..<count).flatMap { value -> [UInt8] in
+    static func int16Ramp(_ count: Int, bigEndian: Bool = false) -> [UInt8] {
+        (0..<max(0, count)).flatMap { value -> [UInt8] in
             let v = UInt16(bitPattern: Int16(truncatingIfNeeded: value))
-            return [UInt8(v & 0xff), UInt8(v >> 8)]
+            return bigEndian ? [UInt8(v >> 8), UInt8(v & 0xff)] : [UInt8(v & 0xff), UInt8(v >> 8)]
         }
     }
+
+    private var rampData: [UInt8] { Self.int16Ramp(voxelCount, bigEndian: bigEndian) }
 
     /// Header bytes (with the 4 extension bytes) followed by the data.
     func singleFileBytes() -> [UInt8] {
         var bytes = headerBytes(singleFile: true)
         bytes += [0, 0, 0, 0]
-        bytes += data ?? Self.int16Ramp(voxelCount)
+        bytes += data ?? rampData
         return bytes
     }
 
     func headerBytes(singleFile: Bool) -> [UInt8] {
-        var out = ByteWriter()
+        var out = ByteWriter(bigEndian: bigEndian)
         switch version {
         case .nifti1:
             out.int32(348)
@@ -115,7 +119,7 @@ struct NIfTIFileBuilder {
     func writePair(headerPath: String) throws -> String {
         try Self.writeFile(headerBytes(singleFile: false), to: headerPath)
         let imagePath = String(headerPath.dropLast(4)) + ".img"
-        try Self.writeFile(data ?? Self.int16Ramp(voxelCount), to: imagePath)
+        try Self.writeFile(data ?? rampData, to: imagePath)
         return headerPath
     }
 
@@ -142,13 +146,17 @@ enum Gzip {
 }
 
 struct ByteWriter {
+    var bigEndian = false
     var bytes: [UInt8] = []
     mutating func uint8(_ value: UInt8) { bytes.append(value) }
-    mutating func int16(_ value: Int16) { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
-    mutating func int32(_ value: Int32) { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
-    mutating func int64(_ value: Int64) { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
-    mutating func float(_ value: Float) { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 } }
-    mutating func double(_ value: Double) { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 } }
+    mutating func int16(_ value: Int16) { append(value) }
+    mutating func int32(_ value: Int32) { append(value) }
+    mutating func int64(_ value: Int64) { append(value) }
+    mutating func float(_ value: Float) { append(value.bitPattern) }
+    mutating func double(_ value: Double) { append(value.bitPattern) }
+    private mutating func append<T: FixedWidthInteger>(_ value: T) {
+        withUnsafeBytes(of: bigEndian ? value.bigEndian : value.littleEndian) { bytes += $0 }
+    }
     mutating func zeros(_ count: Int) { bytes += [UInt8](repeating: 0, count: count) }
     mutating func text(_ value: String, length: Int) {
         let utf8 = Array(value.utf8.prefix(length))
