@@ -9,6 +9,8 @@ public enum NIfTIError: Error, Equatable, Sendable {
     case corruptCompressedData(path: String)
     /// The header promises more voxel bytes than the file holds.
     case truncatedData(path: String, expectedBytes: Int64, availableBytes: Int64?)
+    /// vox_offset is negative, not finite, or absurdly large.
+    case invalidDataOffset(path: String, offset: Double)
     /// A dimension is zero, negative, or the dims field is inconsistent.
     case invalidDimensions(path: String, dims: [Int64])
     /// The volume holds more voxels than lungseg will allocate.
@@ -47,6 +49,8 @@ extension NIfTIError: CustomStringConvertible {
         case .truncatedData(let path, let expected, let available):
             let have = available.map { "the file holds \($0)" } ?? "the file ends early"
             return "\(path): the header promises \(expected) bytes of voxel data but \(have)"
+        case .invalidDataOffset(let path, let offset):
+            return "\(path): invalid voxel data offset (vox_offset \(offset))"
         case .invalidDimensions(let path, let dims):
             return "\(path): invalid dimensions \(dims) (every size must be at least 1)"
         case .tooLarge(let path, let voxels, let limit):

@@ -88,8 +88,9 @@ struct RawNIfTIHeader {
             throw .invalidSpacing(path: path, spacing: spacing)
         }
 
-        guard voxOffset.isFinite, voxOffset >= 0 else {
-            throw .truncatedData(path: path, expectedBytes: 0, availableBytes: nil)
+        // Found by fuzzing: a huge float vox_offset trapped the conversion to Int64.
+        guard voxOffset.isFinite, voxOffset >= 0, voxOffset < 0x1_0000_0000_0000 else {
+            throw .invalidDataOffset(path: path, offset: voxOffset)
         }
 
         return ValidatedHeader(

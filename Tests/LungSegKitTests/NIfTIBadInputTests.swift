@@ -156,6 +156,14 @@ struct NIfTIBadInputTests {
         #expect(error == .nonFiniteVoxels(path: folder.file("bad.nii"), count: 3), "\(String(describing: error))")
     }
 
+    /// Regression: the fuzzer's first finding (a vox_offset of about 1e30 trapped an Int64 conversion).
+    @Test(arguments: [-352.0, 1e30, Double.infinity])
+    func invalidDataOffset(offset: Double) throws {
+        var builder = NIfTIFileBuilder()
+        builder.voxOffset = offset
+        #expect(try readError(builder) == .invalidDataOffset(path: folder.file("bad.nii"), offset: Double(Float(offset))))
+    }
+
     @Test func infiniteSlope() throws {
         var builder = NIfTIFileBuilder()
         builder.sclSlope = .infinity

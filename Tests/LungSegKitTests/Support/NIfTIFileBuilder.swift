@@ -22,6 +22,8 @@ struct NIfTIFileBuilder {
     var quaternionOffset: [Double] = [10, 20, -30]
     var sformRows: [[Double]] = [[-0.8, 0, 0, 10], [0, -0.8, 0, 20], [0, 0, 5, -30]]
     var xyztUnits: UInt8 = 2  // mm
+    /// nil writes the standard offset (352 for NIfTI-1, 544 for NIfTI-2, 0 for pairs).
+    var voxOffset: Double?
     var descrip = "lungseg test"
     /// Raw voxel bytes written after the header; nil writes `voxelCount * bitpix / 8` bytes of a ramp.
     var data: [UInt8]?
@@ -66,7 +68,7 @@ struct NIfTIFileBuilder {
             out.int16(datatype); out.int16(bitpix)
             out.int16(0)  // slice_start
             for value in pixdim { out.float(Float(value)) }
-            out.float(singleFile ? 352 : 0)  // vox_offset
+            out.float(Float(voxOffset ?? (singleFile ? 352 : 0)))
             out.float(Float(sclSlope)); out.float(Float(sclInter))
             out.int16(0)  // slice_end
             out.uint8(0)  // slice_code
@@ -88,7 +90,7 @@ struct NIfTIFileBuilder {
             for value in dim { out.int64(value) }
             out.double(0); out.double(0); out.double(0)
             for value in pixdim { out.double(value) }
-            out.int64(singleFile ? 544 : 0)
+            out.int64(Int64(voxOffset ?? (singleFile ? 544 : 0)))
             out.double(sclSlope); out.double(sclInter)
             out.double(0); out.double(0); out.double(0); out.double(0)  // cal_max, cal_min, slice_duration, toffset
             out.int64(0); out.int64(0)  // slice_start, slice_end

@@ -1,0 +1,15 @@
+// swift-tools-version: 6.1
+// A libFuzzer target over lungseg's NIfTI header validation and read path. Kept out of the main
+// package so that ordinary builds never see `-sanitize=fuzzer`. See Fuzz/README.md.
+import PackageDescription
+
+let package = Package(
+    name: "lungseg-fuzz",
+    dependencies: [.package(name: "lungseg", path: "..")],
+    targets: [
+        .executableTarget(
+            name: "NIfTIFuzz",
+            dependencies: [.product(name: "LungSegKit", package: "lungseg")]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Writes a small seed corpus for Fuzz/ (NIfTI-1/-2 headers, gzip and plain, a few datatypes).
+
+Standard library only. The first byte of each seed selects the file name the fuzz target uses
+(0: .nii, 1: .nii.gz, 2: .hdr). Usage: python3 tools/fuzz_seeds.py Fuzz/corpus
+"""
+import gzip
+import os
+import struct
+import sys
+
+
+def nifti1(dims, datatype, bitpix, data, slope=0.0, inter=0.0, single=True):
+    h = bytearray(348)
+    struct.pack_into("<i", h, 0, 348)
+    struct.pack_into("<8h", h, 40, *dims)
+    struct.pack_into("<hh", h, 70, datatype, bitpix)
+    struct.pack_into("<8f", h, 76, 1, 0.8, 0.8, 5, 0, 0, 0, 0)
+    struct.pack_into("<f", h, 108, 352 if single else 0)
+    struct.pack_into("<ff", h, 112, slope, inter)
+    h[123] = 2
+    struct.pack_into("<hh", h, 252, 1, 1)
+    struct.pack_into("<6f", h, 256, 0, 0, 1, 10, 20, -30)
+    struct.pack_into("<12f", h, 280, -0.8, 0, 0, 10, 0, -0.8, 0, 20, 0, 0, 5, -30)
+    h[344:348] = b"n+1\0" if single else b"ni1\0"
+    return bytes(h) + (b"\0\0\0\0" + data if single else b"")
+
+
+def nifti2(dims, datatype, bitpix, data):
+    h = bytearray(540)
+    struct.pack_into("<i", h, 0, 540)
+    h[4:12] = b"n+2\0\r\n\x1a\n"
+    struct.pack_into("<hh", h, 12, datatype, bitpix)
+    struct.pack_into("<8q", h, 16, *dims)
+    struct.pack_into("<8d", h, 104, 1, 0.8, 0.8, 5, 0, 0, 0, 0)
+    struct.pack_into("<q", h, 168, 544)
+    struct.pack_into("<ii", h, 344, 1, 1)
+    struct.pack_into("<6d", h, 352, 0, 0, 1, 10, 20, -30)
+    struct.pack_into("<12d", h, 400, -0.8, 0, 0, 10, 0, -0.8, 0, 20, 0, 0, 5, -30)
+    return bytes(h) + b"\0\0\0\0" + data
+
+
+def main(folder):
+    os.makedirs(folder, exist_ok=True)
+    ramp16 = struct.pack("<24h", *range(-12, 12))
+    seeds = {
+        "n1_int16": (0, nifti1([3, 4, 3, 2, 1, 1, 1, 1], 4, 16, ramp16)),
+        "n1_int16_gz": (1, gzip.compress(nifti1([3, 4, 3, 2, 1, 1, 1, 1], 4, 16, ramp16))),
+        "n1_float_scaled": (0, nifti1([3, 2, 2, 2, 1, 1, 1, 1], 16, 32, struct.pack("<8f", *range(8)), 2, -1)),
+        "n1_uint8_4d": (0, nifti1([4, 2, 2, 2, 1, 1, 1, 1], 2, 8, bytes(range(8)))),
+        "n1_pair": (2, nifti1([3, 2, 2, 2, 1, 1, 1, 1], 2, 8, b"", single=False)),
+        "n2_int16": (0, nifti2([3, 4, 3, 2, 1, 1, 1, 1], 4, 16, ramp16)),
+        "n2_double_gz": (1, gzip.compress(nifti2([3, 2, 2, 2, 1, 1, 1, 1], 64, 64, struct.pack("<8d", *range(8))))),
+    }
+    for name, (mode, content) in seeds.items():
+        with open(os.path.join(folder, name), "wb") as f:
+            f.write(bytes([mode]) + content)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "Fuzz/corpus")
