@@ -50,7 +50,7 @@ let package = Package(
         .plugin(name: "EmbedKernels", capability: .buildTool(), dependencies: ["KernelEmbedder"]),
 
         .testTarget(name: "LungSegKitTests", dependencies: ["LungSegKit", "CNIfTI"]),
-        .testTarget(name: "AHNetCPUTests", dependencies: ["AHNetCPU"]),
+        .testTarget(name: "AHNetCPUTests", dependencies: ["AHNetCPU", "AHNet"], exclude: ["Fixtures"]),
         .testTarget(name: "AHNetCLTests", dependencies: ["AHNetCL"]),
     ],
     swiftLanguageModes: [.v6]

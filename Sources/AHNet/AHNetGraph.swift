@@ -1,0 +1,284 @@
+/// Why a forward pass cannot run.
+public enum AHNetError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// H, W and D must each be a positive multiple of 32.
+    case invalidInputSize(h: Int, w: Int, d: Int)
+    /// The input array does not hold batch x channels x H x W x D values.
+    case inputCountMismatch(expected: Int, actual: Int)
+
+    public var description: String {
+        switch self {
+        case .invalidInputSize(let h, let w, let d):
+            "input size \(h)x\(w)x\(d) (HxWxD): each axis must be a positive multiple of 32"
+        case .inputCountMismatch(let expected, let actual):
+            "input holds \(actual) values, expected \(expected)"
+        }
+    }
+}
+
+/// AH-Net (Clara PT config), written once against `AHNetBackend`: which layer feeds which,
+/// where BatchNorm is folded and where it stays a fused scale-shift + ReLU, where dense blocks
+/// write their channels. Backends implement the operations, never the network.
+public final class AHNetGraph<Backend: AHNetBackend> {
+    typealias Region = ActivationRegion<Backend.Buffer>
+    typealias Epilogue = AHNet.Epilogue<Backend.Buffer, Backend.Affine>
+
+    struct Bottleneck {
+        var conv1: Backend.Convolution
+        var conv2: Backend.Convolution
+        var conv3: Backend.Convolution
+        var planes: Int
+        var stride: Int
+        /// 1x1x1 residual projection; its BatchNorm is folded when no pooling separates them.
+        var downsample: Backend.Convolution?
+        /// The downsample BatchNorm, applied after the (1,1,s) max-pool (it may have negative scales).
+        var downsampleAffine: Backend.Affine?
+    }
+
+    struct DenseLayer {
+        var norm1: Backend.Affine
+        var conv1: Backend.Convolution  // bn2 folded, ReLU epilogue
+        var conv2: Backend.Convolution
+        var norm3: Backend.Affine
+        var conv3: Backend.Convolution
+        var norm4: Backend.Affine
+        var conv4: Backend.Convolution
+    }
+
+    struct Transition {
+        var norm: Backend.Affine
+        var conv: Backend.Convolution
+    }
+
+    public let backend: Backend
+    public let architecture: AHNetArchitecture
+    let stem: Backend.Convolution
+    let stemAffine: Backend.Affine
+    let layers: [[Bottleneck]]
+    let ups: [Transition]  // up0, up1, up2, trans1, up3
+    let dense: [[DenseLayer]]
+    let final: Transition
+    private var pool: BufferPool<Backend>
+
+    /// Prepares every layer on the backend (weights are uploaded once).
+    public init(weights: AHNetWeights, backend: Backend) throws {
+        self.backend = backend
+        architecture = weights.architecture
+        pool = BufferPool(backend: backend)
+        let sd = weights.stateDict
+        stem = try backend.prepare(prepareConvolution(sd, "conv1", stride: Window3(2, 2, 1), padding: Window3(3, 3, 1)))
+        stemAffine = try backend.prepare(BatchNorm(sd, "bn0").affine)
+
+        var layers: [[Bottleneck]] = []
+        for (index, count) in architecture.layers.enumerated() {
+            let planes = 64 << index
+            let stride = index == 0 ? 1 : 2
+            var blocks: [Bottleneck] = []
+            for block in 0..<count {
+                let p = "layer\(index + 1).\(block)"
+                let blockStride = block == 0 ? stride : 1
+                var downsample: Backend.Convolution?
+                var downsampleAffine: Backend.Affine?
+                if block == 0 {
+                    if blockStride == 1 {
+                        downsample = try backend.prepare(prepareConvolution(sd, p + ".downsample.0", foldingBatchNorm: p + ".downsample.2"))
+                    } else {
+                        downsample = try backend.prepare(prepareConvolution(sd, p + ".downsample.0", stride: Window3(blockStride, blockStride, 1)))
+                        downsampleAffine = try backend.prepare(BatchNorm(sd, p + ".downsample.2").affine)
+                    }
+                }
+                blocks.append(Bottleneck(
+                    conv1: try backend.prepare(prepareConvolution(sd, p + ".conv1", foldingBatchNorm: p + ".bn1")),
+                    conv2: try backend.prepare(prepareConvolution(
+                        sd, p + ".conv2", stride: Window3(blockStride, blockStride, 1), padding: Window3(1, 1, 0), foldingBatchNorm: p + ".bn2")),
+                    conv3: try backend.prepare(prepareConvolution(sd, p + ".conv3", foldingBatchNorm: p + ".bn3")),
+                    planes: planes, stride: blockStride, downsample: downsample, downsampleAffine: downsampleAffine))
+            }
+            layers.append(blocks)
+        }
+        self.layers = layers
+
+        func transition(_ name: String, kernel3x3: Bool = false) throws -> Transition {
+            Transition(
+                norm: try backend.prepare(BatchNorm(sd, name + ".norm").affine),
+                conv: try backend.prepare(prepareConvolution(sd, name + ".conv", padding: kernel3x3 ? Window3(1, 1, 0) : .zero)))
+        }
+        ups = try ["up0", "up1", "up2", "trans1", "up3"].map { try transition($0) }
+        final = try transition("final", kernel3x3: true)
+        dense = try (0..<5).map { blockIndex in
+            try (1...AHNetArchitecture.denseLayers).map { layer in
+                let p = "dense\(blockIndex).denselayer\(layer)"
+                return DenseLayer(
+                    norm1: try backend.prepare(BatchNorm(sd, p + ".bn1").affine),
+                    conv1: try backend.prepare(prepareConvolution(sd, p + ".conv1", foldingBatchNorm: p + ".bn2")),
+                    conv2: try backend.prepare(prepareConvolution(sd, p + ".conv2", padding: Window3(1, 1, 0))),
+                    norm3: try backend.prepare(BatchNorm(sd, p + ".bn3").affine),
+                    conv3: try backend.prepare(prepareConvolution(sd, p + ".conv3", padding: Window3(0, 0, 1))),
+                    norm4: try backend.prepare(BatchNorm(sd, p + ".bn4").affine),
+                    conv4: try backend.prepare(prepareConvolution(sd, p + ".conv4")))
+            }
+        }
+    }
+
+    /// Runs the network on `batch` windows stored `[N][C][D][W][H]` (NIfTI order per window) and
+    /// returns the logits in the same layout, `outChannels` channels.
+    public func forward(_ input: [Float], batch: Int, size: SpatialSize) throws -> [Float] {
+        guard [size.h, size.w, size.d].allSatisfy({ $0 > 0 && $0 % 32 == 0 }) else {
+            throw AHNetError.invalidInputSize(h: size.h, w: size.w, d: size.d)
+        }
+        let expected = batch * architecture.inChannels * size.count
+        guard input.count == expected else { throw AHNetError.inputCountMismatch(expected: expected, actual: input.count) }
+
+        let inputRegion = try region("input", channels: architecture.inChannels, batch: batch, size: size)
+        try input.withUnsafeBufferPointer { try backend.upload($0, to: inputRegion.buffer, at: 0) }
+
+        // Encoder stem: conv (7,7,3)/(2,2,1) -> max-pool (1,1,2) -> bn0 + ReLU = conv_x.
+        let stemSize = SpatialSize(d: size.d, w: size.w / 2, h: size.h / 2)
+        let stemOut = try region("stem", channels: 64, batch: batch, size: stemSize)
+        try backend.convolve(inputRegion, stem, inputAffine: nil, into: stemOut, epilogue: Epilogue())
+        let convX = try region("conv_x", channels: 64, batch: batch, size: halved(stemSize, h: false, w: false, d: true))
+        try backend.maxPool(stemOut, kernel: Window3(1, 1, 2), stride: Window3(1, 1, 2), padding: .zero, into: convX,
+                            epilogue: Epilogue(affine: stemAffine, relu: true))
+        // Max-pool 3/2/1 in all axes = pool_x.
+        let poolX = try region("pool_x", channels: 64, batch: batch, size: halved(convX.size))
+        try backend.maxPool(convX, kernel: Window3(3, 3, 3), stride: Window3(2, 2, 2), padding: Window3(1, 1, 1), into: poolX, epilogue: Epilogue())
+
+        var features: [Region] = []
+        var x = poolX
+        for (index, blocks) in layers.enumerated() {
+            for (blockIndex, block) in blocks.enumerated() {
+                let isLast = blockIndex == blocks.count - 1
+                let role = isLast ? "fm\(index + 1)" : "block\(blockIndex % 2)"
+                x = try bottleneck(block, input: x, outputRole: role)
+            }
+            features.append(x)
+        }
+
+        // Decoder: up0..up2 add fm3..fm1 into the next dense block's buffer.
+        let grown = AHNetArchitecture.denseLayers * AHNetArchitecture.growth
+        var current = features[3]
+        for level in 0..<3 {
+            let skip = features[2 - level]
+            let blockChannels = skip.channels + grown
+            let block = try region("dense\(level)", channels: blockChannels, batch: batch, size: skip.size)
+            try upTransition(ups[level], input: current, skip: skip, into: block.slice(0..<skip.channels))
+            try denseBlock(dense[level], buffer: block, startChannels: skip.channels)
+            current = block
+        }
+        // trans1: projection 316 -> 64 at pool_x size, + pool_x.
+        let dense3 = try region("dense3", channels: 64 + grown, batch: batch, size: poolX.size)
+        let trans = ups[3]
+        try backend.convolve(current, trans.conv, inputAffine: trans.norm, into: dense3.slice(0..<64), epilogue: Epilogue(residual: poolX))
+        try denseBlock(dense[3], buffer: dense3, startChannels: 64)
+        // up3 adds conv_x; dense4 at conv_x size.
+        let dense4 = try region("dense4", channels: 64 + grown, batch: batch, size: convX.size)
+        try upTransition(ups[4], input: dense3, skip: convX, into: dense4.slice(0..<64))
+        try denseBlock(dense[4], buffer: dense4, startChannels: 64)
+
+        // final: BN, ReLU, conv (3,3,1) -> upsample x2.
+        let outChannels = architecture.outChannels
+        let low = try region("final_low", channels: outChannels, batch: batch, size: convX.size)
+        try backend.convolve(dense4, final.conv, inputAffine: final.norm, into: low, epilogue: Epilogue())
+        let logits = try region("logits", channels: outChannels, batch: batch, size: size)
+        try backend.upsampleTrilinear2x(low, adding: nil, into: logits)
+
+        var output = [Float](repeating: 0, count: batch * outChannels * size.count)
+        try output.withUnsafeMutableBufferPointer { try backend.download(logits.buffer, at: 0, into: $0) }
+        return output
+    }
+
+    // MARK: - Blocks
+
+    private func bottleneck(_ block: Bottleneck, input x: Region, outputRole: String) throws -> Region {
+        let batch = x.batch
+        let strided = SpatialSize(d: x.size.d, w: x.size.w / block.stride, h: x.size.h / block.stride)
+        let t1 = try region("t1", channels: block.planes, batch: batch, size: x.size)
+        try backend.convolve(x, block.conv1, inputAffine: nil, into: t1, epilogue: Epilogue(relu: true))
+        let t2 = try region("t2", channels: block.planes, batch: batch, size: strided)
+        try backend.convolve(t1, block.conv2, inputAffine: nil, into: t2, epilogue: Epilogue(relu: true))
+
+        let outChannels = block.planes * 4
+        guard let downsample = block.downsample else {
+            let out = try region(outputRole, channels: outChannels, batch: batch, size: x.size)
+            try backend.convolve(t2, block.conv3, inputAffine: nil, into: out, epilogue: Epilogue(residual: x, relu: true))
+            return out
+        }
+        if block.stride == 1 {
+            let residual = try region("residual", channels: outChannels, batch: batch, size: x.size)
+            try backend.convolve(x, downsample, inputAffine: nil, into: residual, epilogue: Epilogue())
+            let out = try region(outputRole, channels: outChannels, batch: batch, size: x.size)
+            try backend.convolve(t2, block.conv3, inputAffine: nil, into: out, epilogue: Epilogue(residual: residual, relu: true))
+            return out
+        }
+        // Strided first block: both paths are max-pooled (1,1,s) along D; the downsample
+        // BatchNorm follows its pool.
+        let pooledSize = SpatialSize(d: strided.d / block.stride, w: strided.w, h: strided.h)
+        let projected = try region("projected", channels: outChannels, batch: batch, size: strided)
+        try backend.convolve(x, downsample, inputAffine: nil, into: projected, epilogue: Epilogue())
+        let residual = try region("residual", channels: outChannels, batch: batch, size: pooledSize)
+        let depthPool = Window3(1, 1, block.stride)
+        try backend.maxPool(projected, kernel: depthPool, stride: depthPool, padding: .zero, into: residual,
+                            epilogue: Epilogue(affine: block.downsampleAffine))
+        let main = try region("t3", channels: outChannels, batch: batch, size: strided)
+        try backend.convolve(t2, block.conv3, inputAffine: nil, into: main, epilogue: Epilogue())
+        let out = try region(outputRole, channels: outChannels, batch: batch, size: pooledSize)
+        try backend.maxPool(main, kernel: depthPool, stride: depthPool, padding: .zero, into: out,
+                            epilogue: Epilogue(residual: residual, relu: true))
+        return out
+    }
+
+    /// BN, ReLU, conv 1x1x1, trilinear x2, + skip, written into `output`.
+    private func upTransition(_ transition: Transition, input: Region, skip: Region, into output: Region) throws {
+        let low = try region("up_low", channels: output.channels, batch: input.batch, size: input.size)
+        try backend.convolve(input, transition.conv, inputAffine: transition.norm, into: low, epilogue: Epilogue())
+        try backend.upsampleTrilinear2x(low, adding: skip, into: output)
+    }
+
+    /// Three Pseudo-3D layers, each appending 20 channels to `buffer` in place.
+    private func denseBlock(_ layers: [DenseLayer], buffer: Region, startChannels: Int) throws {
+        var channels = startChannels
+        let growth = AHNetArchitecture.growth
+        for layer in layers {
+            let x = buffer.slice(0..<channels)
+            let bottleneck = try region("dense_t1", channels: AHNetArchitecture.denseBottleneck, batch: x.batch, size: x.size)
+            try backend.convolve(x, layer.conv1, inputAffine: layer.norm1, into: bottleneck, epilogue: Epilogue(relu: true))
+            let a = try region("dense_a", channels: growth, batch: x.batch, size: x.size)
+            try backend.convolve(bottleneck, layer.conv2, inputAffine: nil, into: a, epilogue: Epilogue())
+            let sum = try region("dense_sum", channels: growth, batch: x.batch, size: x.size)
+            try backend.convolve(a, layer.conv3, inputAffine: layer.norm3, into: sum, epilogue: Epilogue(residual: a))
+            try backend.convolve(sum, layer.conv4, inputAffine: layer.norm4, into: buffer.slice(channels..<(channels + growth)), epilogue: Epilogue())
+            channels += growth
+        }
+    }
+
+    // MARK: - Memory
+
+    private func region(_ role: String, channels: Int, batch: Int, size: SpatialSize) throws -> Region {
+        let buffer = try pool.buffer(role, count: batch * channels * size.count)
+        return Region(buffer: buffer, batch: batch, bufferChannels: channels, size: size)
+    }
+
+    private func halved(_ size: SpatialSize, h: Bool = true, w: Bool = true, d: Bool = true) -> SpatialSize {
+        SpatialSize(d: d ? size.d / 2 : size.d, w: w ? size.w / 2 : size.w, h: h ? size.h / 2 : size.h)
+    }
+
+    /// Bytes of activation memory the last forward planned.
+    public var activationBytes: Int { pool.totalElements * MemoryLayout<Float>.stride }
+}
+
+/// Activation buffers by role, allocated on first use and reused by every later forward of the
+/// same (or a smaller) window shape: the memory of a forward is planned once per shape.
+struct BufferPool<Backend: AHNetBackend> {
+    let backend: Backend
+    private var buffers: [String: (buffer: Backend.Buffer, count: Int)] = [:]
+
+    init(backend: Backend) { self.backend = backend }
+
+    mutating func buffer(_ role: String, count: Int) throws -> Backend.Buffer {
+        if let existing = buffers[role], existing.count >= count { return existing.buffer }
+        let buffer = try backend.makeBuffer(count: count)
+        buffers[role] = (buffer, count)
+        return buffer
+    }
+
+    var totalElements: Int { buffers.values.reduce(0) { $0 + $1.count } }
+}

@@ -1,0 +1,173 @@
+/// Spatial size of an activation: D (slices, slowest), W, H (fastest), as stored in memory.
+public struct SpatialSize: Hashable, Sendable, CustomStringConvertible {
+    public var d: Int
+    public var w: Int
+    public var h: Int
+
+    public init(d: Int, w: Int, h: Int) {
+        self.d = d
+        self.w = w
+        self.h = h
+    }
+
+    /// Voxels in one channel.
+    public var count: Int { d * w * h }
+    public var description: String { "\(h)x\(w)x\(d) (HxWxD)" }
+}
+
+/// A window of anisotropic sizes and steps, in MONAI's axis order (H, W, D).
+public struct Window3: Hashable, Sendable {
+    public var h: Int
+    public var w: Int
+    public var d: Int
+
+    public init(_ h: Int, _ w: Int, _ d: Int) {
+        self.h = h
+        self.w = w
+        self.d = d
+    }
+
+    public static let one = Window3(1, 1, 1)
+    public static let zero = Window3(0, 0, 0)
+}
+
+/// Output size of a convolution or pooling along one axis (PyTorch's floor rule).
+@inlinable
+public func outputLength(_ input: Int, kernel: Int, stride: Int, padding: Int) -> Int {
+    (input + 2 * padding - kernel) / stride + 1
+}
+
+/// A per-channel `x * scale + shift`: an eval-mode BatchNorm.
+public struct ChannelAffine: Sendable, Equatable {
+    public var scale: [Float]
+    public var shift: [Float]
+
+    public init(scale: [Float], shift: [Float]) {
+        precondition(scale.count == shift.count)
+        self.scale = scale
+        self.shift = shift
+    }
+
+    public var channels: Int { scale.count }
+}
+
+/// A convolution ready to run: weights permuted to `[Cout][Cin][kD][kW][kH]` (the memory order
+/// of activations), BatchNorm folded in where it folds, and an optional bias.
+public struct PreparedConvolution: Sendable {
+    public var outChannels: Int
+    public var inChannels: Int
+    public var kernel: Window3
+    public var stride: Window3
+    public var padding: Window3
+    public var weights: [Float]
+    public var bias: [Float]?
+
+    public init(outChannels: Int, inChannels: Int, kernel: Window3, stride: Window3, padding: Window3, weights: [Float], bias: [Float]?) {
+        precondition(weights.count == outChannels * inChannels * kernel.h * kernel.w * kernel.d)
+        self.outChannels = outChannels
+        self.inChannels = inChannels
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        self.weights = weights
+        self.bias = bias
+    }
+
+    /// Multiply-accumulates per output voxel.
+    public var macsPerOutput: Int { inChannels * kernel.h * kernel.w * kernel.d }
+
+    public func outputSize(for input: SpatialSize) -> SpatialSize {
+        SpatialSize(
+            d: outputLength(input.d, kernel: kernel.d, stride: stride.d, padding: padding.d),
+            w: outputLength(input.w, kernel: kernel.w, stride: stride.w, padding: padding.w),
+            h: outputLength(input.h, kernel: kernel.h, stride: stride.h, padding: padding.h))
+    }
+}
+
+/// Channels `channelOffset ..< channelOffset + channels` of a buffer that holds `batch` samples
+/// of `bufferChannels` channels each, stored `[N][C][D][W][H]`. Dense blocks write their new
+/// channels into a slice of one preallocated buffer instead of concatenating copies.
+public struct ActivationRegion<Buffer> {
+    public var buffer: Buffer
+    public var batch: Int
+    public var bufferChannels: Int
+    public var channelOffset: Int
+    public var channels: Int
+    public var size: SpatialSize
+
+    public init(buffer: Buffer, batch: Int, bufferChannels: Int, channelOffset: Int = 0, channels: Int? = nil, size: SpatialSize) {
+        self.buffer = buffer
+        self.batch = batch
+        self.bufferChannels = bufferChannels
+        self.channelOffset = channelOffset
+        self.channels = channels ?? bufferChannels
+        self.size = size
+        precondition(channelOffset >= 0 && self.channels >= 0 && channelOffset + self.channels <= bufferChannels)
+    }
+
+    /// Element index of (sample, channel, 0, 0, 0) in the buffer.
+    @inlinable
+    public func offset(sample: Int, channel: Int = 0) -> Int {
+        (sample * bufferChannels + channelOffset + channel) * size.count
+    }
+
+    /// A narrower slice of the same buffer.
+    public func slice(_ range: Range<Int>) -> ActivationRegion {
+        ActivationRegion(
+            buffer: buffer, batch: batch, bufferChannels: bufferChannels, channelOffset: channelOffset + range.lowerBound,
+            channels: range.count, size: size)
+    }
+}
+
+/// What happens to a result before it is stored: `relu((x * scale + shift) + residual)`, each part optional.
+public struct Epilogue<Buffer, Affine> {
+    public var affine: Affine?
+    public var residual: ActivationRegion<Buffer>?
+    public var relu: Bool
+
+    public init(affine: Affine? = nil, residual: ActivationRegion<Buffer>? = nil, relu: Bool = false) {
+        self.affine = affine
+        self.residual = residual
+        self.relu = relu
+    }
+}
+
+/// The operations AH-Net needs, implemented by each compute backend on its own storage. The
+/// network itself is described once, in `AHNetGraph`, against this protocol.
+public protocol AHNetBackend: AnyObject {
+    /// Device storage for activations.
+    associatedtype Buffer
+    /// A convolution uploaded once.
+    associatedtype Convolution
+    /// Per-channel scale and shift uploaded once.
+    associatedtype Affine
+
+    /// A name for reports, e.g. "CPU (OpenBLAS, 2 threads)".
+    var deviceDescription: String { get }
+
+    func makeBuffer(count: Int) throws -> Buffer
+    func prepare(_ convolution: PreparedConvolution) throws -> Convolution
+    func prepare(_ affine: ChannelAffine) throws -> Affine
+
+    /// Copies host values into a buffer at an element offset.
+    func upload(_ values: UnsafeBufferPointer<Float>, to buffer: Buffer, at offset: Int) throws
+    /// Copies buffer elements to host memory (waits for pending work).
+    func download(_ buffer: Buffer, at offset: Int, into values: UnsafeMutableBufferPointer<Float>) throws
+
+    /// `output = epilogue(conv(relu(input * inputAffine) if given, else input) + bias)`. Zero padding
+    /// applies after the input transform, as PyTorch pads the activated tensor.
+    func convolve(
+        _ input: ActivationRegion<Buffer>, _ convolution: Convolution, inputAffine: Affine?,
+        into output: ActivationRegion<Buffer>, epilogue: Epilogue<Buffer, Affine>) throws
+
+    /// Max pooling with implicit -infinity padding, then the epilogue.
+    func maxPool(
+        _ input: ActivationRegion<Buffer>, kernel: Window3, stride: Window3, padding: Window3,
+        into output: ActivationRegion<Buffer>, epilogue: Epilogue<Buffer, Affine>) throws
+
+    /// Trilinear x2 upsampling with align_corners=True along all three axes, plus `skip` if given.
+    func upsampleTrilinear2x(_ input: ActivationRegion<Buffer>, adding skip: ActivationRegion<Buffer>?, into output: ActivationRegion<Buffer>) throws
+
+    /// Waits until all submitted work is done.
+    func synchronize() throws
+}

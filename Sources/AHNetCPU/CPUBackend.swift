@@ -1,0 +1,89 @@
+import AHNet
+
+/// Host memory for activations, freed with the object.
+public final class CPUBuffer: @unchecked Sendable {
+    // Owned exclusively; ops write through it from one thread at a time.
+    public let pointer: UnsafeMutablePointer<Float>
+    public let count: Int
+
+    init(count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    deinit { pointer.deallocate() }
+}
+
+/// A convolution with its weights in host memory, ready for SGEMM: `[Cout][Cin*kD*kW*kH]`.
+public final class CPUConvolution: @unchecked Sendable {
+    let spec: PreparedConvolution
+    init(_ spec: PreparedConvolution) { self.spec = spec }
+}
+
+/// Per-channel scale and shift in host memory.
+public final class CPUAffine: @unchecked Sendable {
+    let scale: [Float]
+    let shift: [Float]
+    init(_ affine: ChannelAffine) {
+        scale = affine.scale
+        shift = affine.shift
+    }
+}
+
+/// The CPU backend: convolutions as SGEMM on OpenBLAS (no im2col for plain 1x1x1 convolutions,
+/// a bounded im2col buffer otherwise), everything else as plain loops with fused epilogues.
+public final class CPUBackend: AHNetBackend {
+    public typealias Buffer = CPUBuffer
+    public typealias Convolution = CPUConvolution
+    public typealias Affine = CPUAffine
+
+    /// Largest im2col buffer, in bytes, whatever the window size.
+    public let im2colBudgetBytes: Int
+    let threads: Int
+    var columns: UnsafeMutablePointer<Float>
+    var columnCapacity: Int
+
+    /// - Parameters:
+    ///   - threads: OpenBLAS threads (process-wide setting).
+    ///   - im2colBudgetBytes: the bound on the im2col buffer (64 MB by default).
+    public init(threads: Int = 2, im2colBudgetBytes: Int = 64 << 20) {
+        self.threads = max(1, threads)
+        self.im2colBudgetBytes = max(im2colBudgetBytes, 1 << 16)
+        BLAS.setThreadCount(self.threads)
+        columnCapacity = 0
+        columns = .allocate(capacity: 1)
+    }
+
+    deinit { columns.deallocate() }
+
+    public var deviceDescription: String { "CPU (OpenBLAS, \(threads) thread\(threads == 1 ? "" : "s"))" }
+
+    public func makeBuffer(count: Int) throws -> CPUBuffer { CPUBuffer(count: count) }
+    public func prepare(_ convolution: PreparedConvolution) throws -> CPUConvolution { CPUConvolution(convolution) }
+    public func prepare(_ affine: ChannelAffine) throws -> CPUAffine { CPUAffine(affine) }
+
+    public func upload(_ values: UnsafeBufferPointer<Float>, to buffer: CPUBuffer, at offset: Int) throws {
+        precondition(offset + values.count <= buffer.count)
+        guard let base = values.baseAddress else { return }
+        (buffer.pointer + offset).update(from: base, count: values.count)
+    }
+
+    public func download(_ buffer: CPUBuffer, at offset: Int, into values: UnsafeMutableBufferPointer<Float>) throws {
+        precondition(offset + values.count <= buffer.count)
+        guard let base = values.baseAddress else { return }
+        base.update(from: buffer.pointer + offset, count: values.count)
+    }
+
+    public func synchronize() throws {}
+
+    /// Scratch for im2col, grown on demand up to the budget.
+    func columnBuffer(count: Int) -> UnsafeMutablePointer<Float> {
+        if count > columnCapacity {
+            columns.deallocate()
+            columns = .allocate(capacity: count)
+            columnCapacity = count
+        }
+        return columns
+    }
+}

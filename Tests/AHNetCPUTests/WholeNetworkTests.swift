@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+import AHNet
+@testable import AHNetCPU
+
+/// The full-size Clara-config AH-Net on the CPU backend against MONAI's AHNet on the same
+/// weights (seeded generator + calibrated BN statistics; tools/fixtures/make_ahnet_fixtures.py).
+@Suite("Whole network vs MONAI", .serialized)
+struct WholeNetworkTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    @Test(arguments: [("a", 101, 64, 64, 32), ("b", 102, 64, 64, 64)])
+    func logitsMatchMONAI(key: String, seed: UInt64, h: Int, w: Int, d: Int) throws {
+        let statistics = try Safetensors.read(Self.fixtures.appendingPathComponent("ahnet_bn_statistics.safetensors").path).tensors
+        let weights = try AHNetWeights(stateDict: SeededWeights.stateDict(statistics: statistics))
+        let graph = try AHNetGraph(weights: weights, backend: CPUBackend(threads: 2))
+        let monaiInput = SeededWeights.uniform(seed: seed, count: h * w * d)
+        let input = MONAILayout.toActivation(monaiInput, batch: 1, channels: 1, h: h, w: w, d: d)
+        let logits = try graph.forward(input, batch: 1, size: SpatialSize(d: d, w: w, h: h))
+        let ours = MONAILayout.fromActivation(logits, batch: 1, channels: 2, h: h, w: w, d: d)
+
+        let expected = try #require(
+            try Safetensors.read(Self.fixtures.appendingPathComponent("ahnet_logits.safetensors").path).tensors[key])
+        #expect(expected.shape == [1, 2, h, w, d])
+        let agreement = Agreement(ours, expected.values, channels: 2, plane: h * w * d)
+        // MONAI float32 itself lies 3.6e-5..4.8e-5 from float64 on these inputs.
+        #expect(agreement.relativeL2 <= 1e-4, "relative L2 \(agreement.relativeL2)")
+        #expect(agreement.argmaxAgreement >= 0.9999, "argmax agreement \(agreement.argmaxAgreement)")
+    }
+}
+
+/// Relative L2 error and argmax agreement of two-channel logits in MONAI layout.
+struct Agreement {
+    var relativeL2: Double
+    var argmaxAgreement: Double
+
+    init(_ actual: [Float], _ expected: [Float], channels: Int, plane: Int) {
+        precondition(actual.count == expected.count && channels == 2)
+        var difference = 0.0
+        var norm = 0.0
+        for index in actual.indices {
+            let delta = Double(actual[index]) - Double(expected[index])
+            difference += delta * delta
+            norm += Double(expected[index]) * Double(expected[index])
+        }
+        relativeL2 = (difference / norm).squareRoot()
+        var same = 0
+        for voxel in 0..<plane {
+            let ours = actual[plane + voxel] > actual[voxel]
+            let theirs = expected[plane + voxel] > expected[voxel]
+            if ours == theirs { same += 1 }
+        }
+        argmaxAgreement = Double(same) / Double(plane)
+    }
+}
