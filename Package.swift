@@ -13,6 +13,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: ocl-icd-opencl-dev, libopenblas-dev).
@@ -29,7 +30,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("nifti2"), .linkedLibrary("znz"), .linkedLibrary("z")]),
 
         // The model: the AH-Net graph written once against a backend protocol.
-        .target(name: "AHNet"),
+        .target(name: "AHNet", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "AHNetCPU", dependencies: ["AHNet", "COpenBLAS"]),
         .target(
             name: "AHNetCL", dependencies: ["AHNet", "COpenCL"],
@@ -50,6 +51,7 @@ let package = Package(
         .plugin(name: "EmbedKernels", capability: .buildTool(), dependencies: ["KernelEmbedder"]),
 
         .testTarget(name: "LungSegKitTests", dependencies: ["LungSegKit", "CNIfTI"]),
+        .testTarget(name: "AHNetTests", dependencies: ["AHNet"], exclude: ["Fixtures"]),
         .testTarget(name: "AHNetCPUTests", dependencies: ["AHNetCPU", "AHNet"], exclude: ["Fixtures"]),
         .testTarget(name: "AHNetCLTests", dependencies: ["AHNetCL"]),
     ],

@@ -1,0 +1,136 @@
+import Foundation
+import ZIPFoundation
+
+/// Reads a `torch.save` file of a state dict (NVIDIA's `model.pt`) without Python: a zip archive
+/// with `<name>/data.pkl` (a pickle, read by the restricted `Unpickler`) and one raw storage a
+/// tensor source at `<name>/data/<key>`. Tensors may be views (offset and strides) and several
+/// may share one storage; float32, float16, bfloat16, float64 and int64 storages are read.
+public enum TorchArchive {
+    /// Whether the bytes start like a zip archive.
+    public static func looksLikeZip(_ prefix: Data) -> Bool {
+        prefix.count >= 4 && prefix.prefix(4) == Data([0x50, 0x4B, 0x03, 0x04])
+    }
+
+    public static func read(_ path: String) throws(WeightsError) -> StateDict {
+        guard FileManager.default.fileExists(atPath: path) else { throw .fileNotFound(path: path) }
+        let archive: Archive
+        do {
+            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+        } catch {
+            throw .unknownFormat(path: path)
+        }
+        guard let pickleEntry = archive.first(where: { $0.path.hasSuffix("data.pkl") && $0.type == .file }) else {
+            throw .malformed(path: path, reason: "no data.pkl in the archive (a TorchScript or legacy file?)")
+        }
+        let prefix = String(pickleEntry.path.dropLast("data.pkl".count))
+        let littleEndian = (try? extract(archive, prefix + "byteorder", path: path)).map { String(decoding: $0, as: UTF8.self) } != "big"
+        guard littleEndian else { throw .malformed(path: path, reason: "big-endian storages are not supported") }
+
+        let root: PickleValue
+        do {
+            root = try Unpickler.load(try extract(archive, pickleEntry.path, path: path))
+        } catch let error as PickleError {
+            if case .forbiddenGlobal(let name) = error { throw .forbiddenGlobal(path: path, name: name) }
+            throw .malformed(path: path, reason: "pickle: \(error)")
+        } catch let error as WeightsError {
+            throw error
+        } catch {
+            throw .malformed(path: path, reason: "\(error)")
+        }
+        guard case .dict(let entries) = root else { throw .malformed(path: path, reason: "the pickle is not a state dict") }
+
+        var storages: [String: [UInt8]] = [:]
+        var result: StateDict = [:]
+        for (key, value) in entries {
+            guard case .string(let name) = key else { throw .malformed(path: path, reason: "a state-dict key is not a string") }
+            guard case .tensor(let storageKey, let storageType, let offset, let size, let stride) = value else {
+                throw .malformed(path: path, reason: "entry \(name) is not a tensor")
+            }
+            guard let width = elementWidth(storageType) else { throw .unsupportedDataType(tensor: name, dtype: storageType) }
+            if storages[storageKey] == nil {
+                storages[storageKey] = try extract(archive, prefix + "data/" + storageKey, path: path)
+            }
+            let storage = storages[storageKey] ?? []
+            result[name] = try gather(
+                storage, type: storageType, width: width, offset: offset, size: size, stride: stride, name: name, path: path)
+        }
+        return result
+    }
+
+    private static func extract(_ archive: Archive, _ entryPath: String, path: String) throws(WeightsError) -> [UInt8] {
+        guard let entry = archive[entryPath] else { throw .malformed(path: path, reason: "missing archive entry \(entryPath)") }
+        guard entry.uncompressedSize < 1 << 34 else { throw .malformed(path: path, reason: "entry \(entryPath) is too large") }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(entry.uncompressedSize))
+        do {
+            _ = try archive.extract(entry, skipCRC32: false) { chunk in bytes.append(contentsOf: chunk) }
+        } catch {
+            throw .malformed(path: path, reason: "cannot extract \(entryPath): \(error)")
+        }
+        return bytes
+    }
+
+    static func elementWidth(_ storageType: String) -> Int? {
+        switch storageType {
+        case "torch.FloatStorage": 4
+        case "torch.HalfStorage", "torch.BFloat16Storage": 2
+        case "torch.DoubleStorage", "torch.LongStorage": 8
+        default: nil
+        }
+    }
+
+    /// Copies a (possibly strided) view of a storage into a contiguous float32 tensor, checking
+    /// that every element it touches lies inside the storage.
+    private static func gather(
+        _ storage: [UInt8], type: String, width: Int, offset: Int, size: [Int], stride: [Int], name: String, path: String
+    ) throws(WeightsError) -> HostTensor {
+        guard size.count == stride.count else { throw .malformed(path: path, reason: "tensor \(name): size and stride differ in rank") }
+        let count = size.reduce(1, *)
+        let elements = storage.count / width
+        if count > 0 {
+            let last = offset + zip(size, stride).reduce(0) { $0 + ($1.0 - 1) * $1.1 }
+            guard offset >= 0, last < elements else {
+                throw .malformed(path: path, reason: "tensor \(name) reaches past its storage")
+            }
+        }
+        let dtype = switch type {
+        case "torch.FloatStorage": "F32"
+        case "torch.HalfStorage": "F16"
+        case "torch.BFloat16Storage": "BF16"
+        case "torch.DoubleStorage": "F64"
+        default: "I64"
+        }
+        // The common case, a contiguous tensor, converts in one pass.
+        var contiguous = true
+        var expectedStride = 1
+        for axis in stride.indices.reversed() where size[axis] != 1 {
+            if stride[axis] != expectedStride { contiguous = false }
+            expectedStride *= size[axis]
+        }
+        if contiguous {
+            let values = storage.withUnsafeBytes { raw in
+                Safetensors.decode(UnsafeRawBufferPointer(rebasing: raw[(offset * width)..<((offset + count) * width)]), dtype: dtype, count: count)
+            }
+            return HostTensor(shape: size, values: values)
+        }
+        var values = [Float](repeating: 0, count: count)
+        storage.withUnsafeBytes { raw in
+            var index = [Int](repeating: 0, count: size.count)
+            for flat in 0..<count {
+                var element = offset
+                for axis in 0..<size.count { element += index[axis] * stride[axis] }
+                let source = UnsafeRawBufferPointer(rebasing: raw[(element * width)..<((element + 1) * width)])
+                values[flat] = Safetensors.decode(source, dtype: dtype, count: 1)[0]
+                // Advance the multi-index in C order.
+                var axis = size.count - 1
+                while axis >= 0 {
+                    index[axis] += 1
+                    if index[axis] < size[axis] { break }
+                    index[axis] = 0
+                    axis -= 1
+                }
+            }
+        }
+        return HostTensor(shape: size, values: values)
+    }
+}

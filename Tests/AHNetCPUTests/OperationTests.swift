@@ -1,0 +1,217 @@
+import Testing
+@testable import AHNet
+@testable import AHNetCPU
+
+/// Each backend operation against a plain reference in double precision (loops over the MONAI
+/// definition), on odd sizes, strides, paddings, channel slices and batches of two.
+@Suite("CPU operations vs double-precision reference")
+struct OperationTests {
+    struct ConvCase: CustomTestStringConvertible, Sendable {
+        var inChannels: Int, outChannels: Int
+        var kernel: Window3, stride: Window3, padding: Window3
+        var size: SpatialSize
+        var inputAffine: Bool, bias: Bool, residual: Bool, relu: Bool
+        var budget: Int = 64 << 20
+        var testDescription: String { "\(inChannels)->\(outChannels) k\(kernel) s\(stride) p\(padding) on \(size)" }
+    }
+
+    static let convCases: [ConvCase] = [
+        ConvCase(inChannels: 5, outChannels: 7, kernel: Window3(3, 3, 1), stride: Window3(2, 2, 1), padding: Window3(1, 1, 0),
+                 size: SpatialSize(d: 3, w: 7, h: 9), inputAffine: true, bias: true, residual: true, relu: true),
+        ConvCase(inChannels: 1, outChannels: 4, kernel: Window3(7, 7, 3), stride: Window3(2, 2, 1), padding: Window3(3, 3, 1),
+                 size: SpatialSize(d: 5, w: 13, h: 11), inputAffine: false, bias: false, residual: false, relu: false),
+        ConvCase(inChannels: 6, outChannels: 6, kernel: Window3(1, 1, 3), stride: .one, padding: Window3(0, 0, 1),
+                 size: SpatialSize(d: 4, w: 5, h: 3), inputAffine: true, bias: false, residual: true, relu: false),
+        ConvCase(inChannels: 9, outChannels: 3, kernel: .one, stride: .one, padding: .zero,
+                 size: SpatialSize(d: 2, w: 5, h: 7), inputAffine: false, bias: true, residual: false, relu: true),
+        ConvCase(inChannels: 9, outChannels: 5, kernel: .one, stride: .one, padding: .zero,
+                 size: SpatialSize(d: 3, w: 5, h: 7), inputAffine: true, bias: false, residual: false, relu: false),
+        ConvCase(inChannels: 4, outChannels: 8, kernel: .one, stride: Window3(2, 2, 1), padding: .zero,
+                 size: SpatialSize(d: 2, w: 9, h: 6), inputAffine: false, bias: true, residual: false, relu: false),
+        // A small im2col budget forces several chunks.
+        ConvCase(inChannels: 5, outChannels: 3, kernel: Window3(3, 3, 1), stride: .one, padding: Window3(1, 1, 0),
+                 size: SpatialSize(d: 3, w: 36, h: 40), inputAffine: true, bias: true, residual: false, relu: true, budget: 1 << 16),
+    ]
+
+    @Test(arguments: convCases)
+    func convolution(_ c: ConvCase) throws {
+        var random = SplitMix64(seed: UInt64(c.inChannels * 131 + c.outChannels * 7 + c.size.count))
+        let batch = 2
+        let backend = CPUBackend(threads: 2, im2colBudgetBytes: c.budget)
+        let kernelCount = c.kernel.h * c.kernel.w * c.kernel.d
+        // MONAI-layout weight (Cout, Cin, kH, kW, kD) and an optional BatchNorm to fold.
+        let weight = (0..<(c.outChannels * c.inChannels * kernelCount)).map { _ in random.nextFloat() }
+        var stateDict: StateDict = ["conv.weight": HostTensor(shape: [c.outChannels, c.inChannels, c.kernel.h, c.kernel.w, c.kernel.d], values: weight)]
+        if c.bias {
+            stateDict["bn.weight"] = HostTensor(shape: [c.outChannels], values: (0..<c.outChannels).map { _ in random.nextFloat() })
+            stateDict["bn.bias"] = HostTensor(shape: [c.outChannels], values: (0..<c.outChannels).map { _ in random.nextFloat() })
+            stateDict["bn.running_mean"] = HostTensor(shape: [c.outChannels], values: (0..<c.outChannels).map { _ in random.nextFloat() })
+            stateDict["bn.running_var"] = HostTensor(shape: [c.outChannels], values: (0..<c.outChannels).map { _ in random.nextFloat() + 1.5 })
+        }
+        let prepared = prepareConvolution(stateDict, "conv", stride: c.stride, padding: c.padding, foldingBatchNorm: c.bias ? "bn" : nil)
+        let affine = ChannelAffine(scale: (0..<c.inChannels).map { _ in random.nextFloat() }, shift: (0..<c.inChannels).map { _ in random.nextFloat() })
+
+        // The input is a channel slice (offset 2) of a wider buffer; the output too.
+        let inputBufferChannels = c.inChannels + 3
+        let inputBuffer = try backend.makeBuffer(count: batch * inputBufferChannels * c.size.count)
+        for index in 0..<inputBuffer.count { inputBuffer.pointer[index] = random.nextFloat() }
+        let input = ActivationRegion(buffer: inputBuffer, batch: batch, bufferChannels: inputBufferChannels, channelOffset: 2, channels: c.inChannels, size: c.size)
+        let outSize = prepared.outputSize(for: c.size)
+        let outputBufferChannels = c.outChannels + 1
+        let outputBuffer = try backend.makeBuffer(count: batch * outputBufferChannels * outSize.count)
+        let output = ActivationRegion(buffer: outputBuffer, batch: batch, bufferChannels: outputBufferChannels, channelOffset: 1, channels: c.outChannels, size: outSize)
+        let residualBuffer = try backend.makeBuffer(count: batch * c.outChannels * outSize.count)
+        for index in 0..<residualBuffer.count { residualBuffer.pointer[index] = random.nextFloat() }
+        let residual = ActivationRegion(buffer: residualBuffer, batch: batch, bufferChannels: c.outChannels, size: outSize)
+
+        try backend.convolve(
+            input, backend.prepare(prepared), inputAffine: c.inputAffine ? backend.prepare(affine) : nil, into: output,
+            epilogue: Epilogue(residual: c.residual ? residual : nil, relu: c.relu))
+
+        let bn = c.bias ? BatchNorm(stateDict, "bn") : nil
+        var worst = 0.0
+        for n in 0..<batch {
+            for o in 0..<c.outChannels {
+                for od in 0..<outSize.d {
+                    for ow in 0..<outSize.w {
+                        for oh in 0..<outSize.h {
+                            var sum = 0.0
+                            for i in 0..<c.inChannels {
+                                for kh in 0..<c.kernel.h {
+                                    for kw in 0..<c.kernel.w {
+                                        for kd in 0..<c.kernel.d {
+                                            let h = oh * c.stride.h - c.padding.h + kh
+                                            let w = ow * c.stride.w - c.padding.w + kw
+                                            let d = od * c.stride.d - c.padding.d + kd
+                                            guard h >= 0, h < c.size.h, w >= 0, w < c.size.w, d >= 0, d < c.size.d else { continue }
+                                            var x = Double(inputBuffer.pointer[input.offset(sample: n, channel: i) + (d * c.size.w + w) * c.size.h + h])
+                                            if c.inputAffine { x = max(x * Double(affine.scale[i]) + Double(affine.shift[i]), 0) }
+                                            let wIndex = (((o * c.inChannels + i) * c.kernel.h + kh) * c.kernel.w + kw) * c.kernel.d + kd
+                                            sum += Double(weight[wIndex]) * x
+                                        }
+                                    }
+                                }
+                            }
+                            if let bn {
+                                sum = (sum - Double(bn.mean[o])) / (Double(bn.variance[o]) + 1e-5).squareRoot() * Double(bn.gamma[o]) + Double(bn.beta[o])
+                            }
+                            let spatial = (od * outSize.w + ow) * outSize.h + oh
+                            if c.residual { sum += Double(residualBuffer.pointer[residual.offset(sample: n, channel: o) + spatial]) }
+                            if c.relu { sum = max(sum, 0) }
+                            let actual = Double(outputBuffer.pointer[output.offset(sample: n, channel: o) + spatial])
+                            worst = max(worst, abs(actual - sum))
+                        }
+                    }
+                }
+            }
+        }
+        // float32 sums of up to a few hundred O(1) terms.
+        #expect(worst < 2e-5 * Double(prepared.macsPerOutput).squareRoot() * 10, "worst absolute error \(worst)")
+        // Channels outside the output slice are untouched.
+        for n in 0..<batch { #expect(outputBuffer.pointer[output.offset(sample: n, channel: -1)] == 0) }
+    }
+
+    @Test(arguments: [
+        (Window3(3, 3, 3), Window3(2, 2, 2), Window3(1, 1, 1), SpatialSize(d: 5, w: 9, h: 7)),
+        (Window3(1, 1, 2), Window3(1, 1, 2), Window3.zero, SpatialSize(d: 6, w: 3, h: 5)),
+    ])
+    func maxPoolWithNegativeScaleAffineAndResidual(kernel: Window3, stride: Window3, padding: Window3, size: SpatialSize) throws {
+        var random = SplitMix64(seed: 99)
+        let (batch, channels) = (2, 3)
+        let backend = CPUBackend()
+        let input = try backend.makeBuffer(count: batch * channels * size.count)
+        for index in 0..<input.count { input.pointer[index] = random.nextFloat() }
+        let outSize = SpatialSize(
+            d: outputLength(size.d, kernel: kernel.d, stride: stride.d, padding: padding.d),
+            w: outputLength(size.w, kernel: kernel.w, stride: stride.w, padding: padding.w),
+            h: outputLength(size.h, kernel: kernel.h, stride: stride.h, padding: padding.h))
+        let output = try backend.makeBuffer(count: batch * channels * outSize.count)
+        let residual = try backend.makeBuffer(count: batch * channels * outSize.count)
+        for index in 0..<residual.count { residual.pointer[index] = random.nextFloat() }
+        let affine = ChannelAffine(scale: [-0.5, 2, 0], shift: [0.1, -0.2, 0.3])
+        let outRegion = ActivationRegion(buffer: output, batch: batch, bufferChannels: channels, size: outSize)
+        try backend.maxPool(
+            ActivationRegion(buffer: input, batch: batch, bufferChannels: channels, size: size), kernel: kernel, stride: stride,
+            padding: padding, into: outRegion,
+            epilogue: Epilogue(affine: backend.prepare(affine), residual: ActivationRegion(buffer: residual, batch: batch, bufferChannels: channels, size: outSize), relu: true))
+        for n in 0..<batch {
+            for c in 0..<channels {
+                for od in 0..<outSize.d {
+                    for ow in 0..<outSize.w {
+                        for oh in 0..<outSize.h {
+                            var best = -Double.infinity
+                            for kd in 0..<kernel.d {
+                                for kw in 0..<kernel.w {
+                                    for kh in 0..<kernel.h {
+                                        let (d, w, h) = (od * stride.d - padding.d + kd, ow * stride.w - padding.w + kw, oh * stride.h - padding.h + kh)
+                                        guard d >= 0, d < size.d, w >= 0, w < size.w, h >= 0, h < size.h else { continue }
+                                        best = max(best, Double(input.pointer[((n * channels + c) * size.d + d) * size.w * size.h + w * size.h + h]))
+                                    }
+                                }
+                            }
+                            let index = ((n * channels + c) * outSize.d + od) * outSize.w * outSize.h + ow * outSize.h + oh
+                            let expected = max(best * Double(affine.scale[c]) + Double(affine.shift[c]) + Double(residual.pointer[index]), 0)
+                            #expect(abs(Double(output.pointer[index]) - expected) < 1e-6)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test(arguments: [SpatialSize(d: 1, w: 5, h: 3), SpatialSize(d: 4, w: 2, h: 7)])
+    func trilinearUpsamplingAlignCornersWithSkip(size: SpatialSize) throws {
+        var random = SplitMix64(seed: 5)
+        let (batch, channels) = (2, 2)
+        let backend = CPUBackend()
+        let outSize = SpatialSize(d: size.d * 2, w: size.w * 2, h: size.h * 2)
+        let input = try backend.makeBuffer(count: batch * channels * size.count)
+        for index in 0..<input.count { input.pointer[index] = random.nextFloat() }
+        let skip = try backend.makeBuffer(count: batch * channels * outSize.count)
+        for index in 0..<skip.count { skip.pointer[index] = random.nextFloat() }
+        let output = try backend.makeBuffer(count: batch * channels * outSize.count)
+        try backend.upsampleTrilinear2x(
+            ActivationRegion(buffer: input, batch: batch, bufferChannels: channels, size: size),
+            adding: ActivationRegion(buffer: skip, batch: batch, bufferChannels: channels, size: outSize),
+            into: ActivationRegion(buffer: output, batch: batch, bufferChannels: channels, size: outSize))
+        func taps(_ o: Int, _ input: Int, _ output: Int) -> (Int, Int, Double) {
+            let real = output > 1 ? Double(o) * Double(input - 1) / Double(output - 1) : 0
+            let low = Int(real.rounded(.down))
+            return (low, min(low + 1, input - 1), real - Double(low))
+        }
+        for plane in 0..<(batch * channels) {
+            let source = input.pointer + plane * size.count
+            for od in 0..<outSize.d {
+                for ow in 0..<outSize.w {
+                    for oh in 0..<outSize.h {
+                        let (d0, d1, ld) = taps(od, size.d, outSize.d)
+                        let (w0, w1, lw) = taps(ow, size.w, outSize.w)
+                        let (h0, h1, lh) = taps(oh, size.h, outSize.h)
+                        var value = 0.0
+                        for (d, wd) in [(d0, 1 - ld), (d1, ld)] {
+                            for (w, ww) in [(w0, 1 - lw), (w1, lw)] {
+                                for (h, wh) in [(h0, 1 - lh), (h1, lh)] {
+                                    value += wd * ww * wh * Double(source[(d * size.w + w) * size.h + h])
+                                }
+                            }
+                        }
+                        let index = plane * outSize.count + (od * outSize.w + ow) * outSize.h + oh
+                        value += Double(skip.pointer[index])
+                        #expect(abs(Double(output.pointer[index]) - value) < 1e-5)
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func invalidWindowSizesAreRefused() throws {
+        let weights = try AHNetWeights(stateDict: SeededWeights.stateDict())
+        let graph = try AHNetGraph(weights: weights, backend: CPUBackend())
+        #expect(throws: AHNetError.invalidInputSize(h: 48, w: 64, d: 32)) {
+            _ = try graph.forward([Float](repeating: 0, count: 48 * 64 * 32), batch: 1, size: SpatialSize(d: 32, w: 64, h: 48))
+        }
+        #expect(throws: AHNetError.inputCountMismatch(expected: 32 * 32 * 32, actual: 5)) {
+            _ = try graph.forward([0, 0, 0, 0, 0], batch: 1, size: SpatialSize(d: 32, w: 32, h: 32))
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import Testing
+@testable import AHNet
+
+private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+private func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
+
+@Suite("PyTorch archives (model.pt) without Python")
+struct TorchArchiveTests {
+    @Test func viewsOffsetsStridesSharedStoragesAndDtypes() throws {
+        let tensors = try TorchArchive.read(fixture("views.pt"))
+        #expect(tensors["contiguous"] == HostTensor(shape: [3, 4], values: (0..<12).map(Float.init)))
+        #expect(tensors["offset_view"] == HostTensor(shape: [2, 3], values: (5..<11).map(Float.init)))
+        #expect(tensors["transposed"] == HostTensor(shape: [3, 2], values: [0, 3, 1, 4, 2, 5]))
+        #expect(tensors["shared_first"] == HostTensor(shape: [4], values: [0, 2, 4, 6]))
+        #expect(tensors["shared_second"] == HostTensor(shape: [3, 2], values: [8, 10, 12, 14, 16, 18]))
+        #expect(tensors["half"] == HostTensor(shape: [8], values: (0..<8).map { Float($0) * 0.5 }))
+        #expect(tensors["bfloat"] == HostTensor(shape: [4], values: [-1.5, -0.5, 0.5, 1.5]))
+        #expect(tensors["counter"] == HostTensor(shape: [], values: [7]))
+        #expect(tensors["double"] == HostTensor(shape: [2], values: [0.25, -3.5]))
+        #expect(tensors.count == 9)
+    }
+
+    /// A pickle naming os.system or eval (pickle protocol 2 spells builtins "__builtin__") is refused before anything could run.
+    @Test(arguments: [("evil_os_system.pt", "posix.system"), ("evil_eval.pt", "__builtin__.eval")])
+    func maliciousPicklesAreRefused(file: String, global: String) throws {
+        let marker = "/tmp/lungseg-pwned"
+        try? FileManager.default.removeItem(atPath: marker)
+        #expect(throws: WeightsError.forbiddenGlobal(path: fixture(file), name: global)) {
+            _ = try TorchArchive.read(fixture(file))
+        }
+        #expect(!FileManager.default.fileExists(atPath: marker))
+    }
+
+    @Test func notAnArchive() throws {
+        let path = NSTemporaryDirectory() + "lungseg-not-weights-\(UUID().uuidString).pt"
+        try Data("hello".utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: WeightsError.unknownFormat(path: path)) { _ = try WeightsFile.read(path) }
+    }
+}
+
+@Suite("safetensors")
+struct SafetensorsTests {
+    static let expected: [Float] = [0, 1, -2.5, 0.15625, 1024, -0.0078125, 3, -256]
+
+    @Test(arguments: ["values_f32.safetensors", "values_f16.safetensors", "values_bf16.safetensors"])
+    func everyDtypeLoadsToTheSameFloats(file: String) throws {
+        let (tensors, metadata) = try Safetensors.read(fixture(file))
+        #expect(tensors["values"] == HostTensor(shape: [2, 4], values: Self.expected))
+        #expect(metadata["made_by"] == "make_torch_fixtures.py")
+    }
+
+    @Test func halfPrecisionSpecialValues() {
+        #expect(Safetensors.halfToFloat(0x3C00) == 1)
+        #expect(Safetensors.halfToFloat(0xC000) == -2)
+        #expect(Safetensors.halfToFloat(0x7BFF) == 65504)
+        #expect(Safetensors.halfToFloat(0x0001) == Float(sign: .plus, exponent: -24, significand: 1))
+        #expect(Safetensors.halfToFloat(0x7C00) == .infinity)
+        #expect(Safetensors.halfToFloat(0x7E00).isNaN)
+        #expect(Safetensors.halfToFloat(0x8000).sign == .minus)
+    }
+
+    @Test func truncatedFileIsMalformed() throws {
+        let whole = try Data(contentsOf: URL(fileURLWithPath: fixture("values_f32.safetensors")))
+        let path = NSTemporaryDirectory() + "lungseg-cut-\(UUID().uuidString).safetensors"
+        try whole.prefix(whole.count - 5).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect {
+            _ = try Safetensors.read(path)
+        } throws: { error in
+            guard case .malformed(let failedPath, _)? = error as? WeightsError else { return false }
+            return failedPath == path
+        }
+    }
+}
+
+@Suite("Clara-config architecture and strict loading")
+struct ArchitectureTests {
+    /// The parameter list equals MONAI 1.6.1's state dict (`ahnet_state_dict_clara_pt.txt`).
+    @Test func parameterShapesEqualMONAIStateDict() throws {
+        let reference = try String(contentsOfFile: fixture("ahnet_state_dict_clara_pt.txt"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: "\t") }
+            .filter { !$0[0].hasSuffix("num_batches_tracked") }
+            .map { line -> String in "\(line[0])\t\(line[1])" }
+        let ours = AHNetArchitecture.clara.parameterShapes.map { entry -> String in
+            let shape = entry.shape.count == 1 ? "(\(entry.shape[0]),)" : "(" + entry.shape.map(String.init).joined(separator: ", ") + ")"
+            return "\(entry.name)\t\(shape)"
+        }
+        #expect(ours == reference)
+        #expect(AHNetArchitecture.clara.batchNormNames.count == 119)
+    }
+
+    @Test func parameterCountMatchesMONAI() {
+        #expect(AHNetArchitecture.clara.parameterCount == 27_086_072)
+    }
+
+    @Test func strictLoading() {
+        var stateDict = SeededWeights.stateDict()
+        #expect(throws: Never.self) { _ = try AHNetWeights(stateDict: stateDict) }
+        stateDict["bn0.num_batches_tracked"] = HostTensor(shape: [], values: [3])
+        #expect(throws: Never.self) { _ = try AHNetWeights(stateDict: stateDict) }
+
+        var missing = stateDict
+        missing["dense2.denselayer3.conv4.weight"] = nil
+        #expect(throws: WeightsError.missingTensor(name: "dense2.denselayer3.conv4.weight")) { _ = try AHNetWeights(stateDict: missing) }
+
+        var extra = stateDict
+        extra["psp.project_modules.0.weight"] = HostTensor(shape: [1], values: [0])
+        #expect(throws: WeightsError.unexpectedTensor(name: "psp.project_modules.0.weight")) { _ = try AHNetWeights(stateDict: extra) }
+
+        var misshapen = stateDict
+        misshapen["final.conv.weight"] = HostTensor(shape: [2, 124, 3, 1, 3], values: [Float](repeating: 0, count: 2 * 124 * 9))
+        #expect(throws: WeightsError.shapeMismatch(name: "final.conv.weight", expected: [2, 124, 3, 3, 1], actual: [2, 124, 3, 1, 3])) {
+            _ = try AHNetWeights(stateDict: misshapen)
+        }
+    }
+
+    /// The Swift generator reproduces tools/fixtures/seeded.py (values printed by that script).
+    @Test func seededGeneratorMatchesPython() {
+        let values = SeededWeights.uniform(seed: 101, count: 3)
+        #expect(values == [0.8164411783218384, 0.01719135046005249, 0.2686523199081421].map { Float($0) })
+    }
+}
+
+@Suite("Model metadata")
+struct MetadataTests {
+    @Test func defaultsFollowNVIDIAsModelCard() {
+        let pipeline = ModelMetadata.nvidiaDefaults.pipeline
+        #expect(pipeline.spacing == [0.8, 0.8, 5])
+        #expect(pipeline.clipMin == -1500 && pipeline.clipMax == 500)
+        #expect(pipeline.windowSize == [224, 224, 32])
+        #expect(pipeline.foregroundLabel == 1)
+    }
+
+    @Test func sidecarIsReadAndChecked() throws {
+        let folder = NSTemporaryDirectory() + "lungseg-meta-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let weights = folder + "/model.pt"
+        try FileManager.default.copyItem(atPath: fixture("views.pt"), toPath: weights)
+        #expect(try WeightsFile.read(weights).metadataSource.hasPrefix("defaults"))
+
+        var metadata = ModelMetadata.nvidiaDefaults
+        metadata.pipeline.clipMin = -1000
+        metadata.provenance["name"] = "test"
+        try JSONEncoder().encode(metadata).write(to: URL(fileURLWithPath: weights + ".json"))
+        let contents = try WeightsFile.read(weights)
+        #expect(contents.metadata == metadata)
+        #expect(contents.metadataSource == weights + ".json")
+
+        metadata.pipeline.windowSize = [224, 224, 30]
+        try JSONEncoder().encode(metadata).write(to: URL(fileURLWithPath: weights + ".json"))
+        #expect(throws: WeightsError.invalidMetadata(reason: "window size must be three positive multiples of 32")) {
+            _ = try WeightsFile.read(weights)
+        }
+    }
+}
