@@ -10,6 +10,10 @@ let package = Package(
         .executableTarget(
             name: "NIfTIFuzz",
             dependencies: [.product(name: "LungSegKit", package: "lungseg")]),
+        // Needs `-Xswiftc -enable-testing` (it reaches the internal Unpickler).
+        .executableTarget(
+            name: "PickleFuzz",
+            dependencies: [.product(name: "AHNet", package: "lungseg")]),
     ],
     swiftLanguageModes: [.v6]
 )

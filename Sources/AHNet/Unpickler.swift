@@ -67,7 +67,7 @@ struct Unpickler {
             let opcode = try readByte()
             switch opcode {
             case 0x80: _ = try readByte()  // PROTO
-            case 0x95: _ = try read(8)  // FRAME (protocol 4): the frame length is advisory
+            case 0x95: try skip(8)  // FRAME (protocol 4): the frame length is advisory
             case 0x2E:  // STOP
                 guard let top = stack.last, marks.isEmpty else { throw .malformed("STOP with an empty stack or an open mark") }
                 return top
@@ -248,16 +248,25 @@ struct Unpickler {
 
     // MARK: - Bytes
 
+    // No `defer` here: with `-sanitize=fuzzer,address` the optimizer released a discarded
+    // `read` result before copying into it (a use-after-free the pickle fuzzer found).
     private mutating func read(_ count: Int) throws(PickleError) -> [UInt8] {
         guard count >= 0, count <= bytes.count - position else { throw .truncated(offset: position) }
-        defer { position += count }
-        return Array(bytes[position..<(position + count)])
+        let start = position
+        position += count
+        return Array(bytes[start..<position])
+    }
+
+    private mutating func skip(_ count: Int) throws(PickleError) {
+        guard count >= 0, count <= bytes.count - position else { throw .truncated(offset: position) }
+        position += count
     }
 
     private mutating func readByte() throws(PickleError) -> UInt8 {
         guard position < bytes.count else { throw .truncated(offset: position) }
-        defer { position += 1 }
-        return bytes[position]
+        let byte = bytes[position]
+        position += 1
+        return byte
     }
 
     private mutating func readUInt16() throws(PickleError) -> UInt16 {
@@ -300,7 +309,8 @@ struct Unpickler {
 
     private mutating func readLine() throws(PickleError) -> String {
         guard let end = bytes[position...].firstIndex(of: 0x0A) else { throw .truncated(offset: position) }
-        defer { position = end + 1 }
-        return String(decoding: bytes[position..<end], as: UTF8.self)
+        let line = String(decoding: bytes[position..<end], as: UTF8.self)
+        position = end + 1
+        return line
     }
 }

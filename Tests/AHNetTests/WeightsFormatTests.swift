@@ -156,3 +156,24 @@ struct MetadataTests {
         }
     }
 }
+
+@Suite("Restricted unpickler")
+struct UnpicklerTests {
+    /// Regression: the pickle fuzzer's first finding (a FRAME opcode followed by junk; a
+    /// use-after-free in the sanitized build, see Unpickler.read). Must end in a typed error.
+    @Test func frameThenJunkIsATypedError() {
+        let input: [UInt8] = [149, 40, 88, 10, 0, 0, 0, 99, 111, 110, 116, 105, 103, 1, 134, 113, 18, 137, 104, 10, 41, 82, 113, 19,
+                              116, 113, 20, 82, 0, 0, 113, 76, 116, 113, 77, 82, 113, 78, 117, 46, 8, 75]
+        #expect(throws: PickleError.unsupportedOpcode(0x6E, offset: 9)) { _ = try Unpickler.load(input) }
+    }
+
+    @Test func storageTypesAreNeverCalled() {
+        // GLOBAL torch.FloatStorage, EMPTY_TUPLE, REDUCE, STOP
+        let input = Array("ctorch\nFloatStorage\n)R.".utf8)
+        #expect(throws: PickleError.forbiddenGlobal("torch.FloatStorage()")) { _ = try Unpickler.load(input) }
+    }
+
+    @Test func truncatedPickle() {
+        #expect(throws: PickleError.truncated(offset: 3)) { _ = try Unpickler.load([0x80, 0x02, 0x58, 0x05]) }
+    }
+}
