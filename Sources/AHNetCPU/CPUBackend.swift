@@ -1,4 +1,5 @@
 import AHNet
+import Dispatch
 
 /// Host memory for activations, freed with the object.
 public final class CPUBuffer: @unchecked Sendable {
@@ -8,8 +9,8 @@ public final class CPUBuffer: @unchecked Sendable {
 
     init(count: Int) {
         self.count = count
+        // Every element is written by an operation before it is read; no zero fill.
         pointer = .allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
     }
 
     deinit { pointer.deallocate() }
@@ -77,6 +78,23 @@ public final class CPUBackend: AHNetBackend {
 
     public func synchronize() throws {}
 
+    /// Runs `body(0..<count)` on the backend's threads (work split in contiguous blocks).
+    func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+        let workers = min(threads, count)
+        guard workers > 1 else {
+            for index in 0..<count { body(index) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let work = UnsafeSendableClosure(body)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let lower = count * worker / workers
+                let upper = count * (worker + 1) / workers
+                for index in lower..<upper { work.body(index) }
+            }
+        }
+    }
+
     /// Scratch for im2col, grown on demand up to the budget.
     func columnBuffer(count: Int) -> UnsafeMutablePointer<Float> {
         if count > columnCapacity {
@@ -86,4 +104,10 @@ public final class CPUBackend: AHNetBackend {
         }
         return columns
     }
+}
+
+/// A non-escaping closure handed to `concurrentPerform`, whose iterations write disjoint memory.
+struct UnsafeSendableClosure: @unchecked Sendable {
+    let body: (Int) -> Void
+    init(_ body: @escaping (Int) -> Void) { self.body = body }
 }

@@ -54,7 +54,7 @@ extension CPUBackend {
         _ source: UnsafeMutablePointer<Float>, plane: Int, channels: Int, from start: Int, count: Int, affine: CPUAffine?,
         into columns: UnsafeMutablePointer<Float>
     ) {
-        for channel in 0..<channels {
+        parallelFor(channels) { channel in
             let row = columns + channel * count
             let input = source + channel * plane + start
             if let affine {
@@ -68,83 +68,92 @@ extension CPUBackend {
     }
 
     /// The im2col matrix for output positions `start ..< start+count`: row `((ci*kD + kd)*kW + kw)*kH + kh`.
-    /// Padding is zero after the input transform, as PyTorch pads the activated tensor.
+    /// Padding is zero after the input transform, as PyTorch pads the activated tensor. Rows are
+    /// filled in runs along H (contiguous in memory), input channels in parallel.
     private func im2col(
         _ source: UnsafeMutablePointer<Float>, size: SpatialSize, spec: PreparedConvolution, outputSize: SpatialSize,
         from start: Int, count: Int, affine: CPUAffine?, into columns: UnsafeMutablePointer<Float>
     ) {
         let (kh, kw, kd) = (spec.kernel.h, spec.kernel.w, spec.kernel.d)
-        // Input coordinates of each output position's kernel origin.
-        var originD = [Int](repeating: 0, count: count)
-        var originW = [Int](repeating: 0, count: count)
-        var originH = [Int](repeating: 0, count: count)
+        let (strideH, strideW, strideD) = (spec.stride.h, spec.stride.w, spec.stride.d)
+        let (padH, padW, padD) = (spec.padding.h, spec.padding.w, spec.padding.d)
         let outputPlane = outputSize.w * outputSize.h
-        for index in 0..<count {
-            let position = start + index
-            let od = position / outputPlane
-            let rest = position - od * outputPlane
-            let ow = rest / outputSize.h
-            let oh = rest - ow * outputSize.h
-            originD[index] = od * spec.stride.d - spec.padding.d
-            originW[index] = ow * spec.stride.w - spec.padding.w
-            originH[index] = oh * spec.stride.h - spec.padding.h
-        }
+        let firstD = start / outputPlane
+        let firstW = (start - firstD * outputPlane) / outputSize.h
+        let firstH = start - firstD * outputPlane - firstW * outputSize.h
         let plane = size.count
-        originD.withUnsafeBufferPointer { originD in
-            originW.withUnsafeBufferPointer { originW in
-                originH.withUnsafeBufferPointer { originH in
-                    var row = columns
-                    for channel in 0..<spec.inChannels {
-                        let input = source + channel * plane
-                        let scale = affine?.scale[channel] ?? 1
-                        let shift = affine?.shift[channel] ?? 0
-                        let activate = affine != nil
-                        for z in 0..<kd {
-                            for y in 0..<kw {
-                                for x in 0..<kh {
-                                    for index in 0..<count {
-                                        let d = originD[index] + z
-                                        let w = originW[index] + y
-                                        let h = originH[index] + x
-                                        if d >= 0 && d < size.d && w >= 0 && w < size.w && h >= 0 && h < size.h {
-                                            let value = input[(d * size.w + w) * size.h + h]
-                                            row[index] = activate ? max(value * scale + shift, 0) : value
-                                        } else {
-                                            row[index] = 0
-                                        }
+        let rowsPerChannel = kd * kw * kh
+        parallelFor(spec.inChannels) { channel in
+            let input = source + channel * plane
+            let scale = affine?.scale[channel] ?? 1
+            let shift = affine?.shift[channel] ?? 0
+            let activate = affine != nil
+            var row = columns + channel * rowsPerChannel * count
+            for z in 0..<kd {
+                for y in 0..<kw {
+                    for x in 0..<kh {
+                        var (od, ow, oh) = (firstD, firstW, firstH)
+                        var index = 0
+                        while index < count {
+                            let run = min(outputSize.h - oh, count - index)
+                            let d = od * strideD - padD + z
+                            let w = ow * strideW - padW + y
+                            let target = row + index
+                            if d < 0 || d >= size.d || w < 0 || w >= size.w {
+                                target.update(repeating: 0, count: run)
+                            } else {
+                                let line = input + (d * size.w + w) * size.h
+                                var h = oh * strideH - padH + x
+                                for j in 0..<run {
+                                    if h >= 0 && h < size.h {
+                                        let value = line[h]
+                                        target[j] = activate ? max(value * scale + shift, 0) : value
+                                    } else {
+                                        target[j] = 0
                                     }
-                                    row += count
+                                    h += strideH
+                                }
+                            }
+                            index += run
+                            oh += run
+                            if oh == outputSize.h {
+                                oh = 0
+                                ow += 1
+                                if ow == outputSize.w {
+                                    ow = 0
+                                    od += 1
                                 }
                             }
                         }
+                        row += count
                     }
                 }
             }
         }
     }
 
-    /// `relu((x + bias) * scale + shift + residual)` per channel, each part optional.
+    /// `relu((x + bias) * scale + shift + residual)` per channel in one pass, each part optional.
     func applyEpilogue(
         _ target: UnsafeMutablePointer<Float>, plane: Int, channels: Int, bias: [Float]?, _ epilogue: Epilogue<CPUBuffer, CPUAffine>,
         sample: Int
     ) {
         let hasWork = bias != nil || epilogue.affine != nil || epilogue.residual != nil || epilogue.relu
         guard hasWork else { return }
-        for channel in 0..<channels {
+        if let residual = epilogue.residual {
+            precondition(residual.size.count == plane && residual.channels == channels, "residual shape mismatch")
+        }
+        let relu = epilogue.relu
+        parallelFor(channels) { channel in
             let values = target + channel * plane
             let add = bias?[channel] ?? 0
             let scale = epilogue.affine?.scale[channel] ?? 1
             let shift = (epilogue.affine?.shift[channel] ?? 0) + add * scale
-            if scale != 1 || shift != 0 {
-                for index in 0..<plane { values[index] = values[index] * scale + shift }
-            }
+            let floor: Float = relu ? 0 : -.infinity
             if let residual = epilogue.residual {
-                precondition(residual.size.count == plane && residual.channels == channels, "residual shape mismatch")
                 let other = residual.buffer.pointer + residual.offset(sample: sample, channel: channel)
-                for index in 0..<plane { values[index] += other[index] }
-            }
-            if epilogue.relu {
-                for index in 0..<plane { values[index] = max(values[index], 0) }
+                for index in 0..<plane { values[index] = max(values[index] * scale + shift + other[index], floor) }
+            } else {
+                for index in 0..<plane { values[index] = max(values[index] * scale + shift, floor) }
             }
         }
     }

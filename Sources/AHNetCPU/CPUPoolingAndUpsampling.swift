@@ -11,7 +11,7 @@ extension CPUBackend {
         precondition(outSize.w == outputLength(inSize.w, kernel: kernel.w, stride: stride.w, padding: padding.w))
         precondition(outSize.h == outputLength(inSize.h, kernel: kernel.h, stride: stride.h, padding: padding.h))
         for sample in 0..<input.batch {
-            for channel in 0..<input.channels {
+            parallelFor(input.channels) { channel in
                 let source = input.buffer.pointer + input.offset(sample: sample, channel: channel)
                 let target = output.buffer.pointer + output.offset(sample: sample, channel: channel)
                 var index = 0
@@ -69,7 +69,7 @@ extension CPUBackend {
         let tapsW = linearTaps(input: inSize.w, output: outSize.w)
         let tapsH = linearTaps(input: inSize.h, output: outSize.h)
         for sample in 0..<input.batch {
-            for channel in 0..<input.channels {
+            parallelFor(input.channels) { channel in
                 let source = input.buffer.pointer + input.offset(sample: sample, channel: channel)
                 let target = output.buffer.pointer + output.offset(sample: sample, channel: channel)
                 let addend = skip.map { $0.buffer.pointer + $0.offset(sample: sample, channel: channel) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LungSegKit
+import AHNet
 import AHNetCL
 
 /// The exit codes documented in the README and `lungseg --help`.
@@ -23,6 +24,10 @@ func fail(_ error: any Error) -> ExitCode {
         }
     case is OpenCLError:
         return ExitCode(ExitStatus.backendFailure)
+    case is WeightsError:
+        return ExitCode(ExitStatus.noModel)
+    case is NumPyError, is AHNetError:
+        return ExitCode(ExitStatus.badInput)
     case let failure as CommandFailure:
         return ExitCode(failure.exitStatus)
     default:

@@ -1,20 +1,47 @@
+import AHNet
 import ArgumentParser
+import Foundation
 import LungSegKit
 
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Describe a CT volume: dims, spacing, orientation, datatype, HU range, affine.")
+        abstract: "Describe a CT volume (dims, spacing, orientation, HU range, affine) or a weights file (tensors, parameters, metadata).")
 
-    @Argument(help: "A NIfTI volume (.nii, .nii.gz, .hdr/.img).")
+    @Argument(help: "A NIfTI volume (.nii, .nii.gz, .hdr/.img) or a weights file (.safetensors, torch.save .pt).")
     var file: String
 
     func run() throws {
         do {
-            let volume = try NIfTIReader.read(file)
-            print(VolumeDescription(volume: volume, path: file).text)
+            if [".nii", ".nii.gz", ".hdr", ".hdr.gz", ".img", ".img.gz"].contains(where: { file.lowercased().hasSuffix($0) }) {
+                let volume = try NIfTIReader.read(file)
+                print(VolumeDescription(volume: volume, path: file).text)
+            } else {
+                try describeWeights()
+            }
         } catch {
             throw fail(error)
+        }
+    }
+
+    private func describeWeights() throws {
+        let contents = try WeightsFile.read(file)
+        let tensorValues = contents.stateDict.values.reduce(0) { $0 + $1.count }
+        print("file:        \(file)")
+        print("format:      \(contents.format)")
+        print("tensors:     \(contents.stateDict.count) (\(tensorValues) values)")
+        do {
+            let weights = try AHNetWeights(stateDict: contents.stateDict, metadata: contents.metadata)
+            print("model:       AH-Net, Clara PT config: all tensors present with MONAI shapes")
+            print("parameters:  \(weights.parameterCount) trainable")
+        } catch {
+            print("model:       not a Clara-config AH-Net: \(error)")
+        }
+        let pipeline = contents.metadata.pipeline
+        print("metadata:    from \(contents.metadataSource)")
+        print("  spacing \(pipeline.spacing.map { String($0) }.joined(separator: " x ")) mm, clip [\(pipeline.clipMin), \(pipeline.clipMax)] HU -> [\(pipeline.scaledMin), \(pipeline.scaledMax)], window \(pipeline.windowSize.map(String.init).joined(separator: "x")), orientation \(pipeline.orientation), label \(pipeline.foregroundLabel)")
+        for (key, value) in contents.metadata.provenance.sorted(by: { $0.key < $1.key }) {
+            print("  \(key): \(value)")
         }
     }
 }

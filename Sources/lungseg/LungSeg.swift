@@ -7,9 +7,9 @@ struct LungSeg: ParsableCommand {
         abstract: "Lung segmentation of chest CT with the AH-Net model, natively (OpenCL or CPU).",
         discussion: """
             Exit codes: 0 success; 1 unexpected failure; 2 bad input (unreadable or invalid image);
-            3 compute backend failure; 4 no model available; 5 output could not be written;
+            3 compute backend failure; 4 no usable model (missing or invalid weights); 5 output could not be written;
             64 wrong command-line usage.
             """,
-        subcommands: [SegmentCommand.self, InfoCommand.self, DevicesCommand.self],
+        subcommands: [SegmentCommand.self, InfoCommand.self, ForwardCommand.self, DevicesCommand.self],
         defaultSubcommand: SegmentCommand.self)
 }

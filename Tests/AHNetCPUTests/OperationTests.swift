@@ -59,6 +59,7 @@ struct OperationTests {
         let outSize = prepared.outputSize(for: c.size)
         let outputBufferChannels = c.outChannels + 1
         let outputBuffer = try backend.makeBuffer(count: batch * outputBufferChannels * outSize.count)
+        outputBuffer.pointer.update(repeating: 42, count: outputBuffer.count)
         let output = ActivationRegion(buffer: outputBuffer, batch: batch, bufferChannels: outputBufferChannels, channelOffset: 1, channels: c.outChannels, size: outSize)
         let residualBuffer = try backend.makeBuffer(count: batch * c.outChannels * outSize.count)
         for index in 0..<residualBuffer.count { residualBuffer.pointer[index] = random.nextFloat() }
@@ -108,7 +109,10 @@ struct OperationTests {
         // float32 sums of up to a few hundred O(1) terms.
         #expect(worst < 2e-5 * Double(prepared.macsPerOutput).squareRoot() * 10, "worst absolute error \(worst)")
         // Channels outside the output slice are untouched.
-        for n in 0..<batch { #expect(outputBuffer.pointer[output.offset(sample: n, channel: -1)] == 0) }
+        for n in 0..<batch {
+            let outside = output.offset(sample: n, channel: -1)
+            #expect((outside..<(outside + outSize.count)).allSatisfy { outputBuffer.pointer[$0] == 42 })
+        }
     }
 
     @Test(arguments: [
