@@ -11,6 +11,8 @@ public struct OpenCLDeviceInfo: Sendable, Equatable {
     public var globalMemoryBytes: UInt64
     public var maxAllocationBytes: UInt64
     public var computeUnits: UInt32
+    /// Largest work-group.
+    public var maxWorkGroupSize: Int
     /// The kernel language the device compiles, e.g. "OpenCL C 1.2".
     public var openCLCVersion: String
     public var driverVersion: String
@@ -83,6 +85,7 @@ public enum OpenCLDevices {
             globalMemoryBytes: deviceValue(device, CL_DEVICE_GLOBAL_MEM_SIZE, default: 0),
             maxAllocationBytes: deviceValue(device, CL_DEVICE_MAX_MEM_ALLOC_SIZE, default: 0),
             computeUnits: deviceValue(device, CL_DEVICE_MAX_COMPUTE_UNITS, default: 0),
+            maxWorkGroupSize: deviceValue(device, CL_DEVICE_MAX_WORK_GROUP_SIZE, default: 0),
             openCLCVersion: deviceString(device, CL_DEVICE_OPENCL_C_VERSION),
             driverVersion: deviceString(device, CL_DRIVER_VERSION))
     }

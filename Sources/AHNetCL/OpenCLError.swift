@@ -10,6 +10,8 @@ public enum OpenCLError: Error, Equatable, Sendable {
     case buildFailed(device: String, log: String)
     /// A buffer larger than the device allows (CL_DEVICE_MAX_MEM_ALLOC_SIZE).
     case allocationTooLarge(bytes: Int, limit: Int)
+    /// The device ran out of memory.
+    case outOfMemory(bytes: Int)
 }
 
 extension OpenCLError: CustomStringConvertible {
@@ -25,6 +27,8 @@ extension OpenCLError: CustomStringConvertible {
             return "kernels.cl failed to build on \(device):\n\(log)"
         case .allocationTooLarge(let bytes, let limit):
             return "a buffer of \(bytes) bytes exceeds the device's largest allocation (\(limit) bytes)"
+        case .outOfMemory(let bytes):
+            return "the OpenCL device is out of memory (allocating \(bytes) bytes); try a smaller --batch"
         }
     }
 }

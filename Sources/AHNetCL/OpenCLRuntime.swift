@@ -1,3 +1,4 @@
+import AHNet
 import COpenCL
 
 /// One OpenCL device with its context, in-order queue and the program built from the embedded
@@ -11,13 +12,19 @@ public final class OpenCLRuntime: @unchecked Sendable {
     let program: cl_program
     private let deviceID: cl_device_id
 
-    /// Opens device `index` of `OpenCLDevices.all()` and builds kernels.cl for it.
-    public init(deviceIndex index: Int = 0) throws(OpenCLError) {
+    /// The tile sizes kernels.cl was built with.
+    public let tiles: ConvolutionTiles
+
+    /// Opens device `index` of `OpenCLDevices.all()` and builds kernels.cl for it, with the
+    /// convolution tiles given or the defaults for the device.
+    public init(deviceIndex index: Int = 0, tiles: ConvolutionTiles? = nil) throws(OpenCLError) {
         let handles = try OpenCLDevices.handles()
         guard handles.indices.contains(index) else { throw .noDevice(index: index, available: handles.count) }
         let chosen = handles[index]
         device = chosen.info
         deviceID = chosen.device
+        let tiles = tiles ?? ConvolutionTiles.defaults(for: chosen.info)
+        self.tiles = tiles
 
         var status: cl_int = 0
         var deviceList: cl_device_id? = chosen.device
@@ -31,7 +38,7 @@ public final class OpenCLRuntime: @unchecked Sendable {
         }
         self.queue = queue
         do {
-            program = try Self.buildProgram(context: context, device: chosen.device, deviceName: chosen.info.name)
+            program = try Self.buildProgram(context: context, device: chosen.device, deviceName: chosen.info.name, options: tiles.buildOptions)
         } catch {
             clReleaseCommandQueue(queue)
             clReleaseContext(context)
@@ -45,7 +52,7 @@ public final class OpenCLRuntime: @unchecked Sendable {
         clReleaseContext(context)
     }
 
-    private static func buildProgram(context: cl_context, device: cl_device_id, deviceName: String) throws(OpenCLError) -> cl_program {
+    private static func buildProgram(context: cl_context, device: cl_device_id, deviceName: String, options: String) throws(OpenCLError) -> cl_program {
         var status: cl_int = 0
         let program: cl_program? = embeddedKernelSource.withCString { source in
             var sourcePointer: UnsafePointer<CChar>? = source
@@ -54,7 +61,7 @@ public final class OpenCLRuntime: @unchecked Sendable {
         }
         guard let program, status == 0 else { throw .callFailed(function: "clCreateProgramWithSource", code: status) }
         var deviceList: cl_device_id? = device
-        let buildStatus = clBuildProgram(program, 1, &deviceList, "-cl-std=CL1.2", nil, nil)
+        let buildStatus = clBuildProgram(program, 1, &deviceList, "-cl-std=CL1.2 " + options, nil, nil)
         guard buildStatus == 0 else {
             let log = buildLog(program: program, device: device)
             clReleaseProgram(program)
@@ -110,7 +117,7 @@ public final class OpenCLRuntime: @unchecked Sendable {
         return output
     }
 
-    private func setArgument<Value>(_ kernel: cl_kernel, _ index: cl_uint, _ value: inout Value) throws(OpenCLError) {
+    func setArgument<Value>(_ kernel: cl_kernel, _ index: cl_uint, _ value: inout Value) throws(OpenCLError) {
         let status = withUnsafeBytes(of: &value) { clSetKernelArg(kernel, index, $0.count, $0.baseAddress) }
         try check(status, "clSetKernelArg(\(index))")
     }

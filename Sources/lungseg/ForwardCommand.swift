@@ -31,6 +31,9 @@ struct ForwardCommand: ParsableCommand {
     @Option(help: "Compute backend: auto, cpu or opencl.")
     var backend: BackendChoice = .auto
 
+    @Option(help: "OpenCL device index (see `lungseg devices`).")
+    var device: Int?
+
     @Option(help: "CPU threads.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -45,16 +48,11 @@ struct ForwardCommand: ParsableCommand {
             }
             let (batch, h, w, d) = (array.shape[0], array.shape[2], array.shape[3], array.shape[4])
             let loaded = clock.now
-            let logits: [Float]
-            let device: String
-            switch backend {
-            case .auto, .cpu:
-                let cpu = CPUBackend(threads: threads)
-                device = cpu.deviceDescription
-                logits = try runNetwork(weights, on: cpu, array.values, batch: batch, h: h, w: w, d: d)
-            case .opencl:
-                throw CommandFailure(description: "the OpenCL backend does not run the network yet; use --backend cpu", exitStatus: ExitStatus.backendFailure)
+            let selection = try BackendSelection.choose(backend, device: device, threads: threads)
+            let (logits, description) = try selection.run { backend in
+                (try runNetwork(weights, on: backend, array.values, batch: batch, h: h, w: w, d: d), backend.deviceDescription)
             }
+            let device = description
             let done = clock.now
             try NumPyArray(shape: [batch, weights.architecture.outChannels, h, w, d], values: logits).write(to: output)
             let seconds = { (duration: Duration) in String(format: "%.3f s", Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18) }

@@ -1,0 +1,181 @@
+import AHNet
+import COpenCL
+
+/// A device buffer of float32, released with the object.
+public final class OpenCLBuffer: @unchecked Sendable {
+    // The handle never changes after init; OpenCL memory objects are thread-safe.
+    let memory: cl_mem
+    public let count: Int
+
+    init(memory: cl_mem, count: Int) {
+        self.memory = memory
+        self.count = count
+    }
+
+    deinit { clReleaseMemObject(memory) }
+}
+
+/// A convolution whose weights (and bias) live on the device.
+public final class OpenCLConvolution: @unchecked Sendable {
+    let spec: PreparedConvolution
+    let weights: OpenCLBuffer
+    let bias: OpenCLBuffer?
+    init(spec: PreparedConvolution, weights: OpenCLBuffer, bias: OpenCLBuffer?) {
+        self.spec = spec
+        self.weights = weights
+        self.bias = bias
+    }
+}
+
+/// Per-channel scale and shift on the device, stored `[scale..., shift...]`.
+public final class OpenCLAffine: @unchecked Sendable {
+    let values: OpenCLBuffer
+    let channels: Int
+    init(values: OpenCLBuffer, channels: Int) {
+        self.values = values
+        self.channels = channels
+    }
+}
+
+/// The OpenCL backend: kernels.cl on one device, one in-order queue, weights uploaded once,
+/// kernels enqueued without waiting; the host synchronises only when it reads results.
+public final class OpenCLBackend: AHNetBackend {
+    public typealias Buffer = OpenCLBuffer
+    public typealias Convolution = OpenCLConvolution
+    public typealias Affine = OpenCLAffine
+
+    public let runtime: OpenCLRuntime
+    private let convKernel: cl_kernel
+    private let poolKernel: cl_kernel
+    private let upsampleKernel: cl_kernel
+    /// Bound to kernel arguments that a call does not use (never read).
+    private let placeholder: OpenCLBuffer
+
+    public init(runtime: OpenCLRuntime) throws(OpenCLError) {
+        self.runtime = runtime
+        convKernel = try runtime.makeKernel("conv3d")
+        poolKernel = try runtime.makeKernel("maxpool3d")
+        upsampleKernel = try runtime.makeKernel("upsample2x")
+        placeholder = try runtime.makeBuffer(count: 1)
+    }
+
+    /// Opens device `deviceIndex` (see `OpenCLDevices.all()`).
+    public convenience init(deviceIndex: Int = 0, tiles: ConvolutionTiles? = nil) throws(OpenCLError) {
+        try self.init(runtime: OpenCLRuntime(deviceIndex: deviceIndex, tiles: tiles))
+    }
+
+    deinit {
+        clReleaseKernel(convKernel)
+        clReleaseKernel(poolKernel)
+        clReleaseKernel(upsampleKernel)
+    }
+
+    public var deviceDescription: String { "OpenCL: \(runtime.device.name) (\(runtime.device.platformName))" }
+
+    public func makeBuffer(count: Int) throws -> OpenCLBuffer { try runtime.makeBuffer(count: count) }
+
+    public func prepare(_ convolution: PreparedConvolution) throws -> OpenCLConvolution {
+        let weights = try runtime.makeBuffer(values: convolution.weights)
+        let bias = try convolution.bias.map { bias throws(OpenCLError) in try runtime.makeBuffer(values: bias) }
+        return OpenCLConvolution(spec: convolution, weights: weights, bias: bias)
+    }
+
+    public func prepare(_ affine: ChannelAffine) throws -> OpenCLAffine {
+        OpenCLAffine(values: try runtime.makeBuffer(values: affine.scale + affine.shift), channels: affine.channels)
+    }
+
+    public func upload(_ values: UnsafeBufferPointer<Float>, to buffer: OpenCLBuffer, at offset: Int) throws {
+        try runtime.write(values, to: buffer, at: offset)
+    }
+
+    public func download(_ buffer: OpenCLBuffer, at offset: Int, into values: UnsafeMutableBufferPointer<Float>) throws {
+        try runtime.read(buffer, at: offset, into: values)
+    }
+
+    public func synchronize() throws { try runtime.finish() }
+
+    public func convolve(
+        _ input: ActivationRegion<OpenCLBuffer>, _ convolution: OpenCLConvolution, inputAffine: OpenCLAffine?,
+        into output: ActivationRegion<OpenCLBuffer>, epilogue: Epilogue<OpenCLBuffer, OpenCLAffine>
+    ) throws {
+        let spec = convolution.spec
+        precondition(input.channels == spec.inChannels && output.channels == spec.outChannels, "channel mismatch")
+        precondition(spec.outputSize(for: input.size) == output.size, "output size mismatch")
+        var flags: Int32 = 0
+        if convolution.bias != nil { flags |= 1 }
+        if epilogue.affine != nil { flags |= 2 }
+        if epilogue.residual != nil { flags |= 4 }
+        if epilogue.relu { flags |= 8 }
+        if inputAffine != nil { flags |= 16 }
+        let residual = epilogue.residual
+        let tiles = runtime.tiles
+        let positions = output.size.count
+        try runtime.run(
+            convKernel,
+            arguments: [
+                .buffer(input.buffer), .int(input.offset(sample: 0)), .int(input.bufferChannels * input.size.count),
+                .buffer(convolution.weights), .buffer(convolution.bias ?? placeholder),
+                .buffer(inputAffine?.values ?? placeholder), .buffer(epilogue.affine?.values ?? placeholder),
+                .buffer(residual?.buffer ?? placeholder), .int(residual?.offset(sample: 0) ?? 0),
+                .int((residual?.bufferChannels ?? 0) * (residual?.size.count ?? 0)),
+                .buffer(output.buffer), .int(output.offset(sample: 0)), .int(output.bufferChannels * positions),
+                .int(spec.inChannels), .int(spec.outChannels),
+                .int(input.size.d), .int(input.size.w), .int(input.size.h),
+                .int(output.size.d), .int(output.size.w), .int(output.size.h),
+                .int(spec.kernel.d), .int(spec.kernel.w), .int(spec.kernel.h),
+                .int(spec.stride.d), .int(spec.stride.w), .int(spec.stride.h),
+                .int(spec.padding.d), .int(spec.padding.w), .int(spec.padding.h),
+                .int(Int(flags)),
+            ],
+            global: [
+                (positions + tiles.tileN - 1) / tiles.tileN * (tiles.tileN / tiles.workPerThreadN),
+                (spec.outChannels + tiles.tileM - 1) / tiles.tileM * (tiles.tileM / tiles.workPerThreadM),
+                input.batch,
+            ],
+            local: [tiles.tileN / tiles.workPerThreadN, tiles.tileM / tiles.workPerThreadM, 1])
+    }
+
+    public func maxPool(
+        _ input: ActivationRegion<OpenCLBuffer>, kernel: Window3, stride: Window3, padding: Window3,
+        into output: ActivationRegion<OpenCLBuffer>, epilogue: Epilogue<OpenCLBuffer, OpenCLAffine>
+    ) throws {
+        precondition(input.channels == output.channels)
+        var flags: Int32 = 0
+        if epilogue.affine != nil { flags |= 2 }
+        if epilogue.residual != nil { flags |= 4 }
+        if epilogue.relu { flags |= 8 }
+        let residual = epilogue.residual
+        try runtime.run(
+            poolKernel,
+            arguments: [
+                .buffer(input.buffer), .int(input.offset(sample: 0)), .int(input.bufferChannels * input.size.count),
+                .buffer(epilogue.affine?.values ?? placeholder),
+                .buffer(residual?.buffer ?? placeholder), .int(residual?.offset(sample: 0) ?? 0),
+                .int((residual?.bufferChannels ?? 0) * (residual?.size.count ?? 0)),
+                .buffer(output.buffer), .int(output.offset(sample: 0)), .int(output.bufferChannels * output.size.count),
+                .int(output.channels),
+                .int(input.size.d), .int(input.size.w), .int(input.size.h),
+                .int(output.size.d), .int(output.size.w), .int(output.size.h),
+                .int(kernel.d), .int(kernel.w), .int(kernel.h),
+                .int(stride.d), .int(stride.w), .int(stride.h),
+                .int(padding.d), .int(padding.w), .int(padding.h), .int(Int(flags)),
+            ],
+            global: [output.size.count, output.channels, input.batch], local: nil)
+    }
+
+    public func upsampleTrilinear2x(
+        _ input: ActivationRegion<OpenCLBuffer>, adding skip: ActivationRegion<OpenCLBuffer>?, into output: ActivationRegion<OpenCLBuffer>
+    ) throws {
+        precondition(output.size == SpatialSize(d: input.size.d * 2, w: input.size.w * 2, h: input.size.h * 2))
+        try runtime.run(
+            upsampleKernel,
+            arguments: [
+                .buffer(input.buffer), .int(input.offset(sample: 0)), .int(input.bufferChannels * input.size.count),
+                .buffer(skip?.buffer ?? placeholder), .int(skip?.offset(sample: 0) ?? 0),
+                .int((skip?.bufferChannels ?? 0) * (skip?.size.count ?? 0)),
+                .buffer(output.buffer), .int(output.offset(sample: 0)), .int(output.bufferChannels * output.size.count),
+                .int(input.size.d), .int(input.size.w), .int(input.size.h), .int(skip == nil ? 0 : 1),
+            ],
+            global: [output.size.count, output.channels, input.batch], local: nil)
+    }
+}

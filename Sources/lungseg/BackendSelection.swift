@@ -1,0 +1,55 @@
+import AHNet
+import AHNetCL
+import AHNetCPU
+import Foundation
+
+/// The backend a command runs on, chosen once: `auto` takes a GPU through OpenCL when there is
+/// one and the native CPU backend otherwise (PoCL, OpenCL on the CPU, is slower than OpenBLAS).
+enum BackendSelection {
+    case cpu(CPUBackend)
+    case opencl(OpenCLBackend)
+
+    static func choose(_ choice: BackendChoice, device: Int?, threads: Int) throws -> BackendSelection {
+        switch choice {
+        case .cpu:
+            return .cpu(CPUBackend(threads: threads))
+        case .opencl:
+            return .opencl(try OpenCLBackend(deviceIndex: device ?? 0))
+        case .auto:
+            let devices = OpenCLDevices.all()
+            guard let index = device ?? devices.firstIndex(where: \.isGPU) else {
+                return .cpu(CPUBackend(threads: threads))
+            }
+            do {
+                return .opencl(try OpenCLBackend(deviceIndex: index))
+            } catch {
+                warn("OpenCL device \(index) is unusable (\(error)); falling back to the CPU backend")
+                return .cpu(CPUBackend(threads: threads))
+            }
+        }
+    }
+
+    /// What `auto` picks on this machine, and why.
+    static func explainAuto(_ devices: [OpenCLDeviceInfo]) -> String {
+        if let index = devices.firstIndex(where: \.isGPU) {
+            return "auto picks OpenCL device [\(index)] \(devices[index].name): the first GPU"
+        }
+        if devices.isEmpty {
+            return "auto picks the CPU backend (OpenBLAS): no OpenCL device"
+        }
+        return "auto picks the CPU backend (OpenBLAS): no OpenCL GPU; OpenCL CPU drivers such as PoCL are slower than OpenBLAS"
+    }
+
+    /// Runs `body` with the concrete backend (the graph is generic over it).
+    func run<Result>(_ body: (any AHNetBackend) throws -> Result) throws -> Result {
+        switch self {
+        case .cpu(let backend): try body(backend)
+        case .opencl(let backend): try body(backend)
+        }
+    }
+}
+
+/// One line on stderr, prefixed like every lungseg message.
+func warn(_ message: String) {
+    FileHandle.standardError.write(Data("lungseg: warning: \(message)\n".utf8))
+}
