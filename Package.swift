@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "LungSegKitTests", dependencies: ["LungSegKit", "CNIfTI"]),
         .testTarget(name: "AHNetTests", dependencies: ["AHNet"], exclude: ["Fixtures"]),
         .testTarget(name: "AHNetCPUTests", dependencies: ["AHNetCPU", "AHNet"], exclude: ["Fixtures"]),
-        .testTarget(name: "AHNetCLTests", dependencies: ["AHNetCL"]),
+        .testTarget(name: "AHNetCLTests", dependencies: ["AHNetCL", "AHNetCPU", "AHNet"]),
     ],
     swiftLanguageModes: [.v6]
 )
