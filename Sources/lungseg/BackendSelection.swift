@@ -40,6 +40,18 @@ enum BackendSelection {
         return "auto picks the CPU backend (OpenBLAS): no OpenCL GPU; OpenCL CPU drivers such as PoCL are slower than OpenBLAS"
     }
 
+    /// Chooses a backend and runs `body` on it; under `auto`, an OpenCL failure (build, out of
+    /// memory, device lost) falls back to the CPU backend with a warning.
+    static func run<Result>(_ choice: BackendChoice, device: Int?, threads: Int, _ body: (any AHNetBackend) throws -> Result) throws -> Result {
+        let selection = try choose(choice, device: device, threads: threads)
+        do {
+            return try selection.run(body)
+        } catch let error as OpenCLError where choice == .auto {
+            warn("OpenCL failed (\(error)); running on the CPU backend instead")
+            return try body(CPUBackend(threads: threads))
+        }
+    }
+
     /// Runs `body` with the concrete backend (the graph is generic over it).
     func run<Result>(_ body: (any AHNetBackend) throws -> Result) throws -> Result {
         switch self {

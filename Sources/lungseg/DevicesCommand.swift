@@ -1,5 +1,6 @@
 import AHNetCL
 import ArgumentParser
+import Foundation
 
 struct DevicesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -7,9 +8,9 @@ struct DevicesCommand: ParsableCommand {
 
     func run() throws {
         let devices = OpenCLDevices.all()
+        if let note = OpenCLDevices.icdNote { print("note: \(note)") }
         if devices.isEmpty {
-            print("OpenCL: no platform found. The CPU backend (OpenBLAS) is available.")
-            return
+            print("OpenCL: no platform found.")
         }
         for (index, device) in devices.enumerated() {
             let memory = Double(device.globalMemoryBytes) / 1_073_741_824
@@ -18,6 +19,7 @@ struct DevicesCommand: ParsableCommand {
             print("    memory: \(String(format: "%.1f", memory)) GiB, largest buffer \(device.maxAllocationBytes >> 20) MiB, compute units: \(device.computeUnits)")
             print("    kernel language: \(device.openCLCVersion), driver \(device.driverVersion)")
         }
-        print("CPU backend (OpenBLAS): available")
+        print("CPU backend (OpenBLAS): available, \(ProcessInfo.processInfo.activeProcessorCount) threads")
+        print(BackendSelection.explainAuto(devices))
     }
 }

@@ -48,8 +48,7 @@ struct ForwardCommand: ParsableCommand {
             }
             let (batch, h, w, d) = (array.shape[0], array.shape[2], array.shape[3], array.shape[4])
             let loaded = clock.now
-            let selection = try BackendSelection.choose(backend, device: device, threads: threads)
-            let (logits, description) = try selection.run { backend in
+            let (logits, description) = try BackendSelection.run(backend, device: device, threads: threads) { backend in
                 (try runNetwork(weights, on: backend, array.values, batch: batch, h: h, w: w, d: d), backend.deviceDescription)
             }
             let device = description

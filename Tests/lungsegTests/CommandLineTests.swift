@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+/// The lungseg binary as a user runs it: exit codes, messages, fallbacks.
+@Suite("Command line", .serialized)
+struct CommandLineTests {
+    /// The `lungseg` executable SwiftPM built beside this test bundle.
+    static let binary: URL = {
+        let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [folder, folder.deletingLastPathComponent()].map { $0.appendingPathComponent("lungseg") }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }()
+
+    struct Run {
+        var status: Int32
+        var output: String
+        var error: String
+    }
+
+    static func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: String(decoding: outData, as: UTF8.self), error: String(decoding: errData, as: UTF8.self))
+    }
+
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// A 1x1x32x32x32 float32 .npy of zeros and ones.
+    static func smallWindow(in folder: String) throws -> String {
+        var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0]
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1, 32, 32, 32), }"
+        header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+        bytes += [UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)] + Array(header.utf8)
+        for index in 0..<(32 * 32 * 32) { withUnsafeBytes(of: Float(index % 7 == 0 ? 1 : 0)) { bytes += $0 } }
+        let path = folder + "/window.npy"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func infoDescribesTheBundledCT() throws {
+        let result = try Self.run(["info", Self.repository.appendingPathComponent("data/cip_ct64.nii.gz").path])
+        #expect(result.status == 0)
+        #expect(result.output.contains("dims:        64 x 64 x 79"))
+        #expect(result.output.contains("orientation: LPS"))
+    }
+
+    @Test func badInputExitsWithStatus2() throws {
+        let result = try Self.run(["info", "/nonexistent/ct.nii.gz"])
+        #expect(result.status == 2)
+        #expect(result.error == "lungseg: error: /nonexistent/ct.nii.gz: no such file\n")
+    }
+
+    /// With an empty ICD vendor folder there is no OpenCL platform: `devices` says so, an explicit
+    /// `--backend opencl` fails with status 3, and `auto` runs on the CPU.
+    @Test func noOpenCLPlatform() throws {
+        let folder = NSTemporaryDirectory() + "lungseg-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder + "/vendors", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let environment = ["OCL_ICD_VENDORS": folder + "/vendors"]
+
+        let devices = try Self.run(["devices"], environment: environment)
+        #expect(devices.status == 0)
+        #expect(devices.output.contains("OpenCL: no platform found."))
+        #expect(devices.output.contains("auto picks the CPU backend (OpenBLAS): no OpenCL device"))
+
+        let window = try Self.smallWindow(in: folder)
+        let explicit = try Self.run(["forward", "--weights", "seeded", "--input", window, "--output", folder + "/cl.npy", "--backend", "opencl"], environment: environment)
+        #expect(explicit.status == 3)
+        #expect(explicit.error.contains("no OpenCL platform found"))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/cl.npy"))
+
+        let automatic = try Self.run(["forward", "--weights", "seeded", "--input", window, "--output", folder + "/auto.npy"], environment: environment)
+        #expect(automatic.status == 0, "\(automatic.error)")
+        #expect(automatic.error.contains("on CPU (OpenBLAS"))
+        #expect(FileManager.default.fileExists(atPath: folder + "/auto.npy"))
+    }
+
+    @Test func weightsThatAreNotAHNetExitWithStatus4() throws {
+        let views = Self.repository.appendingPathComponent("Tests/AHNetTests/Fixtures/views.pt").path
+        let folder = NSTemporaryDirectory()
+        let result = try Self.run(["forward", "--weights", views, "--input", folder + "/none.npy", "--output", folder + "/none-out.npy"])
+        #expect(result.status == 4)
+        #expect(result.error.contains("the weights lack tensor conv1.weight"))
+    }
+}
