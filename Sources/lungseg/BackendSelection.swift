@@ -9,19 +9,19 @@ enum BackendSelection {
     case cpu(CPUBackend)
     case opencl(OpenCLBackend)
 
-    static func choose(_ choice: BackendChoice, device: Int?, threads: Int) throws -> BackendSelection {
+    static func choose(_ choice: BackendChoice, device: Int?, threads: Int, tiles: ConvolutionTiles? = nil) throws -> BackendSelection {
         switch choice {
         case .cpu:
             return .cpu(CPUBackend(threads: threads))
         case .opencl:
-            return .opencl(try OpenCLBackend(deviceIndex: device ?? 0))
+            return .opencl(try OpenCLBackend(deviceIndex: device ?? 0, tiles: tiles))
         case .auto:
             let devices = OpenCLDevices.all()
             guard let index = device ?? devices.firstIndex(where: \.isGPU) else {
                 return .cpu(CPUBackend(threads: threads))
             }
             do {
-                return .opencl(try OpenCLBackend(deviceIndex: index))
+                return .opencl(try OpenCLBackend(deviceIndex: index, tiles: tiles))
             } catch {
                 warn("OpenCL device \(index) is unusable (\(error)); falling back to the CPU backend")
                 return .cpu(CPUBackend(threads: threads))
@@ -42,8 +42,10 @@ enum BackendSelection {
 
     /// Chooses a backend and runs `body` on it; under `auto`, an OpenCL failure (build, out of
     /// memory, device lost) falls back to the CPU backend with a warning.
-    static func run<Result>(_ choice: BackendChoice, device: Int?, threads: Int, _ body: (any AHNetBackend) throws -> Result) throws -> Result {
-        let selection = try choose(choice, device: device, threads: threads)
+    static func run<Result>(
+        _ choice: BackendChoice, device: Int?, threads: Int, tiles: ConvolutionTiles? = nil, _ body: (any AHNetBackend) throws -> Result
+    ) throws -> Result {
+        let selection = try choose(choice, device: device, threads: threads, tiles: tiles)
         do {
             return try selection.run(body)
         } catch let error as OpenCLError where choice == .auto {

@@ -1,5 +1,6 @@
 import AHNet
 import AHNetCPU
+import AHNetCL
 import ArgumentParser
 import Foundation
 import LungSegKit
@@ -37,6 +38,12 @@ struct ForwardCommand: ParsableCommand {
     @Option(help: "CPU threads.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(name: .customLong("repeat"), help: "Run the forward this many times and report each time (the first includes warm-up).")
+    var repetitions: Int = 1
+
+    @Option(help: "OpenCL convolution tiles M,N,K,perItemM,perItemN (default: chosen per device).")
+    var tiles: String?
+
     func run() throws {
         do {
             let clock = ContinuousClock()
@@ -48,20 +55,42 @@ struct ForwardCommand: ParsableCommand {
             }
             let (batch, h, w, d) = (array.shape[0], array.shape[2], array.shape[3], array.shape[4])
             let loaded = clock.now
-            let (logits, description) = try BackendSelection.run(backend, device: device, threads: threads) { backend in
-                (try runNetwork(weights, on: backend, array.values, batch: batch, h: h, w: w, d: d), backend.deviceDescription)
+            let tileOverride = try tiles.map(parseTiles)
+            var times: [Double] = []
+            let (logits, description) = try BackendSelection.run(backend, device: device, threads: threads, tiles: tileOverride) { backend in
+                try timedForward(weights, on: backend, array.values, batch: batch, h: h, w: w, d: d, repetitions: repetitions, times: &times)
             }
             let device = description
             let done = clock.now
             try NumPyArray(shape: [batch, weights.architecture.outChannels, h, w, d], values: logits).write(to: output)
-            let seconds = { (duration: Duration) in String(format: "%.3f s", Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18) }
-            FileHandle.standardError.write(Data("forward: \(batch) window(s) of \(h)x\(w)x\(d) on \(device): load \(seconds(loaded - start)), forward \(seconds(done - loaded))\n".utf8))
+            let format = { (value: Double) in String(format: "%.3f s", value) }
+            var report = "forward: \(batch) window(s) of \(h)x\(w)x\(d) on \(device): load \(format(seconds(loaded - start))), forward \(format(seconds(done - loaded)))"
+            if times.count > 1 {
+                let sorted = times.dropFirst().sorted()
+                report += "; each forward: " + times.map { String(format: "%.4f", $0) }.joined(separator: " ")
+                report += String(format: "; median after the first %.4f s", sorted[sorted.count / 2])
+            }
+            FileHandle.standardError.write(Data((report + "\n").utf8))
         } catch let error as ExitCode {
             throw error
         } catch {
             throw fail(error)
         }
     }
+}
+
+/// Seconds in a Duration.
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+}
+
+/// "64,64,16,4,4" as convolution tiles.
+func parseTiles(_ text: String) throws -> ConvolutionTiles {
+    let values = text.split(separator: ",").compactMap { Int($0) }
+    guard values.count == 5, values.allSatisfy({ $0 > 0 }), values[0] % values[3] == 0, values[1] % values[4] == 0 else {
+        throw CommandFailure(description: "--tiles takes M,N,K,perItemM,perItemN with M and N divisible by their per-item counts", exitStatus: 64)
+    }
+    return ConvolutionTiles(tileM: values[0], tileN: values[1], tileK: values[2], workPerThreadM: values[3], workPerThreadN: values[4])
 }
 
 /// Loads a weights file, or makes the seeded test weights for "seeded[:SALT]".
@@ -73,12 +102,21 @@ func loadWeights(_ argument: String) throws -> AHNetWeights {
     return try WeightsFile.load(argument)
 }
 
-/// Runs the graph on any backend; inputs and outputs in MONAI layout.
-func runNetwork<Backend: AHNetBackend>(
-    _ weights: AHNetWeights, on backend: Backend, _ monaiInput: [Float], batch: Int, h: Int, w: Int, d: Int
-) throws -> [Float] {
+/// Runs the graph `repetitions` times on any backend, MONAI layout in and out; returns the logits
+/// of the last run and the backend's description, and appends each run's seconds to `times`.
+func timedForward<Backend: AHNetBackend>(
+    _ weights: AHNetWeights, on backend: Backend, _ monaiInput: [Float], batch: Int, h: Int, w: Int, d: Int, repetitions: Int,
+    times: inout [Double]
+) throws -> ([Float], String) {
+    let clock = ContinuousClock()
     let graph = try AHNetGraph(weights: weights, backend: backend)
     let input = MONAILayout.toActivation(monaiInput, batch: batch, channels: weights.architecture.inChannels, h: h, w: w, d: d)
-    let logits = try graph.forward(input, batch: batch, size: SpatialSize(d: d, w: w, h: h))
-    return MONAILayout.fromActivation(logits, batch: batch, channels: weights.architecture.outChannels, h: h, w: w, d: d)
+    var output: [Float] = []
+    for _ in 0..<max(1, repetitions) {
+        let begin = clock.now
+        output = try graph.forward(input, batch: batch, size: SpatialSize(d: d, w: w, h: h))
+        times.append(seconds(clock.now - begin))
+    }
+    let logits = MONAILayout.fromActivation(output, batch: batch, channels: weights.architecture.outChannels, h: h, w: w, d: d)
+    return (logits, backend.deviceDescription)
 }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds a folder that runs lungseg on a Linux x86-64/arm64 machine without a Swift toolchain
+# (for example a GPU server): the binary with the Swift runtime linked in, the shared libraries
+# it needs beside it, and a wrapper that points the dynamic loader at them.
+#
+#   scripts/bundle.sh [OUTPUT_FOLDER]        default: dist/lungseg
+#   OUTPUT_FOLDER/lungseg devices            run it anywhere with glibc >= 2.35 (Debian 12, Ubuntu 22.04)
+#
+# NVIDIA's OpenCL driver is not bundled: the machine's driver provides libnvidia-opencl.so.1,
+# which the bundled ICD loader finds through /etc/OpenCL/vendors or lungseg's own fallback.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+output=${1:-dist/lungseg}
+
+./scripts/install-deps.sh
+swift build -c release --static-swift-stdlib --scratch-path .build-static --product lungseg
+
+rm -rf "$output"
+mkdir -p "$output/lib"
+cp .build-static/release/lungseg "$output/lib/lungseg"
+
+# The libraries lungseg loads, resolved through the dynamic loader; never the C runtime itself.
+wanted='libopenblas|libgfortran|libquadmath|libnifti2|libznz|libz\.so|libOpenCL'
+ldd .build-static/release/lungseg | awk '/=> \//{print $1, $3}' | while read -r name path; do
+  if [[ "$name" =~ $wanted ]]; then
+    cp -L "$path" "$output/lib/$name"
+  fi
+done
+
+cat > "$output/lungseg" <<'WRAPPER'
+#!/bin/sh
+# Runs the bundled lungseg with its own libraries first on the loader's path.
+here=$(cd "$(dirname "$0")" && pwd)
+LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" exec "$here/lib/lungseg" "$@"
+WRAPPER
+chmod +x "$output/lungseg"
+
+echo "bundle: $output ($(du -sh "$output" | cut -f1))"
+ls -l "$output/lib"
