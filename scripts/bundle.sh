@@ -17,7 +17,7 @@ swift build -c release --static-swift-stdlib --scratch-path .build-static --prod
 
 rm -rf "$output"
 mkdir -p "$output/lib"
-cp .build-static/release/lungseg "$output/lib/lungseg"
+strip -o "$output/lib/lungseg" .build-static/release/lungseg
 
 # The libraries lungseg loads, resolved through the dynamic loader; never the C runtime itself.
 wanted='libopenblas|libgfortran|libquadmath|libnifti2|libznz|libz\.so|libOpenCL'

@@ -10,7 +10,7 @@ public final class OpenCLRuntime: @unchecked Sendable {
     let context: cl_context
     let queue: cl_command_queue
     let program: cl_program
-    private let deviceID: cl_device_id
+    let deviceID: cl_device_id
 
     /// The tile sizes kernels.cl was built with.
     public let tiles: ConvolutionTiles

@@ -6,6 +6,9 @@ struct DevicesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "devices", abstract: "List the OpenCL platforms and devices this machine offers.")
 
+    @Flag(help: ArgumentHelp("Probe whether inline PTX mma.sync (tensor cores) builds and runs in OpenCL on each GPU.", visibility: .hidden))
+    var probePTX = false
+
     func run() throws {
         let devices = OpenCLDevices.all()
         if let note = OpenCLDevices.icdNote { print("note: \(note)") }
@@ -21,5 +24,14 @@ struct DevicesCommand: ParsableCommand {
         }
         print("CPU backend (OpenBLAS): available, \(ProcessInfo.processInfo.activeProcessorCount) threads")
         print(BackendSelection.explainAuto(devices))
+        if probePTX {
+            for (index, device) in devices.enumerated() where device.isGPU {
+                do {
+                    for line in try PTXProbe.run(deviceIndex: index) { print("PTX probe [\(index)] \(line)") }
+                } catch {
+                    print("PTX probe [\(index)] failed: \(error)")
+                }
+            }
+        }
     }
 }

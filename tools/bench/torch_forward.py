@@ -42,24 +42,40 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--weights", default="seeded")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    parser.add_argument("--tf32", default="off", choices=["off", "on"], help="TF32 matmul/conv on CUDA")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    torch.backends.cuda.matmul.allow_tf32 = args.tf32 == "on"
+    torch.backends.cudnn.allow_tf32 = args.tf32 == "on"
+    torch.backends.cudnn.benchmark = True
     net = seeded_network() if args.weights == "seeded" else None
     if net is None:
         net = AHNet(spatial_dims=3, in_channels=1, out_channels=2, psp_block_num=0, upsample_mode="trilinear")
         net.load_state_dict(torch.load(args.weights, map_location="cpu"))
         net.eval()
-    x = torch.from_numpy(np.load(args.input).astype(np.float32))
+    device = torch.device(args.device)
+    net = net.to(device)
+    x = torch.from_numpy(np.load(args.input).astype(np.float32)).to(device)
+
+    def synchronize():
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
     with torch.no_grad():
         y = net(x)
+        synchronize()
         times = []
         for _ in range(args.repeats):
             start = time.perf_counter()
             y = net(x)
+            synchronize()
             times.append(time.perf_counter() - start)
-    print("torch forward seconds:", " ".join(f"{t:.3f}" for t in times), f"median {sorted(times)[len(times) // 2]:.3f}")
+    label = f"torch {args.device}" + (f" tf32 {args.tf32}" if device.type == "cuda" else f" {args.threads} threads")
+    print(f"{label} forward seconds (batch {x.shape[0]}):", " ".join(f"{t:.4f}" for t in times),
+          f"median {sorted(times)[len(times) // 2]:.4f}")
     if args.output:
-        np.save(args.output, y.numpy())
+        np.save(args.output, y.cpu().numpy())
 
 
 if __name__ == "__main__":

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Prepares .device/ for tools/gpu/device_check.sh: the bundle (xz, stripped) and the MONAI wheel.
+# .device/ is ignored by git (add "/.device/" to .git/info/exclude) and carried to the GPU machine.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rm -rf .device && mkdir -p .device/whl
+scripts/bundle.sh .device/build/lungseg
+tar -C .device/build -cJf .device/lungseg.tar.xz lungseg
+rm -rf .device/build
+python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 -d .device/whl monai==1.6.1
+du -sh .device/*
