@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""Writes a small seed corpus for Fuzz/ (NIfTI-1/-2 headers, gzip and plain, a few datatypes).
+"""Writes the seed corpora for Fuzz/: NIfTI files for NIfTIFuzz (NIfTI-1/-2, gzip and plain, a few
+datatypes) and the data.pkl pickles of the committed torch.save fixtures for PickleFuzz.
 
-Standard library only. The first byte of each seed selects the file name the fuzz target uses
-(0: .nii, 1: .nii.gz, 2: .hdr). Usage: python3 tools/fuzz_seeds.py Fuzz/corpus
+Standard library only. The first byte of each NIfTI seed selects the file name the fuzz target uses
+(0: .nii, 1: .nii.gz, 2: .hdr). Usage: python3 tools/fuzz_seeds.py Fuzz/corpus Fuzz/pickle-corpus
 """
 import gzip
 import os
 import struct
 import sys
+import zipfile
 
 
 def nifti1(dims, datatype, bitpix, data, slope=0.0, inter=0.0, single=True):
@@ -57,5 +59,17 @@ def main(folder):
             f.write(bytes([mode]) + content)
 
 
+def pickle_seeds(folder, fixtures="Tests/AHNetTests/Fixtures"):
+    os.makedirs(folder, exist_ok=True)
+    for name in sorted(os.listdir(fixtures)):
+        if name.endswith(".pt"):
+            with zipfile.ZipFile(os.path.join(fixtures, name)) as archive:
+                for entry in archive.namelist():
+                    if entry.endswith("data.pkl"):
+                        with open(os.path.join(folder, name + ".pkl"), "wb") as f:
+                            f.write(archive.read(entry))
+
+
 if __name__ == "__main__":
     main(sys.argv[1] if len(sys.argv) > 1 else "Fuzz/corpus")
+    pickle_seeds(sys.argv[2] if len(sys.argv) > 2 else "Fuzz/pickle-corpus")
