@@ -13,7 +13,7 @@
 #define TN 64      // output positions per work-group tile
 #endif
 #ifndef TK
-#define TK 16      // reduction slice held in local memory
+#define TK 16      // reduction slice held in local memory (a multiple of 4)
 #endif
 #ifndef WPTM
 #define WPTM 4     // output channels per work-item
@@ -21,6 +21,7 @@
 #ifndef WPTN
 #define WPTN 4     // output positions per work-item
 #endif
+// TN must be a multiple of 4 too (vload4 along positions).
 #define RTM (TM / WPTM)   // work-items along M
 #define RTN (TN / WPTN)   // work-items along N
 #define THREADS (RTM * RTN)
@@ -82,15 +83,51 @@ void conv3d(__global const float *input, const int inOffset, const int inSampleS
         for (int j = 0; j < WPTN; j++) acc[i][j] = 0.0f;
 
     for (int k0 = 0; k0 < K; k0 += TK) {
-        // Weights tile: TM x TK values.
-        for (int e = tid; e < TM * TK; e += THREADS) {
-            const int m = e / TK;
-            const int k = e - m * TK;
+        // Weights tile: TM x TK values, four consecutive k at a time (vload4) where they exist.
+        for (int e = tid; e < TM * (TK / 4); e += THREADS) {
+            const int m = e / (TK / 4);
+            const int k = (e - m * (TK / 4)) * 4;
             const int gm = baseM + m;
             const int gk = k0 + k;
-            tileA[k][m] = (gm < cout && gk < K) ? weights[gm * K + gk] : 0.0f;
+            if (gm < cout && gk + 3 < K) {
+                const float4 v = vload4(0, weights + gm * K + gk);
+                tileA[k][m] = v.x;
+                tileA[k + 1][m] = v.y;
+                tileA[k + 2][m] = v.z;
+                tileA[k + 3][m] = v.w;
+            } else {
+                for (int q = 0; q < 4; q++) tileA[k + q][m] = (gm < cout && gk + q < K) ? weights[gm * K + gk + q] : 0.0f;
+            }
         }
-        // Input tile: TK x TN values gathered from the activation.
+        // Input tile: TK x TN values gathered from the activation. A pointwise convolution reads
+        // four consecutive positions of one channel at a time (vload4) where they exist.
+        if (pointwise) {
+            for (int e = tid; e < TK * (TN / 4); e += THREADS) {
+                const int k = e / (TN / 4);
+                const int n = (e - k * (TN / 4)) * 4;
+                const int gk = k0 + k;
+                const int gp = baseN + n;
+                float4 v = (float4)(0.0f);
+                if (gk < K && gp + 3 < P) {
+                    v = vload4(0, x + gk * inPlane + gp);
+                } else if (gk < K) {
+                    v.x = gp < P ? x[gk * inPlane + gp] : 0.0f;
+                    v.y = gp + 1 < P ? x[gk * inPlane + gp + 1] : 0.0f;
+                    v.z = gp + 2 < P ? x[gk * inPlane + gp + 2] : 0.0f;
+                    v.w = gp + 3 < P ? x[gk * inPlane + gp + 3] : 0.0f;
+                }
+                if (gk < K && (flags & HAS_INPUT_AFFINE)) {
+                    const float scale = inputAffine[gk];
+                    const float shift = inputAffine[cin + gk];
+                    v = fmax(v * scale + shift, (float4)(0.0f));
+                    // Positions past the end stay zero (they are never stored).
+                }
+                tileB[k][n] = v.x;
+                tileB[k][n + 1] = v.y;
+                tileB[k][n + 2] = v.z;
+                tileB[k][n + 3] = v.w;
+            }
+        } else
         for (int e = tid; e < TK * TN; e += THREADS) {
             const int k = e / TN;
             const int n = e - k * TN;
@@ -99,10 +136,7 @@ void conv3d(__global const float *input, const int inOffset, const int inSampleS
             float value = 0.0f;
             if (gk < K && gp < P) {
                 const int c = gk / kernelVolume;
-                if (pointwise) {
-                    value = x[c * inPlane + gp];
-                    if (flags & HAS_INPUT_AFFINE) value = fmax(value * inputAffine[c] + inputAffine[cin + c], 0.0f);
-                } else {
+                {
                     int r = gk - c * kernelVolume;
                     const int z = r / (kW * kH);
                     r -= z * kW * kH;

@@ -11,7 +11,7 @@ public struct ConvolutionTiles: Sendable, Equatable, CustomStringConvertible {
     public var workPerThreadN: Int
 
     public init(tileM: Int, tileN: Int, tileK: Int, workPerThreadM: Int, workPerThreadN: Int) {
-        precondition(tileM % workPerThreadM == 0 && tileN % workPerThreadN == 0)
+        precondition(tileM % workPerThreadM == 0 && tileN % workPerThreadN == 0 && tileK % 4 == 0 && tileN % 4 == 0)
         self.tileM = tileM
         self.tileN = tileN
         self.tileK = tileK
@@ -33,6 +33,14 @@ public struct ConvolutionTiles: Sendable, Equatable, CustomStringConvertible {
     public static let gpu = ConvolutionTiles(tileM: 64, tileN: 64, tileK: 32, workPerThreadM: 4, workPerThreadN: 4)
     /// Small work-groups for CPU drivers such as PoCL.
     public static let cpu = ConvolutionTiles(tileM: 32, tileN: 32, tileK: 16, workPerThreadM: 4, workPerThreadN: 4)
+
+    /// The variant for convolutions with few output channels (the dense layers' 20, the final 2):
+    /// half the channels per work-group, the same positions and work-group size. Nil when the
+    /// tiles cannot be halved.
+    public var narrow: ConvolutionTiles? {
+        guard tileM >= 32, workPerThreadM >= 2 else { return nil }
+        return ConvolutionTiles(tileM: tileM / 2, tileN: tileN, tileK: tileK, workPerThreadM: workPerThreadM / 2, workPerThreadN: workPerThreadN)
+    }
 
     /// Per-device defaults: GPU tiles for GPUs, CPU tiles otherwise, capped by the work-group limit.
     public static func defaults(for device: OpenCLDeviceInfo) -> ConvolutionTiles {

@@ -46,6 +46,8 @@ public final class OpenCLBackend: AHNetBackend {
 
     public let runtime: OpenCLRuntime
     private let convKernel: cl_kernel
+    /// The same kernel built with narrow tiles, used when Cout fits them.
+    private let narrowConv: (kernel: cl_kernel, tiles: ConvolutionTiles)?
     private let poolKernel: cl_kernel
     private let upsampleKernel: cl_kernel
     /// Bound to kernel arguments that a call does not use (never read).
@@ -54,6 +56,11 @@ public final class OpenCLBackend: AHNetBackend {
     public init(runtime: OpenCLRuntime) throws(OpenCLError) {
         self.runtime = runtime
         convKernel = try runtime.makeKernel("conv3d")
+        if runtime.narrowProgram != nil, let narrow = runtime.tiles.narrow {
+            narrowConv = (try runtime.makeKernel("conv3d", narrow: true), narrow)
+        } else {
+            narrowConv = nil
+        }
         poolKernel = try runtime.makeKernel("maxpool3d")
         upsampleKernel = try runtime.makeKernel("upsample2x")
         placeholder = try runtime.makeBuffer(count: 1)
@@ -66,6 +73,7 @@ public final class OpenCLBackend: AHNetBackend {
 
     deinit {
         clReleaseKernel(convKernel)
+        if let narrowConv { clReleaseKernel(narrowConv.kernel) }
         clReleaseKernel(poolKernel)
         clReleaseKernel(upsampleKernel)
     }
@@ -108,10 +116,10 @@ public final class OpenCLBackend: AHNetBackend {
         if epilogue.relu { flags |= 8 }
         if inputAffine != nil { flags |= 16 }
         let residual = epilogue.residual
-        let tiles = runtime.tiles
         let positions = output.size.count
+        let (kernel, tiles) = narrowConv.flatMap { spec.outChannels <= $0.tiles.tileM ? $0 : nil } ?? (convKernel, runtime.tiles)
         try runtime.run(
-            convKernel,
+            kernel,
             arguments: [
                 .buffer(input.buffer), .int(input.offset(sample: 0)), .int(input.bufferChannels * input.size.count),
                 .buffer(convolution.weights), .buffer(convolution.bias ?? placeholder),

@@ -8,9 +8,9 @@ enum KernelArgument {
 }
 
 extension OpenCLRuntime {
-    func makeKernel(_ name: String) throws(OpenCLError) -> cl_kernel {
+    func makeKernel(_ name: String, narrow: Bool = false) throws(OpenCLError) -> cl_kernel {
         var status: cl_int = 0
-        guard let kernel = clCreateKernel(program, name, &status), status == 0 else {
+        guard let kernel = clCreateKernel(narrow ? (narrowProgram ?? program) : program, name, &status), status == 0 else {
             throw .callFailed(function: "clCreateKernel(\(name))", code: status)
         }
         return kernel

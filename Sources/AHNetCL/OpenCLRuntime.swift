@@ -1,5 +1,8 @@
 import AHNet
 import COpenCL
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One OpenCL device with its context, in-order queue and the program built from the embedded
 /// kernels.cl. Build once per process and share: building the program is the slow part.
@@ -14,6 +17,9 @@ public final class OpenCLRuntime: @unchecked Sendable {
 
     /// The tile sizes kernels.cl was built with.
     public let tiles: ConvolutionTiles
+    /// kernels.cl built again with `tiles.narrow`, for convolutions with few output channels; nil
+    /// when there is no narrow variant or LUNGSEG_NARROW_TILES=0.
+    let narrowProgram: cl_program?
 
     /// Opens device `index` of `OpenCLDevices.all()` and builds kernels.cl for it, with the
     /// convolution tiles given or the defaults for the device.
@@ -44,9 +50,21 @@ public final class OpenCLRuntime: @unchecked Sendable {
             clReleaseContext(context)
             throw error
         }
+        let narrowEnabled = getenv("LUNGSEG_NARROW_TILES").map { String(cString: $0) != "0" } ?? true
+        do {
+            narrowProgram = try tiles.narrow.flatMap { narrow throws(OpenCLError) in
+                narrowEnabled ? try Self.buildProgram(context: context, device: chosen.device, deviceName: chosen.info.name, options: narrow.buildOptions) : nil
+            }
+        } catch {
+            clReleaseProgram(program)
+            clReleaseCommandQueue(queue)
+            clReleaseContext(context)
+            throw error
+        }
     }
 
     deinit {
+        if let narrowProgram { clReleaseProgram(narrowProgram) }
         clReleaseProgram(program)
         clReleaseCommandQueue(queue)
         clReleaseContext(context)
