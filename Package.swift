@@ -29,6 +29,9 @@ let package = Package(
             name: "CNIfTI",
             linkerSettings: [.linkedLibrary("nifti2"), .linkedLibrary("znz"), .linkedLibrary("z")]),
 
+        // libpng for the QC picture, behind a C wrapper that catches libpng's longjmp errors.
+        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
+
         // The model: the AH-Net graph written once against a backend protocol.
         .target(name: "AHNet", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "AHNetCPU", dependencies: ["AHNet", "COpenBLAS"]),
@@ -37,7 +40,7 @@ let package = Package(
             plugins: [.plugin(name: "EmbedKernels")]),
 
         // The pipeline shared by every backend: volumes, NIfTI I/O, pre- and post-processing.
-        .target(name: "LungSegKit", dependencies: ["AHNet", "CNIfTI"]),
+        .target(name: "LungSegKit", dependencies: ["AHNet", "CNIfTI", "CPNG"]),
 
         .executableTarget(
             name: "lungseg",

@@ -12,6 +12,7 @@ packages=(
   libopenblas-dev      # SGEMM for the CPU backend
   libnifti2-dev        # NIfTI-1/NIfTI-2 reading and writing (libnifti2, libznz)
   zlib1g-dev           # gzip, used beside libnifti
+  libpng-dev           # the QC picture
 )
 
 missing=()

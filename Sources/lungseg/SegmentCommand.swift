@@ -1,10 +1,13 @@
+import AHNet
 import ArgumentParser
+import Foundation
 import LungSegKit
 
 struct SegmentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "segment",
-        abstract: "Segment the lungs of a chest CT into a NIfTI mask on the input grid.")
+        abstract: "Segment the lungs of a chest CT into a NIfTI mask on exactly the input grid.",
+        discussion: "The mask is written atomically with the input header copied; see README.md for the report schema and exit codes.")
 
     @Argument(help: "The CT volume (.nii, .nii.gz, .hdr/.img).")
     var input: String
@@ -18,20 +21,146 @@ struct SegmentCommand: ParsableCommand {
     @Option(help: "A PNG quality-control picture to write.")
     var qc: String?
 
-    @Option(help: "Model weights (safetensors or NVIDIA's model.pt); the bundled model when omitted.")
+    @Option(help: "The lung probability map to write (.nii or .nii.gz, float32).")
+    var probabilities: String?
+
+    @Option(help: "Model weights (safetensors or NVIDIA's model.pt), or seeded[:SALT] for untrained test weights; the bundled model when omitted.")
     var weights: String?
+
+    @Option(help: "Compute backend: auto, cpu or opencl.")
+    var backend: BackendChoice = .auto
+
+    @Option(help: "OpenCL device index (see `lungseg devices`).")
+    var device: Int?
+
+    @Option(help: "Overlap of neighbouring windows, 0 ..< 1.")
+    var overlap: Double = 0.25
+
+    @Option(help: "Blending of overlapping windows: gaussian or constant.")
+    var blend: String = "gaussian"
+
+    @Option(help: "Windows per forward pass.")
+    var batch: Int = 1
+
+    @Option(help: "CPU threads.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Label the right lung 1 and the left lung 2.")
+    var splitLungs = false
+
+    @Flag(help: "Do not crop to the body before inference.")
+    var noBodyCrop = false
+
+    @Flag(help: "Keep every thresholded component and do not fill holes.")
+    var noPostprocessing = false
+
+    @Flag(help: "No progress bar.")
+    var quiet = false
+
+    func validate() throws {
+        guard (0..<1).contains(overlap) else { throw ValidationError("--overlap must be in [0, 1)") }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard BlendMode(rawValue: blend) != nil else { throw ValidationError("--blend must be gaussian or constant") }
+    }
 
     func run() throws {
         do {
+            try checkOutputs()
             let volume = try NIfTIReader.read(input)
-            print(VolumeDescription(volume: volume, path: input).text)
+            guard let weightsArgument = weights ?? BundledModel.path else {
+                throw CommandFailure(
+                    description: "no trained model ships with lungseg yet; pass --weights FILE (safetensors or NVIDIA's model.pt), or --weights seeded for untrained test weights; no mask was written",
+                    exitStatus: ExitStatus.noModel)
+            }
+            let loaded = try loadWeights(weightsArgument)
+            var options = SegmentationOptions()
+            options.overlap = overlap
+            options.blend = BlendMode(rawValue: blend) ?? .gaussian
+            options.batchSize = batch
+            options.splitLungs = splitLungs
+            options.bodyCrop = !noBodyCrop
+            options.keepLungComponents = !noPostprocessing
+            options.fillHoles = !noPostprocessing
+            let segmenter = LungSegmenter(parameters: loaded.metadata.pipeline, options: options)
+            let progress = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
+            let (result, device) = try BackendSelection.run(backend, device: self.device, threads: threads) { backend in
+                try segmentOn(backend, weights: loaded, volume: volume, segmenter: segmenter, progress: progress)
+            }
+            progress.finish()
+
+            try NIfTIWriter.writeMask(result.mask, like: volume.header, to: output)
+            var outputs = ["mask": output]
+            if let probabilities {
+                try NIfTIWriter.writeMap(result.probability, like: volume.header, to: probabilities)
+                outputs["probabilities"] = probabilities
+            }
+            if let qc {
+                try QCPicture(volume: volume, labels: result.mask, split: splitLungs).write(to: qc)
+                outputs["qc"] = qc
+            }
+            if let report {
+                outputs["report"] = report
+                let document = SegmentationReport(
+                    input: volume, path: input, weights: weightsArgument, metadata: loaded.metadata, backend: device, options: options,
+                    result: result, outputs: outputs)
+                try writeAtomically(try document.json(), to: report)
+            }
+            for warning in result.warnings { warn(warning) }
+            if !quiet {
+                let summary = String(format: "lungs: right %.1f mL, left %.1f mL, total %.1f mL; %d of %d windows run on %@",
+                                     result.rightVolumeML, result.leftVolumeML, result.totalVolumeML, result.windows.run, result.windows.windows, device)
+                FileHandle.standardError.write(Data((summary + "\n").utf8))
+            }
+        } catch let error as ExitCode {
+            throw error
         } catch {
             throw fail(error)
         }
-        // The network and the pipeline land in later steps (see the README's roadmap).
-        throw fail(CommandFailure(
-            description: "no model ships with lungseg yet, and the AH-Net forward pass is not built yet; "
-                + "no mask was written",
-            exitStatus: ExitStatus.noModel))
+    }
+
+    /// Refuses unusable output names and missing folders before any work is done.
+    private func checkOutputs() throws {
+        for path in [output, probabilities].compactMap({ $0 }) where !(path.hasSuffix(".nii") || path.hasSuffix(".nii.gz")) {
+            throw NIfTIError.unsupportedOutputName(path: path)
+        }
+        for path in [output, probabilities, report, qc].compactMap({ $0 }) {
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw NIfTIError.writeFailed(path: path, reason: "folder \(folder) does not exist")
+            }
+        }
+    }
+}
+
+/// Runs the shared pipeline with AH-Net on one backend.
+func segmentOn<Backend: AHNetBackend>(
+    _ backend: Backend, weights: AHNetWeights, volume: Volume, segmenter: LungSegmenter, progress: ProgressBar
+) throws -> (SegmentationResult, String) {
+    let predictor = try AHNetPredictor(weights: weights, backend: backend)
+    let result = try segmenter.segment(volume, predictor: predictor) { done, total in progress.update(done, total) }
+    return (result, backend.deviceDescription)
+}
+
+/// The weights file that ships with lungseg, if any (none yet: see the README's roadmap).
+enum BundledModel {
+    static let path: String? = nil
+}
+
+/// A one-line progress bar on stderr, only on a terminal.
+final class ProgressBar {
+    let enabled: Bool
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(_ done: Int, _ total: Int) {
+        guard enabled, total > 0 else { return }
+        let width = 30
+        let filled = width * done / total
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        FileHandle.standardError.write(Data("\rwindows [\(bar)] \(done)/\(total)".utf8))
+    }
+
+    func finish() {
+        if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }

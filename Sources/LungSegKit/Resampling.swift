@@ -1,0 +1,57 @@
+/// Separable linear resampling between two axis-aligned grids that share their first voxel
+/// centre: target voxel j along axis t samples the source at continuous index `j * scale[t]`,
+/// clamped to the source (border values extend). Trilinear overall, exact in world position
+/// when `scale` is the ratio of the spacings.
+public enum Resampling {
+    /// Target size along each axis for new spacing: `round(n * spacing / newSpacing)`, at least 1.
+    public static func dims(for dims: [Int], spacing: [Double], newSpacing: [Double]) -> [Int] {
+        (0..<3).map { max(1, Int((Double(dims[$0]) * spacing[$0] / newSpacing[$0]).rounded())) }
+    }
+
+    /// Resamples `values` (NIfTI order, `dims`) to `newDims`, source index = target index * scale.
+    public static func linear(_ values: [Float], dims: [Int], to newDims: [Int], scale: [Double]) -> [Float] {
+        var current = values
+        var currentDims = dims
+        for axis in 0..<3 where !(newDims[axis] == currentDims[axis] && scale[axis] == 1) {
+            current = resampleAxis(current, dims: currentDims, axis: axis, length: newDims[axis], scale: scale[axis])
+            currentDims[axis] = newDims[axis]
+        }
+        return current
+    }
+
+    private static func resampleAxis(_ values: [Float], dims: [Int], axis: Int, length: Int, scale: Double) -> [Float] {
+        let n = dims[axis]
+        var low = [Int](repeating: 0, count: length)
+        var high = [Int](repeating: 0, count: length)
+        var weight = [Float](repeating: 0, count: length)
+        for j in 0..<length {
+            let x = min(max(Double(j) * scale, 0), Double(n - 1))
+            let base = min(Int(x), n - 1)
+            low[j] = base
+            high[j] = min(base + 1, n - 1)
+            weight[j] = Float(x - Double(base))
+        }
+        var newDims = dims
+        newDims[axis] = length
+        let inner = (0..<axis).reduce(1) { $0 * dims[$1] }  // elements per step along the axis
+        let outer = ((axis + 1)..<3).reduce(1) { $0 * dims[$1] }
+        var result = [Float](repeating: 0, count: newDims.reduce(1, *))
+        values.withUnsafeBufferPointer { sourceBuffer in
+            result.withUnsafeMutableBufferPointer { targetBuffer in
+                guard let source = sourceBuffer.baseAddress, let target = targetBuffer.baseAddress else { return }
+                for o in 0..<outer {
+                    let sourceBase = o * n * inner
+                    let targetBase = o * length * inner
+                    for j in 0..<length {
+                        let a = source + sourceBase + low[j] * inner
+                        let b = source + sourceBase + high[j] * inner
+                        let t = target + targetBase + j * inner
+                        let w = weight[j]
+                        for e in 0..<inner { t[e] = a[e] + (b[e] - a[e]) * w }
+                    }
+                }
+            }
+        }
+        return result
+    }
+}

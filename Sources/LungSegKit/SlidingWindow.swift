@@ -1,0 +1,165 @@
+import AHNet
+import Foundation
+
+/// Predicts the foreground probability of a batch of windows.
+public protocol WindowPredictor {
+    /// `windows` holds `batch` windows of `size` in NIfTI order (H fastest), one channel; returns
+    /// `batch` probability windows in the same layout.
+    func predict(_ windows: [Float], batch: Int, size: SpatialSize) throws -> [Float]
+}
+
+/// How overlapping windows are blended.
+public enum BlendMode: String, Sendable, Codable, CaseIterable {
+    /// Every voxel of a window weighs the same.
+    case constant
+    /// A separable gaussian, sigma = 0.125 x window size, weighs window centres more (MONAI's).
+    case gaussian
+}
+
+/// Sliding-window inference with MONAI's conventions (`sliding_window_inference`): step
+/// `int(roi * (1 - overlap))`, the last window moved back to end at the border, a volume smaller
+/// than the window padded symmetrically with 0, predictions blended by importance weights.
+/// Memory: the two blend accumulators and one batch of windows.
+public struct SlidingWindow: Sendable {
+    public var windowSize: [Int]
+    public var overlap: Double
+    public var mode: BlendMode
+    public var batchSize: Int
+
+    public init(windowSize: [Int], overlap: Double = 0.25, mode: BlendMode = .gaussian, batchSize: Int = 1) {
+        self.windowSize = windowSize
+        self.overlap = overlap
+        self.mode = mode
+        self.batchSize = max(1, batchSize)
+    }
+
+    /// What a run did.
+    public struct Statistics: Sendable, Equatable, Codable {
+        public var windows: Int
+        public var run: Int
+        public var skipped: Int
+    }
+
+    /// Window starts along one axis (MONAI's `dense_patch_slices`).
+    public static func starts(size: Int, window: Int, overlap: Double) -> [Int] {
+        let interval = window == size ? window : max(Int(Double(window) * (1 - overlap)), 1)
+        let count = Int((Double(size) / Double(interval)).rounded(.up))
+        let needed = (0..<max(count, 1)).first { $0 * interval + window >= size } ?? 0
+        return (0...needed).map { index in
+            let start = index * interval
+            return start - max(start + window - size, 0)
+        }
+    }
+
+    /// Importance weights of one window, NIfTI order (H fastest).
+    public func importanceMap() -> [Float] {
+        let (h, w, d) = (windowSize[0], windowSize[1], windowSize[2])
+        guard mode == .gaussian else { return [Float](repeating: 1, count: h * w * d) }
+        func profile(_ n: Int) -> [Float] {
+            let sigma = Float(0.125) * Float(n)
+            return (0..<n).map { index in
+                let x = Float(index) - Float(n - 1) / 2
+                return exp(x * x / (-2 * sigma * sigma))
+            }
+        }
+        let (ph, pw, pd) = (profile(h), profile(w), profile(d))
+        var map = [Float](repeating: 0, count: h * w * d)
+        var index = 0
+        for z in 0..<d {
+            for y in 0..<w {
+                for x in 0..<h {
+                    map[index] = ph[x] * pw[y] * pd[z]
+                    index += 1
+                }
+            }
+        }
+        let floor = max(map.min() ?? 1e-3, 1e-3)
+        return map.map { max($0, floor) }
+    }
+
+    /// Runs `predictor` over `volume` (dims, NIfTI order). `include(lower, upper)` says whether a
+    /// window (in unpadded coordinates, upper exclusive) is worth running; skipped windows leave
+    /// their voxels to other windows, or at probability 0. `progress(done, total)` after each batch.
+    public func run(
+        _ volume: [Float], dims: [Int], predictor: any WindowPredictor,
+        include: ([Int], [Int]) -> Bool = { _, _ in true }, progress: (Int, Int) -> Void = { _, _ in }
+    ) throws -> (probability: [Float], statistics: Statistics) {
+        // Pad to at least one window, symmetrically (MONAI: half before, the rest after).
+        let padded = (0..<3).map { max(dims[$0], windowSize[$0]) }
+        let before = (0..<3).map { (padded[$0] - dims[$0]) / 2 }
+        let (px, py, pz) = (padded[0], padded[1], padded[2])
+        let (wx, wy, wz) = (windowSize[0], windowSize[1], windowSize[2])
+        let windowCount = wx * wy * wz
+        let weights = importanceMap()
+
+        let startsX = Self.starts(size: px, window: wx, overlap: overlap)
+        let startsY = Self.starts(size: py, window: wy, overlap: overlap)
+        let startsZ = Self.starts(size: pz, window: wz, overlap: overlap)
+        var positions: [[Int]] = []
+        for z in startsZ { for y in startsY { for x in startsX { positions.append([x, y, z]) } } }
+        let selected = positions.filter { start in
+            let lower = (0..<3).map { max(start[$0] - before[$0], 0) }
+            let upper = (0..<3).map { min(start[$0] + windowSize[$0] - before[$0], dims[$0]) }
+            return (0..<3).allSatisfy { lower[$0] < upper[$0] } && include(lower, upper)
+        }
+
+        var sum = [Float](repeating: 0, count: px * py * pz)
+        var weightSum = [Float](repeating: 0, count: px * py * pz)
+        var batchValues = [Float](repeating: 0, count: batchSize * windowCount)
+        var done = 0
+        for batchStart in stride(from: 0, to: selected.count, by: batchSize) {
+            let batch = Array(selected[batchStart..<min(batchStart + batchSize, selected.count)])
+            // Gather the windows from the (virtually padded) volume.
+            for (slot, start) in batch.enumerated() {
+                var index = slot * windowCount
+                for z in 0..<wz {
+                    let k = start[2] + z - before[2]
+                    for y in 0..<wy {
+                        let j = start[1] + y - before[1]
+                        for x in 0..<wx {
+                            let i = start[0] + x - before[0]
+                            let inside = i >= 0 && i < dims[0] && j >= 0 && j < dims[1] && k >= 0 && k < dims[2]
+                            batchValues[index] = inside ? volume[i + dims[0] * (j + dims[1] * k)] : 0
+                            index += 1
+                        }
+                    }
+                }
+            }
+            let input = batch.count == batchSize ? batchValues : Array(batchValues[0..<(batch.count * windowCount)])
+            let predictions = try predictor.predict(input, batch: batch.count, size: SpatialSize(d: wz, w: wy, h: wx))
+            for (slot, start) in batch.enumerated() {
+                var index = slot * windowCount
+                var local = 0
+                for z in 0..<wz {
+                    for y in 0..<wy {
+                        var target = start[0] + px * (start[1] + y + py * (start[2] + z))
+                        for _ in 0..<wx {
+                            sum[target] += predictions[index] * weights[local]
+                            weightSum[target] += weights[local]
+                            target += 1
+                            index += 1
+                            local += 1
+                        }
+                    }
+                }
+            }
+            done += batch.count
+            progress(done, selected.count)
+        }
+
+        // Divide and crop the padding away.
+        var probability = [Float](repeating: 0, count: dims.reduce(1, *))
+        var index = 0
+        for k in 0..<dims[2] {
+            for j in 0..<dims[1] {
+                var source = before[0] + px * (j + before[1] + py * (k + before[2]))
+                for _ in 0..<dims[0] {
+                    probability[index] = weightSum[source] > 0 ? sum[source] / weightSum[source] : 0
+                    index += 1
+                    source += 1
+                }
+            }
+        }
+        return (probability, Statistics(windows: positions.count, run: selected.count, skipped: positions.count - selected.count))
+    }
+}
