@@ -53,7 +53,7 @@ let package = Package(
         .executableTarget(name: "KernelEmbedder"),
         .plugin(name: "EmbedKernels", capability: .buildTool(), dependencies: ["KernelEmbedder"]),
 
-        .testTarget(name: "LungSegKitTests", dependencies: ["LungSegKit", "CNIfTI"]),
+        .testTarget(name: "LungSegKitTests", dependencies: ["LungSegKit", "CNIfTI", "AHNet"], exclude: ["Fixtures"]),
         .testTarget(name: "lungsegTests", dependencies: ["lungseg"]),
         .testTarget(name: "AHNetTests", dependencies: ["AHNet"], exclude: ["Fixtures"]),
         .testTarget(name: "AHNetCPUTests", dependencies: ["AHNetCPU", "AHNet"], exclude: ["Fixtures"]),
