@@ -1,6 +1,10 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// The numeric loops (CPU kernels, the pipeline) are optimised in debug builds too: unoptimised,
+// a test that runs the network on a real CT takes minutes instead of seconds.
+let optimized: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "lungseg",
     platforms: [.macOS(.v14)],
@@ -33,14 +37,14 @@ let package = Package(
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
 
         // The model: the AH-Net graph written once against a backend protocol.
-        .target(name: "AHNet", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
-        .target(name: "AHNetCPU", dependencies: ["AHNet", "COpenBLAS"]),
+        .target(name: "AHNet", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")], swiftSettings: optimized),
+        .target(name: "AHNetCPU", dependencies: ["AHNet", "COpenBLAS"], swiftSettings: optimized),
         .target(
             name: "AHNetCL", dependencies: ["AHNet", "COpenCL"],
             plugins: [.plugin(name: "EmbedKernels")]),
 
         // The pipeline shared by every backend: volumes, NIfTI I/O, pre- and post-processing.
-        .target(name: "LungSegKit", dependencies: ["AHNet", "CNIfTI", "CPNG"]),
+        .target(name: "LungSegKit", dependencies: ["AHNet", "CNIfTI", "CPNG"], swiftSettings: optimized),
 
         .executableTarget(
             name: "lungseg",

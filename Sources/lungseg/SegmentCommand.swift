@@ -67,6 +67,11 @@ struct SegmentCommand: ParsableCommand {
         do {
             try checkOutputs()
             let volume = try NIfTIReader.read(input)
+            if weights == "stub" {
+                // Hidden: the pipeline without a network (a threshold), for measuring memory and time.
+                try runStub(volume)
+                return
+            }
             guard let weightsArgument = weights ?? BundledModel.path else {
                 throw CommandFailure(
                     description: "no trained model ships with lungseg yet; pass --weights FILE (safetensors or NVIDIA's model.pt), or --weights seeded for untrained test weights; no mask was written",
@@ -116,6 +121,18 @@ struct SegmentCommand: ParsableCommand {
         } catch {
             throw fail(error)
         }
+    }
+
+    private func runStub(_ volume: Volume) throws {
+        var options = SegmentationOptions()
+        options.overlap = overlap
+        options.splitLungs = splitLungs
+        let parameters = PipelineParameters.clara
+        let result = try LungSegmenter(parameters: parameters, options: options)
+            .segment(volume, predictor: ThresholdPredictor(parameters: parameters))
+        try NIfTIWriter.writeMask(result.mask, like: volume.header, to: output)
+        let stages = result.timings.map { String(format: "%@ %.2f s", $0.stage, $0.seconds) }.joined(separator: ", ")
+        FileHandle.standardError.write(Data("stub pipeline: \(stages); \(result.windows.run) of \(result.windows.windows) windows\n".utf8))
     }
 
     /// Refuses unusable output names and missing folders before any work is done.

@@ -93,3 +93,51 @@ struct CommandLineTests {
         #expect(result.error.contains("the weights lack tensor conv1.weight"))
     }
 }
+
+@Suite("lungseg segment", .serialized)
+struct SegmentCommandTests {
+    static let ct = CommandLineTests.repository.appendingPathComponent("data/cip_ct64.nii.gz").path
+
+    /// End to end on a real CT with the (untrained) seeded weights: exit 0, mask on the input grid
+    /// with the input header, report and picture written.
+    @Test func endToEndWritesMaskReportAndPicture() throws {
+        let folder = NSTemporaryDirectory() + "lungseg-segment-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let result = try CommandLineTests.run([
+            "segment", Self.ct, "-o", folder + "/mask.nii.gz", "--report", folder + "/report.json", "--qc", folder + "/qc.png",
+            "--probabilities", folder + "/p.nii.gz", "--weights", "seeded", "--split-lungs", "--backend", "cpu", "--quiet",
+        ])
+        #expect(result.status == 0, "\(result.error)")
+        let contents = Set((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+        #expect(contents == ["mask.nii.gz", "report.json", "qc.png", "p.nii.gz"])
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/report.json"))) as? [String: Any]
+        let windows = report?["windows"] as? [String: Int]
+        #expect(windows?["windows"] == 12)
+        #expect((report?["lungs"] as? [String: Any])?["totalML"] is Double)
+        let png = try Data(contentsOf: URL(fileURLWithPath: folder + "/qc.png"))
+        #expect(png.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+    }
+
+    /// An output that cannot be written fails before any work, and an existing mask is untouched.
+    @Test func unwritableOutputFailsBeforeWorkAndKeepsExistingFiles() throws {
+        let folder = NSTemporaryDirectory() + "lungseg-segment-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Data("earlier mask".utf8).write(to: URL(fileURLWithPath: folder + "/mask.nii.gz"))
+        let result = try CommandLineTests.run([
+            "segment", Self.ct, "-o", folder + "/mask.nii.gz", "--qc", folder + "/missing/qc.png", "--weights", "seeded",
+        ])
+        #expect(result.status == 5)
+        #expect(result.error.contains("missing/qc.png"))
+        #expect(try String(contentsOfFile: folder + "/mask.nii.gz", encoding: .utf8) == "earlier mask")
+        #expect((try FileManager.default.contentsOfDirectory(atPath: folder)) == ["mask.nii.gz"])
+    }
+
+    @Test func withoutWeightsItSaysNoModelShipsYet() throws {
+        let folder = NSTemporaryDirectory()
+        let result = try CommandLineTests.run(["segment", Self.ct, "-o", folder + "/never-\(UUID().uuidString).nii.gz"])
+        #expect(result.status == 4)
+        #expect(result.error.contains("no trained model ships with lungseg yet"))
+    }
+}

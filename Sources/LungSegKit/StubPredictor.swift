@@ -1,0 +1,18 @@
+import AHNet
+
+/// A predictor without a network, for measuring and testing the pipeline: probability 1 where
+/// the window is darker than `belowHU` after the model's intensity scaling, else 0. Lungs and
+/// outside air are dark; post-processing keeps the largest components inside the body crop.
+public struct ThresholdPredictor: WindowPredictor {
+    public let threshold: Float
+
+    public init(belowHU: Double = -400, parameters: PipelineParameters) {
+        let clipped = min(max(belowHU, parameters.clipMin), parameters.clipMax)
+        let fraction = (clipped - parameters.clipMin) / (parameters.clipMax - parameters.clipMin)
+        threshold = Float(parameters.scaledMin + fraction * (parameters.scaledMax - parameters.scaledMin))
+    }
+
+    public func predict(_ windows: [Float], batch: Int, size: SpatialSize) throws -> [Float] {
+        windows.map { $0 < threshold ? 1 : 0 }
+    }
+}
