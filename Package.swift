@@ -58,7 +58,7 @@ let package = Package(
         .plugin(name: "EmbedKernels", capability: .buildTool(), dependencies: ["KernelEmbedder"]),
 
         .testTarget(name: "LungSegKitTests", dependencies: ["LungSegKit", "CNIfTI", "AHNet"], exclude: ["Fixtures"]),
-        .testTarget(name: "lungsegTests", dependencies: ["lungseg"]),
+        .testTarget(name: "lungsegTests", dependencies: ["lungseg", "LungSegKit"]),
         .testTarget(name: "AHNetTests", dependencies: ["AHNet"], exclude: ["Fixtures"]),
         .testTarget(name: "AHNetCPUTests", dependencies: ["AHNetCPU", "AHNet"], exclude: ["Fixtures"]),
         .testTarget(name: "AHNetCLTests", dependencies: ["AHNetCL", "AHNetCPU", "AHNet"]),

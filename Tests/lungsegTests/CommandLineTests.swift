@@ -1,4 +1,5 @@
 import Foundation
+import LungSegKit
 import Testing
 
 /// The lungseg binary as a user runs it: exit codes, messages, fallbacks.
@@ -115,6 +116,15 @@ struct SegmentCommandTests {
         let windows = report?["windows"] as? [String: Int]
         #expect(windows?["windows"] == 12)
         #expect((report?["lungs"] as? [String: Any])?["totalML"] is Double)
+        // The mask lies on exactly the input grid, header copied field by field.
+        let input = try NIfTIReader.read(Self.ct)
+        let mask = try NIfTIReader.read(folder + "/mask.nii.gz")
+        var expected = input.header
+        expected.datatypeCode = NIfTIDatatype.uint8.rawValue
+        (expected.sclSlope, expected.sclInter, expected.calMin, expected.calMax) = (1, 0, 0, 0)
+        #expect(mask.header == expected)
+        #expect(mask.affine == input.affine)
+        #expect(Set(mask.voxels).isSubset(of: [0, 1, 2]))
         let png = try Data(contentsOf: URL(fileURLWithPath: folder + "/qc.png"))
         #expect(png.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
     }
