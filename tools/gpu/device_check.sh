@@ -37,6 +37,9 @@ np.save(f"{work}/b224.npy", seeded.uniform01(2025, 4 * 224 * 224 * 32).reshape(4
 print("made 1 and 4 windows of 224x224x32")
 PY
 
+section "OpenCL forward, 1 window, default tiles, narrow-tile build off (LUNGSEG_NARROW_TILES=0)"
+LUNGSEG_NARROW_TILES=0 timeout 180 "$L" forward --weights seeded --input "$work/w224.npy" --output "$work/cl224_wide.npy" --backend opencl --repeat 10 2>&1 | tee "$OUT/opencl_window_wide.txt"
+
 section "OpenCL forward, 1 window, default tiles"
 timeout 180 "$L" forward --weights seeded --input "$work/w224.npy" --output "$work/cl224.npy" --backend opencl --repeat 10 2>&1 | tee "$OUT/opencl_window.txt"
 section "OpenCL forward, batch of 4 windows"
@@ -67,15 +70,34 @@ compare("OpenCL batch 4 vs PyTorch CUDA fp32 batch 4", "cl_b4.npy", "torch_b4.np
 PY
 
 section "tile variants (M,N,K,perItemM,perItemN), 1 window"
-for tiles in 64,64,16,4,4 64,64,8,4,4 64,64,32,4,4 128,64,16,8,4 64,128,16,4,8 128,128,16,8,8 128,128,8,8,8 32,64,16,4,4 64,32,16,4,4 32,32,16,4,4 128,64,16,4,4 64,128,16,4,4; do
+for tiles in ${TILES:-64,64,16,4,4 64,64,8,4,4 64,64,32,4,4 128,64,16,8,4 64,128,16,4,8 128,128,16,8,8 128,128,8,8,8 32,64,16,4,4 64,32,16,4,4 32,32,16,4,4 128,64,16,4,4 64,128,16,4,4}; do
   printf "tiles %s: " "$tiles"
   timeout 60 "$L" forward --weights seeded --input "$work/w224.npy" --output "$work/tile.npy" --backend opencl --repeat 6 --tiles "$tiles" 2>&1 | grep -oE "median after the first [0-9.]+ s|error.*"
 done | tee "$OUT/tiles.txt"
+
+if [ -f .device/covidctmd_cap001.nii.gz ]; then
+  section "whole CT, read to written: covidctmd_cap001 (377x377x134, 0.8x0.8x2.5 mm), OpenCL, batch 4"
+  for run in 1 2; do
+    start=$(date +%s.%N)
+    timeout 300 "$L" segment .device/covidctmd_cap001.nii.gz -o "$work/cap001_mask.nii.gz" --report "$OUT/cap001_report_$run.json" \
+      --weights seeded --backend opencl --batch 4 --quiet 2>&1 | tail -3
+    echo "wall seconds (run $run): $(python3 -c "print(round($(date +%s.%N) - $start, 3))")"
+  done | tee "$OUT/cap001.txt"
+  section "whole CT, read to written: synthetic 512x512x300 at 0.7x0.7x1.0 mm, OpenCL, batch 4"
+  python3 tools/bench/make_synthetic_ct.py "$work/synthetic.nii.gz" 512 512 300 0.7 0.7 1.0
+  for run in 1 2; do
+    start=$(date +%s.%N)
+    timeout 300 "$L" segment "$work/synthetic.nii.gz" -o "$work/synthetic_mask.nii.gz" --report "$OUT/synthetic_report_$run.json" \
+      --weights seeded --backend opencl --batch 4 --quiet 2>&1 | tail -3
+    echo "wall seconds (run $run): $(python3 -c "print(round($(date +%s.%N) - $start, 3))")"
+  done | tee "$OUT/synthetic.txt"
+fi
 
 section "summary"
 {
   echo "device:            $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null)"
   echo "OpenCL 1 window:   $(grep -oE 'median after the first [0-9.]+ s' "$OUT/opencl_window.txt")"
+  echo "OpenCL 1 window, no narrow tiles: $(grep -oE 'median after the first [0-9.]+ s' "$OUT/opencl_window_wide.txt" 2>/dev/null)"
   echo "OpenCL 4 windows:  $(grep -oE 'median after the first [0-9.]+ s' "$OUT/opencl_batch4.txt")"
   echo "CPU backend:       $(grep -oE 'median after the first [0-9.]+ s' "$OUT/cpu_window.txt")"
   echo "torch fp32:        $(grep -oE 'median [0-9.]+' "$OUT/torch_fp32.txt")"
@@ -83,4 +105,8 @@ section "summary"
   echo "torch fp32 b4:     $(grep -oE 'median [0-9.]+' "$OUT/torch_fp32_b4.txt")"
   grep -E "PTX probe" "$OUT/devices.txt"
   cat "$OUT/agreement.txt"
+  cat "$OUT/cap001.txt" "$OUT/synthetic.txt" 2>/dev/null | grep "wall seconds"
+  for f in "$OUT"/*_report_2.json; do
+    [ -f "$f" ] && python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(sys.argv[1].split('/')[-1], r['windows'], ', '.join(f\"{t['stage']} {t['seconds']}\" for t in r['timings']))" "$f"
+  done
 } | tee "$OUT/summary.txt"
