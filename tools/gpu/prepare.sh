@@ -8,5 +8,5 @@ scripts/bundle.sh .device/build/lungseg
 tar -C .device/build -cJf .device/lungseg.tar.xz lungseg
 rm -rf .device/build
 cp ../shared/data/covidctmd_cap001.nii.gz .device/ 2>/dev/null || echo "no shared data: whole-CT part skipped"
-python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 -d .device/whl monai==1.6.1
+python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 -d .device/whl monai==1.6.1 nibabel==5.4.2
 du -sh .device/*
