@@ -187,6 +187,14 @@ void conv3d(__global const float *input, const int inOffset, const int inSampleS
     }
 }
 
+// Position p of a [D][W][H] grid as (d, w, h).
+inline void decode_position(const int p, const int W, const int H, int *d, int *w, int *h) {
+    *d = p / (W * H);
+    const int rest = p - *d * W * H;
+    *w = rest / H;
+    *h = rest - *w * H;
+}
+
 // Max pooling with -infinity padding, then relu(v * a + b + residual). One work-item per output.
 // Global size: (outD * outW * outH, C, N).
 __kernel void maxpool3d(__global const float *input, const int inOffset, const int inSampleStride,
@@ -203,10 +211,8 @@ __kernel void maxpool3d(__global const float *input, const int inOffset, const i
     const int sample = get_global_id(2);
     const int P = outD * outW * outH;
     if (p >= P) return;
-    const int od = p / (outW * outH);
-    const int rest = p - od * outW * outH;
-    const int ow = rest / outH;
-    const int oh = rest - ow * outH;
+    int od, ow, oh;
+    decode_position(p, outW, outH, &od, &ow, &oh);
     __global const float *x = input + inOffset + sample * inSampleStride + c * (inD * inW * inH);
     float best = -INFINITY;
     for (int z = 0; z < kD; z++) {
@@ -251,10 +257,8 @@ __kernel void upsample2x(__global const float *input, const int inOffset, const 
     const int sample = get_global_id(2);
     const int P = outD * outW * outH;
     if (p >= P) return;
-    const int od = p / (outW * outH);
-    const int rest = p - od * outW * outH;
-    const int ow = rest / outH;
-    const int oh = rest - ow * outH;
+    int od, ow, oh;
+    decode_position(p, outW, outH, &od, &ow, &oh);
     int d0, d1, w0, w1, h0, h1;
     float ld, lw, lh;
     linear_taps(od, inD, outD, &d0, &d1, &ld);

@@ -70,11 +70,15 @@ public final class OpenCLRuntime: @unchecked Sendable {
         clReleaseContext(context)
     }
 
-    private static func buildProgram(context: cl_context, device: cl_device_id, deviceName: String, options: String) throws(OpenCLError) -> cl_program {
+    /// Builds `source` (kernels.cl unless given) for one device with `-cl-std=CL1.2` and `options`;
+    /// a failed build throws with the compiler's log.
+    static func buildProgram(
+        source: String = embeddedKernelSource, context: cl_context, device: cl_device_id, deviceName: String, options: String
+    ) throws(OpenCLError) -> cl_program {
         var status: cl_int = 0
-        let program: cl_program? = embeddedKernelSource.withCString { source in
-            var sourcePointer: UnsafePointer<CChar>? = source
-            var length = embeddedKernelSource.utf8.count
+        let program: cl_program? = source.withCString { text in
+            var sourcePointer: UnsafePointer<CChar>? = text
+            var length = source.utf8.count
             return clCreateProgramWithSource(context, 1, &sourcePointer, &length, &status)
         }
         guard let program, status == 0 else { throw .callFailed(function: "clCreateProgramWithSource", code: status) }

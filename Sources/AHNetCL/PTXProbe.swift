@@ -55,22 +55,9 @@ public enum PTXProbe {
 extension OpenCLRuntime {
     /// Builds `source` on this device, runs `kernel(out)` on one work-group, returns `out`.
     func runProbe(source: String, kernel name: String, outputs: Int, workItems: Int) throws(OpenCLError) -> [Float] {
-        var status: cl_int = 0
-        let program: cl_program? = source.withCString { text in
-            var pointer: UnsafePointer<CChar>? = text
-            var length = source.utf8.count
-            return clCreateProgramWithSource(context, 1, &pointer, &length, &status)
-        }
-        guard let program, status == 0 else { throw .callFailed(function: "clCreateProgramWithSource", code: status) }
+        let program = try Self.buildProgram(source: source, context: context, device: deviceID, deviceName: device.name, options: "")
         defer { clReleaseProgram(program) }
-        var deviceList: cl_device_id? = deviceID
-        guard clBuildProgram(program, 1, &deviceList, "-cl-std=CL1.2", nil, nil) == 0 else {
-            var size = 0
-            clGetProgramBuildInfo(program, deviceID, cl_program_build_info(CL_PROGRAM_BUILD_LOG), 0, nil, &size)
-            var bytes = [CChar](repeating: 0, count: max(size, 1))
-            clGetProgramBuildInfo(program, deviceID, cl_program_build_info(CL_PROGRAM_BUILD_LOG), size, &bytes, nil)
-            throw .buildFailed(device: device.name, log: String(decoding: bytes.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-        }
+        var status: cl_int = 0
         guard let kernel = clCreateKernel(program, name, &status), status == 0 else {
             throw .callFailed(function: "clCreateKernel(\(name))", code: status)
         }
