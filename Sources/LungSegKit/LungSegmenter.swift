@@ -73,22 +73,23 @@ public struct LungSegmenter {
         let spacing = affine.columnLengths
         lap("orient")
 
-        // 2. Body crop.
-        let body = options.bodyCrop ? bodyMask(oriented, dims: dims) : nil
+        // 2. Body crop, found on a grid of about 2 mm (every f-th voxel): it only needs to be coarse.
+        let factors = spacing.map { max(1, Int(2.0 / $0)) }
+        let coarseDims = (0..<3).map { (dims[$0] + factors[$0] - 1) / factors[$0] }
+        let body = options.bodyCrop ? bodyMask(subsample(oriented, dims: dims, factors: factors), dims: coarseDims) : nil
         var lower = [0, 0, 0]
         var upper = dims
         if let body {
-            if let box = BinaryMask.boundingBox(body, dims: dims) {
+            if let box = BinaryMask.boundingBox(body, dims: coarseDims) {
                 let margin = (0..<3).map { Int((options.bodyMarginMM / spacing[$0]).rounded(.up)) }
-                lower = (0..<3).map { max(box.lower[$0] - margin[$0], 0) }
-                upper = (0..<3).map { min(box.upper[$0] + margin[$0], dims[$0]) }
+                lower = (0..<3).map { max(box.lower[$0] * factors[$0] - margin[$0], 0) }
+                upper = (0..<3).map { min(box.upper[$0] * factors[$0] + margin[$0], dims[$0]) }
             } else {
                 warnings.append("no body found above -500 HU; the whole volume is searched")
             }
         }
         let cropDims = (0..<3).map { upper[$0] - lower[$0] }
         let cropped = crop(oriented, dims: dims, lower: lower, upper: upper)
-        let croppedBody = body.map { crop($0, dims: dims, lower: lower, upper: upper) }
         lap("body crop")
 
         // 3. Resample to the model spacing, clip, scale.
@@ -102,41 +103,51 @@ public struct LungSegmenter {
         lap("resample")
 
         // 4. Sliding windows, skipping those that do not touch the body.
-        let bodyTable = croppedBody.map { SummedVolume($0, dims: cropDims) }
+        let bodyTable = body.map { SummedVolume($0, dims: coarseDims) }
         let window = SlidingWindow(windowSize: parameters.windowSize, overlap: options.overlap, mode: options.blend, batchSize: options.batchSize)
         let (modelProbability, statistics) = try window.run(
             model, dims: modelDims, predictor: predictor,
             include: { lowerModel, upperModel in
                 guard let bodyTable else { return true }
-                let lo = (0..<3).map { max(Int((Double(lowerModel[$0]) * toSource[$0]).rounded(.down)), 0) }
-                let hi = (0..<3).map { min(Int((Double(upperModel[$0] - 1) * toSource[$0]).rounded(.up)) + 1, cropDims[$0]) }
+                // The window's footprint on the input grid, then on the coarse body grid.
+                let lo = (0..<3).map { axis -> Int in
+                    let fine = lower[axis] + Int((Double(lowerModel[axis]) * toSource[axis]).rounded(.down))
+                    return max(fine / factors[axis], 0)
+                }
+                let hi = (0..<3).map { axis -> Int in
+                    let fine = lower[axis] + Int((Double(upperModel[axis] - 1) * toSource[axis]).rounded(.up)) + 1
+                    return min((fine + factors[axis] - 1) / factors[axis], coarseDims[axis])
+                }
                 return bodyTable.count(lower: lo, upper: hi) > 0
             }, progress: progress)
         lap("inference")
 
-        // 5. Back to the (cropped, oriented) input grid: probability, then threshold, uncrop.
+        // 5. Back to the (cropped, oriented) input grid: probability, then threshold.
         let back = Resampling.linear(modelProbability, dims: modelDims, to: cropDims, scale: (0..<3).map { spacing[$0] / parameters.spacing[$0] })
-        var probability = [Float](repeating: 0, count: dims.reduce(1, *))
-        paste(back, dims: cropDims, into: &probability, dims: dims, at: lower)
-        var lungs = probability.map { $0 >= options.threshold ? UInt8(1) : 0 }
+        var lungs = back.map { $0 >= options.threshold ? UInt8(1) : 0 }
         lap("resample back")
 
-        // 6. Post-processing on the oriented grid.
-        var componentsKept = BinaryMask.components(lungs, dims: dims).count
+        // 6. Post-processing inside the crop (the body holds the lungs), then un-crop.
+        var components = BinaryMask.label(lungs, dims: cropDims)
+        var componentsKept = components.sizes.count - 1
         if options.keepLungComponents {
-            let components = BinaryMask.components(lungs, dims: dims)
-            var kept = [UInt8](repeating: 0, count: lungs.count)
-            let chosen = components.prefix(2).filter { $0.size * 10 >= (components.first?.size ?? 0) }
-            for component in chosen {
-                let part = BinaryMask.component(lungs, dims: dims, containing: component.seed)
-                for index in part.indices where part[index] != 0 { kept[index] = 1 }
-            }
-            lungs = kept
+            let largest = components.bySize.first.map { components.sizes[Int($0)] } ?? 0
+            let chosen = Set(components.bySize.prefix(2).filter { components.sizes[Int($0)] * 10 >= largest })
+            for index in lungs.indices where lungs[index] != 0 && !chosen.contains(components.labels[index]) { lungs[index] = 0 }
             componentsKept = chosen.count
         }
-        if options.fillHoles { lungs = BinaryMask.fillHoles(lungs, dims: dims) }
-        let (labels, splitNote) = splitLeftRight(lungs, dims: dims, affine: affine)
+        if options.fillHoles { lungs = BinaryMask.fillHoles(lungs, dims: cropDims) }
+        if options.keepLungComponents || options.fillHoles { components = BinaryMask.label(lungs, dims: cropDims) }
+        let croppedAffine = Affine(rows: (0..<4).map { row in
+            row == 3 ? affine.rows[3] : [affine.rows[row][0], affine.rows[row][1], affine.rows[row][2],
+                                         affine.world(Double(lower[0]), Double(lower[1]), Double(lower[2]))[row]]
+        })
+        let (croppedLabels, splitNote) = splitLeftRight(components, dims: cropDims, affine: croppedAffine)
         if let splitNote { warnings.append(splitNote) }
+        var probability = [Float](repeating: 0, count: dims.reduce(1, *))
+        paste(back, dims: cropDims, into: &probability, dims: dims, at: lower)
+        var labels = [UInt8](repeating: 0, count: dims.reduce(1, *))
+        paste(croppedLabels, dims: cropDims, into: &labels, dims: dims, at: lower)
         lap("post-process")
 
         // 7. Back to the input orientation; measurements on the input grid.
@@ -170,50 +181,52 @@ public struct LungSegmenter {
     /// Largest component above -500 HU, holes filled slice by slice (the lungs are holes in it).
     func bodyMask(_ values: [Float], dims: [Int]) -> [UInt8]? {
         let above = values.map { $0 > -500 ? UInt8(1) : 0 }
-        guard let largest = BinaryMask.components(above, dims: dims).first else { return nil }
-        return BinaryMask.fillHolesPerSlice(BinaryMask.component(above, dims: dims, containing: largest.seed), dims: dims)
+        let components = BinaryMask.label(above, dims: dims)
+        guard let largest = components.bySize.first else { return nil }
+        return BinaryMask.fillHolesPerSlice(components.labels.map { $0 == largest ? 1 : 0 }, dims: dims)
     }
 
     /// Labels 1 = right, 2 = left, by world x: NIfTI's world is RAS+, x grows toward the
     /// patient's right (CIP's right-lung regions of cip_ct64 lie at x = +48 mm, the left at -58).
-    /// Never by array index.
-    func splitLeftRight(_ lungs: [UInt8], dims: [Int], affine: Affine) -> ([UInt8], String?) {
-        let components = BinaryMask.components(lungs, dims: dims)
-        var labels = [UInt8](repeating: 0, count: lungs.count)
-        func worldX(_ index: Int) -> Double {
-            let i = index % dims[0]
-            let j = (index / dims[0]) % dims[1]
-            let k = index / (dims[0] * dims[1])
-            return affine.world(Double(i), Double(j), Double(k))[0]
-        }
-        if components.count >= 2 {
-            var parts: [(mask: [UInt8], x: Double)] = []
-            for component in components {
-                let part = BinaryMask.component(lungs, dims: dims, containing: component.seed)
-                var total = 0.0
-                var count = 0
-                for index in part.indices where part[index] != 0 {
-                    total += worldX(index)
-                    count += 1
+    /// Never by array index. Two or more components: each goes to the side of its centroid
+    /// relative to the midpoint of the two largest; one component: split at its centroid.
+    func splitLeftRight(_ components: BinaryMask.Labels, dims: [Int], affine: Affine) -> ([UInt8], String?) {
+        let count = components.sizes.count
+        // World x is linear in the voxel index: x = x0 + a*i + b*j + c*k.
+        let (a, b, c, x0) = (affine.rows[0][0], affine.rows[0][1], affine.rows[0][2], affine.rows[0][3])
+        var sums = [Double](repeating: 0, count: count)
+        var index = 0
+        for k in 0..<dims[2] {
+            for j in 0..<dims[1] {
+                let rowX = x0 + b * Double(j) + c * Double(k)
+                for i in 0..<dims[0] {
+                    let label = Int(components.labels[index])
+                    if label != 0 { sums[label] += rowX + a * Double(i) }
+                    index += 1
                 }
-                parts.append((part, total / Double(max(count, 1))))
             }
-            let midline = (parts[0].x + parts[1].x) / 2
-            for part in parts {
-                let label: UInt8 = part.x > midline ? 1 : 2
-                for index in part.mask.indices where part.mask[index] != 0 { labels[index] = label }
-            }
+        }
+        var labels = [UInt8](repeating: 0, count: components.labels.count)
+        let order = components.bySize
+        guard let first = order.first else { return (labels, nil) }
+        let centroid = { (label: Int32) in sums[Int(label)] / Double(max(components.sizes[Int(label)], 1)) }
+        if order.count >= 2 {
+            let midline = (centroid(first) + centroid(order[1])) / 2
+            let side = (0..<count).map { label -> UInt8 in label == 0 ? 0 : (centroid(Int32(label)) > midline ? 1 : 2) }
+            for index in labels.indices { labels[index] = side[Int(components.labels[index])] }
             return (labels, nil)
         }
-        guard !components.isEmpty else { return (labels, nil) }
-        var total = 0.0
-        var count = 0
-        for index in lungs.indices where lungs[index] != 0 {
-            total += worldX(index)
-            count += 1
+        let midline = centroid(first)
+        index = 0
+        for k in 0..<dims[2] {
+            for j in 0..<dims[1] {
+                let rowX = x0 + b * Double(j) + c * Double(k)
+                for i in 0..<dims[0] {
+                    if components.labels[index] != 0 { labels[index] = rowX + a * Double(i) > midline ? 1 : 2 }
+                    index += 1
+                }
+            }
         }
-        let midline = total / Double(max(count, 1))
-        for index in lungs.indices where lungs[index] != 0 { labels[index] = worldX(index) > midline ? 1 : 2 }
         return (labels, "the lungs form one component; right and left were split at its centre")
     }
 
@@ -230,7 +243,21 @@ public struct LungSegmenter {
         return result
     }
 
-    func paste(_ values: [Float], dims small: [Int], into target: inout [Float], dims: [Int], at lower: [Int]) {
+    /// Every f-th voxel along each axis (nearest-neighbour downsampling).
+    func subsample(_ values: [Float], dims: [Int], factors: [Int]) -> [Float] {
+        if factors == [1, 1, 1] { return values }
+        var result: [Float] = []
+        result.reserveCapacity((0..<3).reduce(1) { $0 * ((dims[$1] + factors[$1] - 1) / factors[$1]) })
+        for k in stride(from: 0, to: dims[2], by: factors[2]) {
+            for j in stride(from: 0, to: dims[1], by: factors[1]) {
+                let row = dims[0] * (j + dims[1] * k)
+                for i in stride(from: 0, to: dims[0], by: factors[0]) { result.append(values[row + i]) }
+            }
+        }
+        return result
+    }
+
+    func paste<T>(_ values: [T], dims small: [Int], into target: inout [T], dims: [Int], at lower: [Int]) {
         var index = 0
         for k in 0..<small[2] {
             for j in 0..<small[1] {

@@ -116,7 +116,7 @@ struct PipelineGeometryTests {
         let labelmap = try NIfTIReader.read(RepositoryData.path("cip_ct64_cip_labelmap.nii.gz"))
         let lungs = labelmap.voxels.map { (1...14).contains(Int($0) & 0xFF) ? UInt8(1) : 0 }
         let segmenter = LungSegmenter(parameters: Self.parameters())
-        let (labels, note) = segmenter.splitLeftRight(lungs, dims: labelmap.dims, affine: labelmap.affine)
+        let (labels, note) = segmenter.splitLeftRight(BinaryMask.label(lungs, dims: labelmap.dims), dims: labelmap.dims, affine: labelmap.affine)
         var agree = 0
         var total = 0
         for index in labels.indices where lungs[index] != 0 {

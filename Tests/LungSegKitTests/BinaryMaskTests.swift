@@ -1,0 +1,55 @@
+import Testing
+@testable import LungSegKit
+
+@Suite("Binary masks")
+struct BinaryMaskTests {
+    /// Two cubes (sizes 8 and 27) and a lone voxel, touching the border and not.
+    static let dims = [6, 5, 4]
+    static func mask() -> [UInt8] {
+        var mask = [UInt8](repeating: 0, count: 6 * 5 * 4)
+        func set(_ i: Int, _ j: Int, _ k: Int) { mask[i + 6 * (j + 5 * k)] = 1 }
+        for i in 0..<2 { for j in 0..<2 { for k in 0..<2 { set(i, j, k) } } }
+        for i in 3..<6 { for j in 2..<5 { for k in 1..<4 { set(i, j, k) } } }
+        set(0, 4, 3)
+        return mask
+    }
+
+    @Test func componentsLargestFirst() {
+        let components = BinaryMask.components(Self.mask(), dims: Self.dims)
+        #expect(components.map(\.size) == [27, 8, 1])
+        let labels = BinaryMask.label(Self.mask(), dims: Self.dims)
+        #expect(labels.sizes.dropFirst().sorted() == [1, 8, 27])
+        #expect(labels.labels.filter { $0 != 0 }.count == 36)
+    }
+
+    @Test func holesAreFilledIn3DButNotOpenCavities() {
+        // A hollow 5x5x5 shell with a closed cavity, inside a 7x7x7 volume; a second shell open to one side.
+        let dims = [7, 7, 7]
+        var mask = [UInt8](repeating: 0, count: 343)
+        for k in 1..<6 { for j in 1..<6 { for i in 1..<6 where i == 1 || i == 5 || j == 1 || j == 5 || k == 1 || k == 5 {
+            mask[i + 7 * (j + 7 * k)] = 1
+        } } }
+        let filled = BinaryMask.fillHoles(mask, dims: dims)
+        #expect(filled.filter { $0 != 0 }.count == 125)
+        var open = mask
+        open[3 + 7 * (3 + 7 * 5)] = 0  // a hole in the lid connects the cavity to the outside
+        #expect(BinaryMask.fillHoles(open, dims: dims) == open)
+    }
+
+    @Test func perSliceFillClosesRingsOnly() {
+        // A ring in slice 0 (filled), a U in slice 1 (left open).
+        let dims = [5, 5, 2]
+        var mask = [UInt8](repeating: 0, count: 50)
+        for j in 1..<4 { for i in 1..<4 where i != 2 || j != 2 { mask[i + 5 * j] = 1 } }
+        for j in 1..<4 { for i in 1..<4 where i != 2 || j == 3 { mask[25 + i + 5 * j] = 1 } }
+        let filled = BinaryMask.fillHolesPerSlice(mask, dims: dims)
+        #expect(filled[2 + 5 * 2] == 1)
+        #expect(filled[25 + 2 + 5 * 2] == 0)
+    }
+
+    @Test func boundingBox() {
+        let box = BinaryMask.boundingBox(Self.mask(), dims: Self.dims)
+        #expect(box?.lower == [0, 0, 0] && box?.upper == [6, 5, 4])
+        #expect(BinaryMask.boundingBox([UInt8](repeating: 0, count: 8), dims: [2, 2, 2]) == nil)
+    }
+}
