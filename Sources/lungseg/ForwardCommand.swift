@@ -87,8 +87,11 @@ func seconds(_ duration: Duration) -> Double {
 /// "64,64,16,4,4" as convolution tiles.
 func parseTiles(_ text: String) throws -> ConvolutionTiles {
     let values = text.split(separator: ",").compactMap { Int($0) }
-    guard values.count == 5, values.allSatisfy({ $0 > 0 }), values[0] % values[3] == 0, values[1] % values[4] == 0 else {
-        throw CommandFailure(description: "--tiles takes M,N,K,perItemM,perItemN with M and N divisible by their per-item counts", exitStatus: 64)
+    guard values.count == 5, values.allSatisfy({ $0 > 0 }), values[0] % values[3] == 0, values[1] % values[4] == 0,
+          values[1] % 4 == 0, values[2] % 4 == 0 else {
+        throw CommandFailure(
+            description: "--tiles takes M,N,K,perItemM,perItemN: M and N divisible by their per-item counts, N and K by 4",
+            exitStatus: 64)
     }
     return ConvolutionTiles(tileM: values[0], tileN: values[1], tileK: values[2], workPerThreadM: values[3], workPerThreadN: values[4])
 }
