@@ -10,6 +10,6 @@ struct LungSeg: ParsableCommand {
             3 compute backend failure; 4 no usable model (missing or invalid weights); 5 output could not be written;
             64 wrong command-line usage.
             """,
-        subcommands: [SegmentCommand.self, InfoCommand.self, ForwardCommand.self, DevicesCommand.self],
+        subcommands: [SegmentCommand.self, InfoCommand.self, ForwardCommand.self, DevicesCommand.self, BenchCommand.self],
         defaultSubcommand: SegmentCommand.self)
 }

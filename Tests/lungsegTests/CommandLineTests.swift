@@ -151,3 +151,16 @@ struct SegmentCommandTests {
         #expect(result.error.contains("no trained model ships with lungseg yet"))
     }
 }
+
+@Suite("lungseg bench")
+struct BenchCommandTests {
+    /// The table has a row for the CPU backend with the columns the README names (no timing asserted).
+    @Test func printsATableForTheCPUBackend() throws {
+        let result = try CommandLineTests.run(["bench", "--backend", "cpu", "--repeats", "2", "--threads", "2"])
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.output.contains("SGEMM 2048^3"))
+        #expect(result.output.contains("| first (s) | median (s) | windows/s | GFLOP/s | share of SGEMM peak"))
+        #expect(result.output.split(separator: "\n").contains { $0.hasPrefix("CPU (OpenBLAS, 2 threads)") })
+        #expect(result.output.contains("peak resident memory:"))
+    }
+}
