@@ -46,13 +46,15 @@ public enum TorchArchive {
             guard case .tensor(let storageKey, let storageType, let offset, let size, let stride) = value else {
                 throw .malformed(path: path, reason: "entry \(name) is not a tensor")
             }
-            guard let width = elementWidth(storageType) else { throw .unsupportedDataType(tensor: name, dtype: storageType) }
+            guard let dtype = dataType(ofStorage: storageType), let width = Safetensors.byteWidth(dtype) else {
+                throw .unsupportedDataType(tensor: name, dtype: storageType)
+            }
             if storages[storageKey] == nil {
                 storages[storageKey] = try extract(archive, prefix + "data/" + storageKey, path: path)
             }
             let storage = storages[storageKey] ?? []
             result[name] = try gather(
-                storage, type: storageType, width: width, offset: offset, size: size, stride: stride, name: name, path: path)
+                storage, dtype: dtype, width: width, offset: offset, size: size, stride: stride, name: name, path: path)
         }
         return result
     }
@@ -70,11 +72,14 @@ public enum TorchArchive {
         return bytes
     }
 
-    static func elementWidth(_ storageType: String) -> Int? {
+    /// The safetensors name of a storage's element type (the decoder is shared).
+    static func dataType(ofStorage storageType: String) -> String? {
         switch storageType {
-        case "torch.FloatStorage": 4
-        case "torch.HalfStorage", "torch.BFloat16Storage": 2
-        case "torch.DoubleStorage", "torch.LongStorage": 8
+        case "torch.FloatStorage": "F32"
+        case "torch.HalfStorage": "F16"
+        case "torch.BFloat16Storage": "BF16"
+        case "torch.DoubleStorage": "F64"
+        case "torch.LongStorage": "I64"
         default: nil
         }
     }
@@ -82,7 +87,7 @@ public enum TorchArchive {
     /// Copies a (possibly strided) view of a storage into a contiguous float32 tensor, checking
     /// that every element it touches lies inside the storage.
     private static func gather(
-        _ storage: [UInt8], type: String, width: Int, offset: Int, size: [Int], stride: [Int], name: String, path: String
+        _ storage: [UInt8], dtype: String, width: Int, offset: Int, size: [Int], stride: [Int], name: String, path: String
     ) throws(WeightsError) -> HostTensor {
         guard size.count == stride.count else { throw .malformed(path: path, reason: "tensor \(name): size and stride differ in rank") }
         let count = size.reduce(1, *)
@@ -92,13 +97,6 @@ public enum TorchArchive {
             guard offset >= 0, last < elements else {
                 throw .malformed(path: path, reason: "tensor \(name) reaches past its storage")
             }
-        }
-        let dtype = switch type {
-        case "torch.FloatStorage": "F32"
-        case "torch.HalfStorage": "F16"
-        case "torch.BFloat16Storage": "BF16"
-        case "torch.DoubleStorage": "F64"
-        default: "I64"
         }
         // The common case, a contiguous tensor, converts in one pass.
         var contiguous = true
