@@ -102,16 +102,19 @@ extension CPUBackend {
                             if d < 0 || d >= size.d || w < 0 || w >= size.w {
                                 target.update(repeating: 0, count: run)
                             } else {
+                                // The part of the run inside the input line, found once; zeros around it.
                                 let line = input + (d * size.w + w) * size.h
-                                var h = oh * strideH - padH + x
-                                for j in 0..<run {
-                                    if h >= 0 && h < size.h {
-                                        let value = line[h]
-                                        target[j] = activate ? max(value * scale + shift, 0) : value
-                                    } else {
-                                        target[j] = 0
-                                    }
-                                    h += strideH
+                                let h0 = oh * strideH - padH + x
+                                let first = min(h0 >= 0 ? 0 : (-h0 + strideH - 1) / strideH, run)
+                                let last = max(min(size.h - h0 > 0 ? (size.h - h0 + strideH - 1) / strideH : 0, run), first)
+                                if first > 0 { target.update(repeating: 0, count: first) }
+                                if last < run { (target + last).update(repeating: 0, count: run - last) }
+                                if strideH == 1 && !activate {
+                                    if last > first { (target + first).update(from: line + h0 + first, count: last - first) }
+                                } else if activate {
+                                    for j in first..<last { target[j] = max(line[h0 + j * strideH] * scale + shift, 0) }
+                                } else {
+                                    for j in first..<last { target[j] = line[h0 + j * strideH] }
                                 }
                             }
                             index += run
