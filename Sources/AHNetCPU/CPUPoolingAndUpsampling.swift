@@ -10,10 +10,24 @@ extension CPUBackend {
         precondition(outSize.d == outputLength(inSize.d, kernel: kernel.d, stride: stride.d, padding: padding.d))
         precondition(outSize.w == outputLength(inSize.w, kernel: kernel.w, stride: stride.w, padding: padding.w))
         precondition(outSize.h == outputLength(inSize.h, kernel: kernel.h, stride: stride.h, padding: padding.h))
+        // Pooling along D only (kernel (1,1,k), stride (1,1,k), no padding): whole planes at once.
+        let depthOnly = kernel.h == 1 && kernel.w == 1 && stride.h == 1 && stride.w == 1 && padding == .zero && kernel.d == stride.d
         for sample in 0..<input.batch {
             parallelFor(input.channels) { channel in
                 let source = input.buffer.pointer + input.offset(sample: sample, channel: channel)
                 let target = output.buffer.pointer + output.offset(sample: sample, channel: channel)
+                if depthOnly {
+                    let plane = inSize.w * inSize.h
+                    for od in 0..<outSize.d {
+                        let out = target + od * plane
+                        out.update(from: source + od * kernel.d * plane, count: plane)
+                        for z in 1..<max(kernel.d, 1) {
+                            let other = source + (od * kernel.d + z) * plane
+                            for index in 0..<plane { out[index] = max(out[index], other[index]) }
+                        }
+                    }
+                    return
+                }
                 var index = 0
                 for od in 0..<outSize.d {
                     let d0 = od * stride.d - padding.d
