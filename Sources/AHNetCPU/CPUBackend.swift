@@ -41,17 +41,18 @@ public final class CPUBackend: AHNetBackend {
 
     /// Largest im2col buffer, in bytes, whatever the window size.
     public let im2colBudgetBytes: Int
-    let threads: Int
+    public let threads: Int
     var columns: UnsafeMutablePointer<Float>
     var columnCapacity: Int
 
     /// - Parameters:
-    ///   - threads: OpenBLAS threads (process-wide setting).
+    ///   - threads: worker threads (OpenBLAS itself is set to one thread, process-wide).
     ///   - im2colBudgetBytes: the bound on the im2col buffer (64 MB by default).
     public init(threads: Int = 2, im2colBudgetBytes: Int = 64 << 20) {
         self.threads = max(1, threads)
         self.im2colBudgetBytes = max(im2colBudgetBytes, 1 << 16)
-        BLAS.setThreadCount(self.threads)
+        // The backend splits work between its own threads; each SGEMM runs on one.
+        BLAS.setThreadCount(1)
         columnCapacity = 0
         columns = .allocate(capacity: 1)
     }

@@ -13,27 +13,35 @@ extension CPUBackend {
         let positions = output.size.count
         let depth = spec.macsPerOutput
         let isPointwise = spec.kernel == .one && spec.stride == .one && spec.padding == .zero
-        let chunk = max(1, min(positions, im2colBudgetBytes / MemoryLayout<Float>.stride / depth))
 
+        // The output positions are split between the backend's threads; each builds its own
+        // im2col chunks and runs single-threaded SGEMMs on them (no idle BLAS threads spinning).
+        let workers = max(1, min(threads, positions / 64))
+        let chunk = max(1, min((positions + workers - 1) / workers, im2colBudgetBytes / workers / MemoryLayout<Float>.stride / depth))
+        let columns = columnBuffer(count: depth * chunk * workers)
         spec.weights.withUnsafeBufferPointer { weights in
             guard let weightBase = weights.baseAddress else { return }
             for sample in 0..<input.batch {
                 let source = input.buffer.pointer + input.offset(sample: sample)
                 let target = output.buffer.pointer + output.offset(sample: sample)
-                if isPointwise && inputAffine == nil {
-                    // 1x1x1: the activation already is the GEMM operand.
-                    sgemm(spec.outChannels, positions, depth, weightBase, depth, source, input.size.count, target, positions)
-                } else {
-                    let columns = columnBuffer(count: depth * chunk)
-                    var start = 0
-                    while start < positions {
-                        let count = min(chunk, positions - start)
+                parallelFor(workers) { worker in
+                    let lower = positions * worker / workers
+                    let upper = positions * (worker + 1) / workers
+                    if isPointwise && inputAffine == nil {
+                        // 1x1x1: the activation already is the GEMM operand.
+                        sgemm(spec.outChannels, upper - lower, depth, weightBase, depth, source + lower, input.size.count, target + lower, positions)
+                        return
+                    }
+                    let own = columns + worker * depth * chunk
+                    var start = lower
+                    while start < upper {
+                        let count = min(chunk, upper - start)
                         if isPointwise {
-                            gatherPointwise(source, plane: input.size.count, channels: spec.inChannels, from: start, count: count, affine: inputAffine, into: columns)
+                            gatherPointwise(source, plane: input.size.count, channels: spec.inChannels, from: start, count: count, affine: inputAffine, into: own)
                         } else {
-                            im2col(source, size: input.size, spec: spec, outputSize: output.size, from: start, count: count, affine: inputAffine, into: columns)
+                            im2col(source, size: input.size, spec: spec, outputSize: output.size, from: start, count: count, affine: inputAffine, into: own)
                         }
-                        sgemm(spec.outChannels, count, depth, weightBase, depth, columns, count, target + start, positions)
+                        sgemm(spec.outChannels, count, depth, weightBase, depth, own, count, target + start, positions)
                         start += count
                     }
                 }
@@ -54,7 +62,7 @@ extension CPUBackend {
         _ source: UnsafeMutablePointer<Float>, plane: Int, channels: Int, from start: Int, count: Int, affine: CPUAffine?,
         into columns: UnsafeMutablePointer<Float>
     ) {
-        parallelFor(channels) { channel in
+        for channel in 0..<channels {
             let row = columns + channel * count
             let input = source + channel * plane + start
             if let affine {
@@ -83,7 +91,7 @@ extension CPUBackend {
         let firstH = start - firstD * outputPlane - firstW * outputSize.h
         let plane = size.count
         let rowsPerChannel = kd * kw * kh
-        parallelFor(spec.inChannels) { channel in
+        for channel in 0..<spec.inChannels {
             let input = source + channel * plane
             let scale = affine?.scale[channel] ?? 1
             let shift = affine?.shift[channel] ?? 0
