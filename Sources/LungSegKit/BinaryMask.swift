@@ -61,13 +61,6 @@ public enum BinaryMask {
         return result.bySize.map { (result.sizes[Int($0)], seeds[Int($0)]) }
     }
 
-    /// The component containing `seed`, as a mask.
-    public static func component(_ mask: [UInt8], dims: [Int], containing seed: Int) -> [UInt8] {
-        let result = label(mask, dims: dims)
-        let wanted = result.labels[seed]
-        return result.labels.map { $0 == wanted && wanted != 0 ? 1 : 0 }
-    }
-
     /// Fills every background region that does not touch the volume border (3D, 6-connectivity).
     public static func fillHoles(_ mask: [UInt8], dims: [Int]) -> [UInt8] {
         let grid = PaddedGrid(dims: dims)

@@ -1,20 +1,7 @@
 import Foundation
 
-/// File-name rules of NIfTI: which file holds the voxels, and whether it is gzip.
+/// Facts about the files behind a NIfTI image: gzip or not, and their size.
 enum NIfTIFileName {
-    /// The file that holds the voxel data: the `.img` beside a `.hdr`, else the file itself.
-    static func dataFile(forHeader path: String) -> String {
-        for (header, image) in [(".hdr", ".img"), (".hdr.gz", ".img.gz"), (".HDR", ".IMG")] where path.hasSuffix(header) {
-            let base = String(path.dropLast(header.count))
-            // A gzip header may sit beside a plain image and the other way round.
-            for candidate in [base + image, base + ".img", base + ".img.gz"] where FileManager.default.fileExists(atPath: candidate) {
-                return candidate
-            }
-            return base + image
-        }
-        return path
-    }
-
     /// Whether the file starts with the gzip magic bytes.
     static func isGzip(_ path: String) -> Bool {
         guard let handle = FileHandle(forReadingAtPath: path) else { return false }

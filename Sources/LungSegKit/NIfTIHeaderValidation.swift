@@ -94,8 +94,8 @@ struct RawNIfTIHeader {
         }
 
         return ValidatedHeader(
-            niftiVersion: niftiVersion, datatype: datatype, voxelCount: voxels, volumeCount: volumes,
-            dataByteCount: voxels * Int64(byteCount), dataOffset: Int64(voxOffset),
+            niftiVersion: niftiVersion, datatype: datatype, voxelCount: voxels,
+            dataByteCount: voxels * Int64(byteCount),
             scaling: try scaling(path: path))
     }
 
@@ -115,9 +115,7 @@ struct ValidatedHeader {
     var niftiVersion: Int
     var datatype: NIfTIDatatype
     var voxelCount: Int64
-    var volumeCount: Int64
     var dataByteCount: Int64
-    var dataOffset: Int64
     var scaling: (slope: Double, intercept: Double)?
 }
 
