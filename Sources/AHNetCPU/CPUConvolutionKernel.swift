@@ -1,5 +1,4 @@
 import AHNet
-import COpenBLAS
 
 extension CPUBackend {
     public func convolve(
@@ -29,7 +28,9 @@ extension CPUBackend {
                     let upper = positions * (worker + 1) / workers
                     if isPointwise && inputAffine == nil {
                         // 1x1x1: the activation already is the GEMM operand.
-                        sgemm(spec.outChannels, upper - lower, depth, weightBase, depth, source + lower, input.size.count, target + lower, positions)
+                        BLAS.sgemm(
+                            m: spec.outChannels, n: upper - lower, k: depth, a: weightBase, lda: depth, b: source + lower,
+                            ldb: input.size.count, c: target + lower, ldc: positions)
                         return
                     }
                     let own = columns + worker * depth * chunk
@@ -41,20 +42,15 @@ extension CPUBackend {
                         } else {
                             im2col(source, size: input.size, spec: spec, outputSize: output.size, from: start, count: count, affine: inputAffine, into: own)
                         }
-                        sgemm(spec.outChannels, count, depth, weightBase, depth, own, count, target + start, positions)
+                        BLAS.sgemm(
+                            m: spec.outChannels, n: count, k: depth, a: weightBase, lda: depth, b: own, ldb: count,
+                            c: target + start, ldc: positions)
                         start += count
                     }
                 }
                 applyEpilogue(target, plane: positions, channels: spec.outChannels, bias: spec.bias, epilogue, sample: sample)
             }
         }
-    }
-
-    private func sgemm(
-        _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-        _ c: UnsafeMutablePointer<Float>, _ ldc: Int
-    ) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
     }
 
     /// Rows = input channels, columns = positions `start ..< start+count`, with ReLU(x*scale+shift) applied.
