@@ -39,18 +39,15 @@ public enum NIfTIWriter {
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw .writeFailed(path: path, reason: "folder \(folder.path) does not exist")
         }
-        let stem = String(target.lastPathComponent.dropLast(suffix.count))
-        let temporary = folder.appendingPathComponent(".\(stem).partial-\(UUID().uuidString)\(suffix)").path
+        let output = AtomicOutput(path, keepingSuffix: suffix)
         do throws(NIfTIError) {
-            try writeFile(bytes, datatype: datatype, like: header, to: temporary, reportedAs: path)
-            try verifyLength(of: temporary, dataBytes: Int64(bytes.count), reportedAs: path)
-            guard rename(temporary, path) == 0 else {
-                throw .writeFailed(path: path, reason: String(cString: strerror(errno)))
-            }
+            try writeFile(bytes, datatype: datatype, like: header, to: output.temporary, reportedAs: path)
+            try verifyLength(of: output.temporary, dataBytes: Int64(bytes.count), reportedAs: path)
         } catch {
-            unlink(temporary)
+            output.discard()
             throw error
         }
+        if let reason = output.commit() { throw .writeFailed(path: path, reason: reason) }
     }
 
     private static func writeFile(

@@ -103,18 +103,13 @@ public struct NumPyArray: Equatable, Sendable {
         bytes += [UInt8(length & 0xFF), UInt8(length >> 8)]
         bytes += Array(header.utf8)
         values.withUnsafeBytes { raw in bytes += raw }
-        let target = URL(fileURLWithPath: path)
-        let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).partial-\(UUID().uuidString)")
+        let output = AtomicOutput(path)
         do {
-            try Data(bytes).write(to: temporary)
+            try Data(bytes).write(to: URL(fileURLWithPath: output.temporary))
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
+            output.discard()
             throw .writeFailed(path: path, reason: error.localizedDescription)
         }
-        guard rename(temporary.path, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw .writeFailed(path: path, reason: reason)
-        }
+        if let reason = output.commit() { throw .writeFailed(path: path, reason: reason) }
     }
 }

@@ -96,17 +96,13 @@ public struct QCPicture {
 
     /// Writes the picture as PNG (libpng), atomically.
     public func write(to path: String) throws(NIfTIError) {
-        let target = URL(fileURLWithPath: path)
-        let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).partial-\(UUID().uuidString)").path
-        let status = pixels.withUnsafeBufferPointer { cpng_write_rgb(temporary, $0.baseAddress, Int32(width), Int32(height)) }
+        let output = AtomicOutput(path)
+        let status = pixels.withUnsafeBufferPointer { cpng_write_rgb(output.temporary, $0.baseAddress, Int32(width), Int32(height)) }
         guard status == 0 else {
-            unlink(temporary)
+            output.discard()
             throw .writeFailed(path: path, reason: status == -1 ? "cannot create the file" : "libpng failed")
         }
-        guard rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw .writeFailed(path: path, reason: String(cString: strerror(errno)))
-        }
+        if let reason = output.commit() { throw .writeFailed(path: path, reason: reason) }
     }
 
     /// 5x7 glyphs for the orientation marks, drawn 2x in white with a black shadow.

@@ -75,19 +75,3 @@ public struct SegmentationReport: Codable, Sendable {
 public enum LungSegVersion {
     public static let current = "0.3.0"
 }
-
-/// Writes bytes atomically: a temporary file in the target folder, then rename.
-public func writeAtomically(_ data: Data, to path: String) throws(NIfTIError) {
-    let target = URL(fileURLWithPath: path)
-    let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).partial-\(UUID().uuidString)")
-    do {
-        try data.write(to: temporary)
-    } catch {
-        throw .writeFailed(path: path, reason: error.localizedDescription)
-    }
-    guard rename(temporary.path, path) == 0 else {
-        let reason = String(cString: strerror(errno))
-        unlink(temporary.path)
-        throw .writeFailed(path: path, reason: reason)
-    }
-}
