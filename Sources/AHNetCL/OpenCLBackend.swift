@@ -109,11 +109,8 @@ public final class OpenCLBackend: AHNetBackend {
         let spec = convolution.spec
         precondition(input.channels == spec.inChannels && output.channels == spec.outChannels, "channel mismatch")
         precondition(spec.outputSize(for: input.size) == output.size, "output size mismatch")
-        var flags: Int32 = 0
+        var flags = Self.flags(epilogue)
         if convolution.bias != nil { flags |= 1 }
-        if epilogue.affine != nil { flags |= 2 }
-        if epilogue.residual != nil { flags |= 4 }
-        if epilogue.relu { flags |= 8 }
         if inputAffine != nil { flags |= 16 }
         let residual = epilogue.residual
         let positions = output.size.count
@@ -143,15 +140,17 @@ public final class OpenCLBackend: AHNetBackend {
             local: [tiles.tileN / tiles.workPerThreadN, tiles.tileM / tiles.workPerThreadM, 1])
     }
 
+    /// The epilogue bits of kernels.cl (HAS_AFFINE 2, HAS_RESIDUAL 4, HAS_RELU 8).
+    private static func flags(_ epilogue: Epilogue<OpenCLBuffer, OpenCLAffine>) -> Int32 {
+        (epilogue.affine != nil ? 2 : 0) | (epilogue.residual != nil ? 4 : 0) | (epilogue.relu ? 8 : 0)
+    }
+
     public func maxPool(
         _ input: ActivationRegion<OpenCLBuffer>, kernel: Window3, stride: Window3, padding: Window3,
         into output: ActivationRegion<OpenCLBuffer>, epilogue: Epilogue<OpenCLBuffer, OpenCLAffine>
     ) throws {
         precondition(input.channels == output.channels)
-        var flags: Int32 = 0
-        if epilogue.affine != nil { flags |= 2 }
-        if epilogue.residual != nil { flags |= 4 }
-        if epilogue.relu { flags |= 8 }
+        let flags = Self.flags(epilogue)
         let residual = epilogue.residual
         try runtime.run(
             poolKernel,
