@@ -35,6 +35,8 @@ public struct SegmentationResult: Sendable {
     public var leftMeanHU: Double?
     public var componentsKept: Int
     public var warnings: [String]
+    /// Smallest and largest input intensity (read once, for the HU check and the report).
+    public var intensityRange: ClosedRange<Float>
 }
 
 /// The pipeline shared by every backend: orient, crop to the body, resample to the model
@@ -173,7 +175,8 @@ public struct LungSegmenter {
         return SegmentationResult(
             mask: mask, probability: inputProbability, windows: statistics, timings: timings, rightVolumeML: right, leftVolumeML: left,
             totalVolumeML: right + left, rightMeanHU: counts[1] > 0 ? sums[1] / Double(counts[1]) : nil,
-            leftMeanHU: counts[2] > 0 ? sums[2] / Double(counts[2]) : nil, componentsKept: componentsKept, warnings: warnings)
+            leftMeanHU: counts[2] > 0 ? sums[2] / Double(counts[2]) : nil, componentsKept: componentsKept, warnings: warnings,
+            intensityRange: range)
     }
 
     // MARK: - Steps

@@ -46,7 +46,7 @@ public struct SegmentationReport: Codable, Sendable {
         result: SegmentationResult, outputs: [String: String]
     ) {
         lungsegVersion = LungSegVersion.current
-        let range = input.intensityRange
+        let range = result.intensityRange
         self.input = Input(path: path, dims: input.dims, spacingMM: input.spacing, orientation: input.orientationCode,
                            intensityRange: [range.lowerBound, range.upperBound])
         model = Model(weights: weights, provenance: metadata.provenance, pipeline: metadata.pipeline)
