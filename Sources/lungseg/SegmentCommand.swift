@@ -72,11 +72,7 @@ struct SegmentCommand: ParsableCommand {
                 try runStub(volume)
                 return
             }
-            guard let weightsArgument = weights ?? BundledModel.path else {
-                throw CommandFailure(
-                    description: "no trained model ships with lungseg yet; pass --weights FILE (safetensors or NVIDIA's model.pt), or --weights seeded for untrained test weights; no mask was written",
-                    exitStatus: ExitStatus.noModel)
-            }
+            let weightsArgument = try weights ?? BundledModel.locate()
             let loaded = try loadWeights(weightsArgument)
             var options = SegmentationOptions()
             options.overlap = overlap
@@ -157,11 +153,6 @@ func segmentOn<Backend: AHNetBackend>(
     let predictor = try AHNetPredictor(weights: weights, backend: backend)
     let result = try segmenter.segment(volume, predictor: predictor) { done, total in progress.update(done, total) }
     return (result, backend.deviceDescription)
-}
-
-/// The weights file that ships with lungseg, if any (none yet: see the README's roadmap).
-enum BundledModel {
-    static let path: String? = nil
 }
 
 /// A one-line progress bar on stderr, only on a terminal.

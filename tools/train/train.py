@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Train MONAI's AHNet (Clara layout: psp_block_num=0, trilinear upsampling, 2 classes) on the
+cached training cases (tools/train/labels.py first). Resumable: the checkpoint in WORK is loaded
+when present; run again with a larger --steps to go on.
+
+    python tools/train/train.py --steps 1500 --crop 128 128 32 --batch 2 --threads 2
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from monai.networks.nets import AHNet
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import augment  # noqa: E402
+import common  # noqa: E402
+
+
+def make_network():
+    return AHNet(spatial_dims=3, in_channels=1, out_channels=2, psp_block_num=0, upsample_mode="trilinear")
+
+
+def load_cases():
+    cases = []
+    for name, (_, _, role) in common.CASES.items():
+        if role != "train":
+            continue
+        ignore_path = common.cache_path(name, "ignore")
+        cases.append((name, np.load(common.cache_path(name, "image")), np.load(common.cache_path(name, "label")),
+                      np.load(ignore_path) if os.path.exists(ignore_path) else None))
+    return cases
+
+
+def loss_function(logits, target, ignore):
+    """Cross-entropy plus soft Dice of the lung class, both over the voxels whose label is known."""
+    valid = (~ignore).float()
+    ce = (F.cross_entropy(logits, target, reduction="none") * valid).sum() / valid.sum().clamp(min=1)
+    p = torch.softmax(logits, dim=1)[:, 1]
+    y = target.float()
+    intersection = (p * y * valid).sum(dim=(1, 2, 3))
+    denominator = (p * valid).sum(dim=(1, 2, 3)) + (y * valid).sum(dim=(1, 2, 3))
+    dice = (2 * intersection + 1) / (denominator + 1)
+    return ce + (1 - dice.mean()), dice.mean().item()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, required=True, help="total optimiser steps (including resumed ones)")
+    parser.add_argument("--crop", type=int, nargs=3, default=[128, 128, 32])
+    parser.add_argument("--batch", type=int, default=2)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--lesion-probability", type=float, default=0.6)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--checkpoint", default=os.path.join(common.WORK, "checkpoint.pt"))
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    cases = load_cases()
+    weights = np.array([c[2].sum() ** 0.5 for c in cases], np.float64)
+    weights /= weights.sum()
+    network = make_network()
+    optimiser = torch.optim.AdamW(network.parameters(), lr=args.lr, weight_decay=1e-4)
+    step = 0
+    if os.path.exists(args.checkpoint):
+        state = torch.load(args.checkpoint, weights_only=False)
+        network.load_state_dict(state["network"])
+        optimiser.load_state_dict(state["optimiser"])
+        step = state["step"]
+        print(f"resumed at step {step}", flush=True)
+    rng = np.random.default_rng(args.seed * 100003 + step)
+    network.train()
+    log = open(os.path.join(common.WORK, "train.log"), "a")
+    started = time.time()
+    while step < args.steps:
+        warmup = min(1.0, (step + 1) / 50)
+        cosine = 0.5 * (1 + np.cos(np.pi * min(step / max(args.steps, 1), 1.0)))
+        for group in optimiser.param_groups:
+            group["lr"] = args.lr * warmup * (0.02 + 0.98 * cosine)
+        xs, ys, ignores, names = [], [], [], []
+        for _ in range(args.batch):
+            name, image, label, ignore = cases[rng.choice(len(cases), p=weights)]
+            crop, crop_label, crop_ignore, margin = augment.random_crop(rng, image, label, ignore, args.crop)
+            if rng.random() < args.lesion_probability:
+                crop = augment.add_lesions(rng, crop, crop_label, int(rng.integers(1, 4)))
+            x, y, ig = augment.to_tensors(rng, crop, crop_label, crop_ignore, margin, args.crop)
+            xs.append(x), ys.append(y), ignores.append(ig), names.append(name)
+        x = torch.stack(xs)
+        y = torch.stack(ys)
+        ignore = torch.stack(ignores)
+        t0 = time.time()
+        logits = network(x)
+        loss, dice = loss_function(logits, y, ignore)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        step += 1
+        line = {"step": step, "loss": round(loss.item(), 4), "dice": round(dice, 4),
+                "lr": optimiser.param_groups[0]["lr"], "seconds": round(time.time() - t0, 2),
+                "crop": args.crop, "batch": args.batch, "cases": names}
+        print(json.dumps(line), file=log, flush=True)
+        if step % 25 == 0 or step == args.steps:
+            torch.save({"network": network.state_dict(), "optimiser": optimiser.state_dict(), "step": step},
+                       args.checkpoint + ".tmp")
+            os.replace(args.checkpoint + ".tmp", args.checkpoint)
+            print(f"step {step} loss {loss.item():.4f} dice {dice:.4f} elapsed {time.time() - started:.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
