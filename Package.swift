@@ -27,6 +27,10 @@ let package = Package(
         .systemLibrary(
             name: "COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
+        // OpenSSL's libcrypto: SHA-256 of batch inputs (Debian: libssl-dev).
+        .systemLibrary(
+            name: "COpenSSL", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]),
         // libnifti2 ships no .pc file and its header includes <znzlib.h>, so it must be a C target
         // (see docs/ARCHITECTURE.md).
         .target(
@@ -44,7 +48,7 @@ let package = Package(
             plugins: [.plugin(name: "EmbedKernels")]),
 
         // The pipeline shared by every backend: volumes, NIfTI I/O, pre- and post-processing.
-        .target(name: "LungSegKit", dependencies: ["AHNet", "CNIfTI", "CPNG"], swiftSettings: optimized),
+        .target(name: "LungSegKit", dependencies: ["AHNet", "CNIfTI", "CPNG", "COpenSSL"], swiftSettings: optimized),
 
         .executableTarget(
             name: "lungseg",

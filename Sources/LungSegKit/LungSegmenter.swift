@@ -50,7 +50,7 @@ public struct LungSegmenter {
         self.options = options
     }
 
-    public func segment(_ volume: Volume, predictor: any WindowPredictor, progress: (Int, Int) -> Void = { _, _ in }) throws -> SegmentationResult {
+    public func segment(_ volume: Volume, predictor: any WindowPredictor, progress: (Int, Int) throws -> Void = { _, _ in }) throws -> SegmentationResult {
         var timings: [(String, Double)] = []
         var warnings: [String] = []
         let clock = ContinuousClock()

@@ -79,10 +79,11 @@ public struct SlidingWindow: Sendable {
 
     /// Runs `predictor` over `volume` (dims, NIfTI order). `include(lower, upper)` says whether a
     /// window (in unpadded coordinates, upper exclusive) is worth running; skipped windows leave
-    /// their voxels to other windows, or at probability 0. `progress(done, total)` after each batch.
+    /// their voxels to other windows, or at probability 0. `progress(done, total)` before the first
+    /// batch and after each one; an error it throws (a deadline passed) stops the run.
     public func run(
         _ volume: [Float], dims: [Int], predictor: any WindowPredictor,
-        include: ([Int], [Int]) -> Bool = { _, _ in true }, progress: (Int, Int) -> Void = { _, _ in }
+        include: ([Int], [Int]) -> Bool = { _, _ in true }, progress: (Int, Int) throws -> Void = { _, _ in }
     ) throws -> (probability: [Float], statistics: Statistics) {
         // Pad to at least one window, symmetrically (MONAI: half before, the rest after).
         let padded = (0..<3).map { max(dims[$0], windowSize[$0]) }
@@ -107,6 +108,7 @@ public struct SlidingWindow: Sendable {
         var weightSum = [Float](repeating: 0, count: px * py * pz)
         var batchValues = [Float](repeating: 0, count: batchSize * windowCount)
         var done = 0
+        try progress(0, selected.count)
         for batchStart in stride(from: 0, to: selected.count, by: batchSize) {
             let batch = Array(selected[batchStart..<min(batchStart + batchSize, selected.count)])
             // Gather the windows from the (virtually padded) volume.
@@ -144,7 +146,7 @@ public struct SlidingWindow: Sendable {
                 }
             }
             done += batch.count
-            progress(done, selected.count)
+            try progress(done, selected.count)
         }
 
         // Divide and crop the padding away.

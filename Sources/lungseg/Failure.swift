@@ -11,6 +11,8 @@ enum ExitStatus {
     static let backendFailure: Int32 = 3
     static let noModel: Int32 = 4
     static let writeFailed: Int32 = 5
+    /// `batch`: the run finished but some cases failed or timed out.
+    static let someCasesFailed: Int32 = 6
 }
 
 /// Prints `lungseg: error: MESSAGE` once on stderr and exits with the code that fits the error.
@@ -22,11 +24,13 @@ func fail(_ error: any Error) -> ExitCode {
         case .writeFailed, .unsupportedOutputName, .gridMismatch: return ExitCode(ExitStatus.writeFailed)
         default: return ExitCode(ExitStatus.badInput)
         }
+    case is DICOMError:
+        return ExitCode(ExitStatus.badInput)
     case is OpenCLError:
         return ExitCode(ExitStatus.backendFailure)
     case is WeightsError:
         return ExitCode(ExitStatus.noModel)
-    case is NumPyError, is AHNetError:
+    case is NumPyError, is AHNetError, is BatchInputError, is ChecksumError:
         return ExitCode(ExitStatus.badInput)
     case let failure as CommandFailure:
         return ExitCode(failure.exitStatus)

@@ -8,8 +8,9 @@ struct LungSeg: ParsableCommand {
         discussion: """
             Exit codes: 0 success; 1 unexpected failure; 2 bad input (unreadable or invalid image);
             3 compute backend failure; 4 no usable model (missing or invalid weights); 5 output could not be written;
+            6 (batch) some cases failed or timed out;
             64 wrong command-line usage.
             """,
-        subcommands: [SegmentCommand.self, InfoCommand.self, ForwardCommand.self, DevicesCommand.self, BenchCommand.self],
+        subcommands: [SegmentCommand.self, BatchCommand.self, InfoCommand.self, ForwardCommand.self, DevicesCommand.self, BenchCommand.self],
         defaultSubcommand: SegmentCommand.self)
 }

@@ -10,7 +10,7 @@ training cases, QC pictures, and lungseg-vs-MONAI agreement with the same weight
 --engine lungseg runs `lungseg segment` (the product, with its post-processing); --engine monai
 runs the same preprocessing in Python (tools/train/common.py) with MONAI's AHNet and
 sliding_window_inference (224x224x32, overlap 0.25, gaussian), threshold 0.5, no post-processing.
-The MONAI check compares MONAI with `lungseg segment --no-body-crop --raw` (same grid, no
+The MONAI check compares MONAI with `lungseg segment --no-body-crop --no-postprocessing` (same grid, no
 post-processing) on one real CT.
 """
 import argparse
@@ -132,7 +132,7 @@ def main():
         ct_path = os.path.join(common.DATA, common.CASES[args.monai_check][0])
         hu, spacing, _ = common.load_ras(ct_path)
         network = network or load_network(args.weights, args.checkpoint)
-        ours, _, _ = lungseg_mask(args.lungseg, ct_path, args.weights, extra=("--no-body-crop", "--raw"), threads=args.threads)
+        ours, _, _ = lungseg_mask(args.lungseg, ct_path, args.weights, extra=("--no-body-crop", "--no-postprocessing"), threads=args.threads)
         theirs = monai_probability(network, hu, spacing) >= 0.5
         summary["monai_check"] = {"case": args.monai_check, "dice": round(dice(ours, theirs), 6),
                                   "voxels_differing": int((ours != theirs).sum()), "voxels": int(ours.size)}
