@@ -40,6 +40,18 @@ let package = Package(
         // libpng for the QC picture, behind a C wrapper that catches libpng's longjmp errors.
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
 
+        // DCMTK (Debian libdcmtk-dev) for DICOM series, behind a C API over C++ so that no exception
+        // crosses into Swift. Not a pkg-config system library: dcmtk.pc requires sndfile.pc and more
+        // in Requires.private, so `pkg-config --cflags dcmtk` fails on a machine without them.
+        .target(
+            name: "CDCMTK",
+            linkerSettings: [
+                "dcmdata", "ofstd", "oflog", "dcmjpeg", "ijg8", "ijg12", "ijg16", "dcmjpls", "dcmtkcharls",
+                "dcmimgle", "dcmimage",
+            ].map { .linkedLibrary($0) }),
+        // Writes DICOM slices with DCMTK's encoders; only the tests use it, to build small series.
+        .target(name: "CDCMTKWriter", dependencies: ["CDCMTK"]),
+
         // The model: the AH-Net graph written once against a backend protocol.
         .target(name: "AHNet", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")], swiftSettings: optimized),
         .target(name: "AHNetCPU", dependencies: ["AHNet", "COpenBLAS"], swiftSettings: optimized),
@@ -48,7 +60,7 @@ let package = Package(
             plugins: [.plugin(name: "EmbedKernels")]),
 
         // The pipeline shared by every backend: volumes, NIfTI I/O, pre- and post-processing.
-        .target(name: "LungSegKit", dependencies: ["AHNet", "CNIfTI", "CPNG", "COpenSSL"], swiftSettings: optimized),
+        .target(name: "LungSegKit", dependencies: ["AHNet", "CNIfTI", "CPNG", "COpenSSL", "CDCMTK"], swiftSettings: optimized),
 
         .executableTarget(
             name: "lungseg",
@@ -61,11 +73,13 @@ let package = Package(
         .executableTarget(name: "KernelEmbedder"),
         .plugin(name: "EmbedKernels", capability: .buildTool(), dependencies: ["KernelEmbedder"]),
 
-        .testTarget(name: "LungSegKitTests", dependencies: ["LungSegKit", "CNIfTI", "AHNet"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "LungSegKitTests", dependencies: ["LungSegKit", "CNIfTI", "AHNet", "CDCMTKWriter"], exclude: ["Fixtures"]),
         .testTarget(name: "lungsegTests", dependencies: ["lungseg", "LungSegKit"]),
         .testTarget(name: "AHNetTests", dependencies: ["AHNet"], exclude: ["Fixtures"]),
         .testTarget(name: "AHNetCPUTests", dependencies: ["AHNetCPU", "AHNet"], exclude: ["Fixtures"]),
         .testTarget(name: "AHNetCLTests", dependencies: ["AHNetCL", "AHNetCPU", "AHNet"]),
     ],
-    swiftLanguageModes: [.v6]
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
 )

@@ -13,6 +13,7 @@ packages=(
   libnifti2-dev        # NIfTI-1/NIfTI-2 reading and writing (libnifti2, libznz)
   zlib1g-dev           # gzip, used beside libnifti
   libpng-dev           # the QC picture
+  libdcmtk-dev         # DICOM series input (DCMTK: dcmdata, JPEG, JPEG-LS and RLE decoders)
   libssl-dev           # SHA-256 (libcrypto) of batch inputs, to skip finished cases
 )
 
