@@ -4,10 +4,34 @@ import Foundation
 public struct VolumeDescription: Sendable {
     public var volume: Volume
     public var path: String
+    /// What the file is, e.g. "NIfTI-1" or "DICOM series".
+    public var format: String
+    /// Where the HU come from, e.g. "scl_slope/scl_inter".
+    public var scaling: String
+    /// Lines printed after the format line (the DICOM series, its transfer syntaxes).
+    public var sourceLines: [String]
 
+    /// A NIfTI volume.
     public init(volume: Volume, path: String) {
         self.volume = volume
         self.path = path
+        format = "NIfTI-\(volume.header.niftiVersion)"
+        scaling = "scl_slope/scl_inter"
+        sourceLines = []
+    }
+
+    /// A volume read from a DICOM folder.
+    public init(dicom: DICOMSeries, path: String) {
+        volume = dicom.volume
+        self.path = path
+        format = "DICOM series"
+        scaling = "RescaleSlope/RescaleIntercept"
+        sourceLines = [
+            "series:      \(dicom.summary)",
+            "encoding:    \(dicom.transferSyntaxes.joined(separator: "; "))",
+            "in folder:   \(dicom.availableSeries.count) series" + (dicom.availableSeries.count > 1
+                ? ": " + dicom.availableSeries.map(\.description).joined(separator: "; ") : ""),
+        ]
     }
 
     /// One fact a line.
@@ -19,12 +43,13 @@ public struct VolumeDescription: Sendable {
         }
         return ([
             "file:        \(path)",
-            "format:      NIfTI-\(header.niftiVersion)",
+            "format:      \(format)",
+        ] + sourceLines + [
             "dims:        \(volume.dims.map(String.init).joined(separator: " x "))",
             "spacing:     \(volume.spacing.map { String(format: "%.4g", $0) }.joined(separator: " x ")) \(header.spatialUnitName)",
             "orientation: \(volume.orientationCode)",
             "datatype:    \(NIfTIDatatype.name(ofCode: header.datatypeCode))",
-            "intensity:   \(formatted(range.lowerBound)) ... \(formatted(range.upperBound)) (HU, after scl_slope/scl_inter)",
+            "intensity:   \(formatted(range.lowerBound)) ... \(formatted(range.upperBound)) (HU, after \(scaling))",
             "qform_code:  \(header.qformCode)   sform_code: \(header.sformCode)",
             "affine (voxel to world, RAS+ mm, from the \(header.sformCode > 0 ? "sform" : header.qformCode > 0 ? "qform" : "pixdim")):",
         ] + affineRows).joined(separator: "\n")

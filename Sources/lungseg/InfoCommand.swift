@@ -8,12 +8,19 @@ struct InfoCommand: ParsableCommand {
         commandName: "info",
         abstract: "Describe a CT volume (dims, spacing, orientation, HU range, affine) or a weights file (tensors, parameters, metadata).")
 
-    @Argument(help: "A NIfTI volume (.nii, .nii.gz, .hdr/.img) or a weights file (.safetensors, torch.save .pt).")
+    @Argument(help: "A NIfTI volume (.nii, .nii.gz, .hdr/.img), a folder of DICOM files, or a weights file (.safetensors, torch.save .pt).")
     var file: String
+
+    @Option(help: "The SeriesInstanceUID to describe when FILE is a DICOM folder (default: the CT series lungseg would segment).")
+    var series: String?
 
     func run() throws {
         do {
-            if [".nii", ".nii.gz", ".hdr", ".hdr.gz", ".img", ".img.gz"].contains(where: { file.lowercased().hasSuffix($0) }) {
+            if VolumeInput.isFolder(file) {
+                let dicom = try DICOMSeriesReader.read(folder: file, series: series)
+                print(VolumeDescription(dicom: dicom, path: file).text)
+                for warning in dicom.warnings { warn(warning) }
+            } else if [".nii", ".nii.gz", ".hdr", ".hdr.gz", ".img", ".img.gz"].contains(where: { file.lowercased().hasSuffix($0) }) {
                 let volume = try NIfTIReader.read(file)
                 print(VolumeDescription(volume: volume, path: file).text)
             } else {

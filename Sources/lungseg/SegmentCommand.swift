@@ -9,8 +9,11 @@ struct SegmentCommand: ParsableCommand {
         abstract: "Segment the lungs of a chest CT into a NIfTI mask on exactly the input grid.",
         discussion: "The mask is written atomically with the input header copied; see README.md for the report schema and exit codes.")
 
-    @Argument(help: "The CT volume (.nii, .nii.gz, .hdr/.img).")
+    @Argument(help: "The CT volume (.nii, .nii.gz, .hdr/.img) or a folder of DICOM files.")
     var input: String
+
+    @Option(help: "The SeriesInstanceUID to read when INPUT is a DICOM folder (default: the CT series with the most slices, ORIGINAL/PRIMARY preferred).")
+    var series: String?
 
     @Option(name: .shortAndLong, help: "The mask to write (.nii or .nii.gz).")
     var output: String
@@ -66,7 +69,8 @@ struct SegmentCommand: ParsableCommand {
     func run() throws {
         do {
             try checkOutputs()
-            let volume = try NIfTIReader.read(input)
+            let (volume, inputWarnings) = try VolumeInput.read(input, series: series)
+            for warning in inputWarnings { warn(warning) }
             if weights == "stub" {
                 // Hidden: the pipeline without a network (a threshold), for measuring memory and time.
                 try runStub(volume)
