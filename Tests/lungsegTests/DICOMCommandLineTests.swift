@@ -1,0 +1,47 @@
+import Foundation
+import LungSegKit
+import Testing
+
+/// The command line with a DICOM folder where a NIfTI path used to go.
+@Suite("Command line: DICOM input", .serialized)
+struct DICOMCommandLineTests {
+    static let cipFolder = CommandLineTests.repository.appendingPathComponent("Tests/LungSegKitTests/Fixtures/dicom_cip_ct64").path
+    static let cipSeries = "1.2.826.0.1.3680043.2.1125.1.18085492126195434258212517481071422"
+
+    @Test func infoDescribesTheCIPDICOMFolder() throws {
+        let result = try CommandLineTests.run(["info", Self.cipFolder])
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.output.contains("format:      DICOM series"))
+        #expect(result.output.contains("series:      \(Self.cipSeries) (CT, series 123456 \"None\", 79 images)"))
+        #expect(result.output.contains("encoding:    Implicit VR Little Endian, 1.2.840.10008.1.2"))
+        #expect(result.output.contains("dims:        64 x 64 x 79"))
+        #expect(result.output.contains("orientation: LPS"))
+        #expect(result.output.contains("intensity:   -1007 ... 1095 (HU, after RescaleSlope/RescaleIntercept)"))
+        #expect(result.error.isEmpty)
+    }
+
+    @Test func anUnknownSeriesExitsWithStatus2AndListsTheSeries() throws {
+        let result = try CommandLineTests.run(["info", Self.cipFolder, "--series", "1.2.3"])
+        #expect(result.status == 2)
+        #expect(result.error == "lungseg: error: \(Self.cipFolder): no series 1.2.3; the folder holds \(Self.cipSeries) (CT, series 123456 \"None\", 79 images)\n")
+    }
+
+    /// `segment` on a DICOM folder writes the mask as NIfTI on the DICOM grid (the hidden stub
+    /// weights run the pipeline without a network).
+    @Test func segmentWritesTheMaskOnTheDICOMGrid() throws {
+        let folder = NSTemporaryDirectory() + "lungseg-dicom-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let output = folder + "/mask.nii.gz"
+        let result = try CommandLineTests.run(["segment", Self.cipFolder, "--series", Self.cipSeries, "-o", output, "--weights", "stub", "--quiet"])
+        #expect(result.status == 0, "\(result.error)")
+        let mask = try NIfTIReader.read(output)
+        let ct = try DICOMSeriesReader.read(folder: Self.cipFolder).volume
+        #expect(mask.dims == ct.dims)
+        for r in 0..<4 {
+            // NIfTI-1 stores the affine as float32.
+            for c in 0..<4 { #expect(abs(mask.affine.rows[r][c] - ct.affine.rows[r][c]) < 1e-4) }
+        }
+        #expect(mask.voxels.contains(1))
+    }
+}
