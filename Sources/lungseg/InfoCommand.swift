@@ -21,8 +21,9 @@ struct InfoCommand: ParsableCommand {
                 print(VolumeDescription(dicom: dicom, path: file).text)
                 for warning in dicom.warnings { warn(warning) }
             } else if [".nii", ".nii.gz", ".hdr", ".hdr.gz", ".img", ".img.gz"].contains(where: { file.lowercased().hasSuffix($0) }) {
-                let volume = try NIfTIReader.read(file)
+                let (volume, warnings) = try VolumeInput.read(file, series: series)
                 print(VolumeDescription(volume: volume, path: file).text)
+                for warning in warnings { warn(warning) }
             } else {
                 try describeWeights()
             }

@@ -107,6 +107,19 @@ struct DICOMSeriesSelectionTests {
         #expect(try DICOMSeriesReader.read(folder: folder.path).volume.dims == [3, 4, 3])
     }
 
+    @Test func symbolicLinksToFilesAreFollowed() throws {
+        let store = try DICOMTestFolder()
+        try store.writeAxialSeries(3)
+        let folder = try DICOMTestFolder()
+        for index in 0..<3 {
+            let name = String(format: "slice%02d.dcm", index)
+            try FileManager.default.createSymbolicLink(atPath: folder.file("link\(index)"), withDestinationPath: store.file(name))
+        }
+        // A link back to the folder itself must not make the scan loop.
+        try FileManager.default.createSymbolicLink(atPath: folder.file("loop"), withDestinationPath: folder.path)
+        #expect(try DICOMSeriesReader.read(folder: folder.path).volume.dims == [3, 4, 3])
+    }
+
     @Test func aDamagedDICOMFileIsSkippedWithAWarning() throws {
         let folder = try DICOMTestFolder()
         try folder.writeAxialSeries(3)

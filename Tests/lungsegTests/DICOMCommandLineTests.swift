@@ -26,6 +26,13 @@ struct DICOMCommandLineTests {
         #expect(result.error == "lungseg: error: \(Self.cipFolder): no series 1.2.3; the folder holds \(Self.cipSeries) (CT, series 123456 \"None\", 79 images)\n")
     }
 
+    /// DCMTK reads implicit-VR files through its dictionary file; without it the message says what to install.
+    @Test func aMissingDictionaryIsABadInputWithAClearMessage() throws {
+        let result = try CommandLineTests.run(["info", Self.cipFolder], environment: ["DCMDICTPATH": "/nonexistent/dicom.dic"])
+        #expect(result.status == 2)
+        #expect(result.error == "lungseg: error: cannot read DICOM: DCMTK's data dictionary could not be loaded (install libdcmtk17, or point DCMDICTPATH at dicom.dic)\n")
+    }
+
     /// `segment` on a DICOM folder writes the mask as NIfTI on the DICOM grid (the hidden stub
     /// weights run the pipeline without a network).
     @Test func segmentWritesTheMaskOnTheDICOMGrid() throws {

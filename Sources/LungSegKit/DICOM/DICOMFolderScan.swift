@@ -36,22 +36,25 @@ struct DICOMFolderScan: Sendable {
         }.sorted { ($0.seriesNumber ?? Int.max, $0.uid) < ($1.seriesNumber ?? Int.max, $1.uid) }
     }
 
-    /// Regular files under `folder`, recursively, sorted (so that messages are reproducible).
+    /// Files under `folder` (symbolic links to files included; linked folders are not entered,
+    /// so links cannot loop), recursively, sorted so that messages are reproducible.
     private static func regularFiles(under folder: String) throws(DICOMError) -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw .folderNotFound(path: folder)
         }
         let root = URL(fileURLWithPath: folder, isDirectory: true)
-        let keys: [URLResourceKey] = [.isRegularFileKey]
         var failure: String?
-        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: keys, errorHandler: { url, error in
+        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil, errorHandler: { url, error in
             failure = "\(url.path): \(error.localizedDescription)"
             return false
         }) else { throw .unreadableFolder(path: folder, reason: "cannot be opened") }
         var paths: [String] = []
-        for case let url as URL in walker where (try? url.resourceValues(forKeys: Set(keys)).isRegularFile) == true {
-            paths.append(url.path)
+        for case let url as URL in walker {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                paths.append(url.path)
+            }
         }
         if let failure { throw .unreadableFolder(path: folder, reason: failure) }
         return paths.sorted()
