@@ -20,17 +20,24 @@ mkdir -p "$output/lib"
 strip -o "$output/lib/lungseg" .build-static/release/lungseg
 
 # The libraries lungseg loads, resolved through the dynamic loader; never the C runtime itself.
-wanted='libopenblas|libgfortran|libquadmath|libnifti2|libznz|libz\.so|libOpenCL'
+# DCMTK's (libdcm*, libijg*, libof*) come along; their libxml2 and libstdc++ are the machine's.
+wanted='libopenblas|libgfortran|libquadmath|libnifti2|libznz|libz\.so|libOpenCL|libdcm|libijg|libofstd|liboflog'
 ldd .build-static/release/lungseg | awk '/=> \//{print $1, $3}' | while read -r name path; do
   if [[ "$name" =~ $wanted ]]; then
     cp -L "$path" "$output/lib/$name"
   fi
 done
 
+# DCMTK reads implicit-VR DICOM through its data dictionary, a file on Debian (not built in).
+mkdir -p "$output/share"
+cp /usr/share/libdcmtk17/dicom.dic "$output/share/dicom.dic"
+
 cat > "$output/lungseg" <<'WRAPPER'
 #!/bin/sh
-# Runs the bundled lungseg with its own libraries first on the loader's path.
+# Runs the bundled lungseg with its own libraries first on the loader's path and DCMTK's
+# dictionary from the bundle (unless DCMDICTPATH is already set).
 here=$(cd "$(dirname "$0")" && pwd)
+DCMDICTPATH="${DCMDICTPATH:-$here/share/dicom.dic}" \
 LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" exec "$here/lib/lungseg" "$@"
 WRAPPER
 chmod +x "$output/lungseg"
