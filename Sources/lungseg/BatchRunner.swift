@@ -171,7 +171,9 @@ private struct CaseReaderLost: Error, CustomStringConvertible {
     var description: String { "the background read of this case produced nothing" }
 }
 
-/// A CT as a volume: a NIfTI file (a DICOM series folder once supported by `VolumeInput`).
+/// A CT as a volume: a NIfTI file or a DICOM series folder; the reader's warnings go to stderr.
 func readVolume(_ path: String) throws -> Volume {
-    try NIfTIReader.read(path)
+    let (volume, warnings) = try VolumeInput.read(path)
+    for warning in warnings { warn("\(path): \(warning)") }
+    return volume
 }

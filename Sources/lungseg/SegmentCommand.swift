@@ -27,89 +27,32 @@ struct SegmentCommand: ParsableCommand {
     @Option(help: "The lung probability map to write (.nii or .nii.gz, float32).")
     var probabilities: String?
 
-    @Option(help: "Model weights (safetensors or NVIDIA's model.pt), or seeded[:SALT] for untrained test weights; the bundled model when omitted.")
-    var weights: String?
-
-    @Option(help: "Compute backend: auto, cpu or opencl.")
-    var backend: BackendChoice = .auto
-
-    @Option(help: "OpenCL device index (see `lungseg devices`).")
-    var device: Int?
-
-    @Option(help: "Overlap of neighbouring windows, 0 ..< 1.")
-    var overlap: Double = 0.25
-
-    @Option(help: "Blending of overlapping windows: gaussian or constant.")
-    var blend: String = "gaussian"
-
-    @Option(help: "Windows per forward pass.")
-    var batch: Int = 1
-
-    @Option(help: "CPU threads.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-
-    @Flag(help: "Label the right lung 1 and the left lung 2.")
-    var splitLungs = false
-
-    @Flag(help: "Do not crop to the body before inference.")
-    var noBodyCrop = false
-
-    @Flag(help: "Keep every thresholded component and do not fill holes.")
-    var noPostprocessing = false
+    @OptionGroup var segmentation: SegmentationFlags
 
     @Flag(help: "No progress bar.")
     var quiet = false
-
-    func validate() throws {
-        guard (0..<1).contains(overlap) else { throw ValidationError("--overlap must be in [0, 1)") }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
-        guard BlendMode(rawValue: blend) != nil else { throw ValidationError("--blend must be gaussian or constant") }
-    }
 
     func run() throws {
         do {
             try checkOutputs()
             let (volume, inputWarnings) = try VolumeInput.read(input, series: series)
             for warning in inputWarnings { warn(warning) }
-            if weights == "stub" {
+            if segmentation.weights == "stub" {
                 // Hidden: the pipeline without a network (a threshold), for measuring memory and time.
                 try runStub(volume)
                 return
             }
-            let weightsArgument = try weights ?? BundledModel.locate()
+            let weightsArgument = try segmentation.weightsArgument()
             let loaded = try loadWeights(weightsArgument)
-            var options = SegmentationOptions()
-            options.overlap = overlap
-            options.blend = BlendMode(rawValue: blend) ?? .gaussian
-            options.batchSize = batch
-            options.splitLungs = splitLungs
-            options.bodyCrop = !noBodyCrop
-            options.keepLungComponents = !noPostprocessing
-            options.fillHoles = !noPostprocessing
+            let options = segmentation.options
             let segmenter = LungSegmenter(parameters: loaded.metadata.pipeline, options: options)
             let progress = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
-            let (result, device) = try BackendSelection.run(backend, device: self.device, threads: threads) { backend in
+            let (result, device) = try BackendSelection.run(segmentation.backend, device: segmentation.device, threads: segmentation.threads) { backend in
                 try segmentOn(backend, weights: loaded, volume: volume, segmenter: segmenter, progress: progress)
             }
             progress.finish()
-
-            try NIfTIWriter.writeMask(result.mask, like: volume.header, to: output)
-            var outputs = ["mask": output]
-            if let probabilities {
-                try NIfTIWriter.writeMap(result.probability, like: volume.header, to: probabilities)
-                outputs["probabilities"] = probabilities
-            }
-            if let qc {
-                try QCPicture(volume: volume, labels: result.mask, split: splitLungs).write(to: qc)
-                outputs["qc"] = qc
-            }
-            if let report {
-                outputs["report"] = report
-                let document = SegmentationReport(
-                    input: volume, path: input, weights: weightsArgument, metadata: loaded.metadata, backend: device, options: options,
-                    result: result, outputs: outputs)
-                try writeAtomically(try document.json(), to: report)
-            }
+            try SegmentationOutputs(mask: output, report: report, qc: qc, probabilities: probabilities).write(
+                result, volume: volume, inputPath: input, weights: weightsArgument, metadata: loaded.metadata, backend: device, options: options)
             for warning in result.warnings { warn(warning) }
             if !quiet {
                 let summary = String(format: "lungs: right %.1f mL, left %.1f mL, total %.1f mL; %d of %d windows run on %@",
@@ -124,9 +67,7 @@ struct SegmentCommand: ParsableCommand {
     }
 
     private func runStub(_ volume: Volume) throws {
-        var options = SegmentationOptions()
-        options.overlap = overlap
-        options.splitLungs = splitLungs
+        let options = segmentation.options
         let parameters = PipelineParameters.clara
         let result = try LungSegmenter(parameters: parameters, options: options)
             .segment(volume, predictor: ThresholdPredictor(parameters: parameters))

@@ -64,6 +64,24 @@ struct BatchCommandTests {
                 == ["case,status", "a,ok", "b,ok", "c,ok"])
     }
 
+    /// A DICOM series folder is a case like a NIfTI file; its mask is NIfTI on the series' grid.
+    @Test func aDICOMSeriesFolderIsACase() throws {
+        let space = try Workspace(cases: ["nifti"])
+        defer { space.remove() }
+        let series = CommandLineTests.repository.appendingPathComponent("Tests/LungSegKitTests/Fixtures/dicom_cip_ct64").path
+        try FileManager.default.copyItem(atPath: series, toPath: space.inputs + "/dicom_series")
+        let run = try space.batch(["--quiet"])
+        #expect(run.status == 0, "\(run.error)")
+        #expect(space.records().map(\.name) == ["dicom_series", "nifti"])
+        let fromDICOM = try NIfTIReader.read(space.outputs + "/dicom_series_lungs.nii.gz")
+        let fromNIfTI = try NIfTIReader.read(space.outputs + "/nifti_lungs.nii.gz")
+        #expect(fromDICOM.dims == [64, 64, 79])
+        // The same voxels; volumes differ only by the NIfTI's float32 spacing (about 1e-6 relative).
+        #expect(fromDICOM.voxels.reduce(0, +) == fromNIfTI.voxels.reduce(0, +))
+        let volumes = space.records().compactMap(\.totalLungML)
+        #expect(volumes.count == 2 && abs(volumes[0] - volumes[1]) < 1e-5 * volumes[1])
+    }
+
     @Test func aCaseOverItsTimeIsRecordedAndLeavesNoOutputs() throws {
         let space = try Workspace(cases: ["slow"])
         defer { space.remove() }

@@ -144,11 +144,13 @@ struct SegmentCommandTests {
         #expect((try FileManager.default.contentsOfDirectory(atPath: folder)) == ["mask.nii.gz"])
     }
 
-    @Test func withoutWeightsItSaysNoModelShipsYet() throws {
-        let folder = NSTemporaryDirectory()
-        let result = try CommandLineTests.run(["segment", Self.ct, "-o", folder + "/never-\(UUID().uuidString).nii.gz"])
+    /// LUNGSEG_MODEL overrides the bundled model; naming a missing file is "no usable model".
+    @Test func aMissingModelNamedByTheEnvironmentIsNoModel() throws {
+        let mask = NSTemporaryDirectory() + "/never-\(UUID().uuidString).nii.gz"
+        let result = try CommandLineTests.run(["segment", Self.ct, "-o", mask], environment: ["LUNGSEG_MODEL": "/nonexistent/model.safetensors"])
         #expect(result.status == 4)
-        #expect(result.error.contains("no trained model ships with lungseg yet"))
+        #expect(result.error.contains("LUNGSEG_MODEL names /nonexistent/model.safetensors, which does not exist"))
+        #expect(!FileManager.default.fileExists(atPath: mask))
     }
 }
 
