@@ -71,8 +71,17 @@ def add_lesions(rng, image, label, count):
     return image
 
 
-def to_tensors(rng, image, label, ignore, margin, size):
-    """In-plane rotation, scale and left-right flip on the padded crop, centre cut, intensity jitter."""
+def lower_resolution(image, factor):
+    """A CT acquired or stored at `factor` times coarser in-plane spacing (area downsampling, then
+    linear upsampling back to the model grid): real inputs range from 0.5 mm to 4+ mm."""
+    _, h, w, d = image.shape
+    small = F.interpolate(image[None], size=(max(2, int(h / factor)), max(2, int(w / factor)), d), mode="area")
+    return F.interpolate(small, size=(h, w, d), mode="trilinear", align_corners=False)[0]
+
+
+def to_tensors(rng, image, label, ignore, margin, size, lowres_probability=0.0):
+    """In-plane rotation, scale and left-right flip on the padded crop, centre cut, lower
+    resolution (sometimes), intensity jitter."""
     angle = math.radians(rng.uniform(-12, 12))
     scale = rng.uniform(0.85, 1.15)
     flip = -1.0 if rng.random() < 0.5 else 1.0
@@ -91,6 +100,8 @@ def to_tensors(rng, image, label, ignore, margin, size):
     masks_out = F.grid_sample(volume[:, 1:], grid, mode="nearest", padding_mode="zeros", align_corners=False)
     image_out = image_out[0].permute(0, 3, 2, 1)  # [1, H, W, D]
     masks_out = masks_out[0].permute(0, 3, 2, 1)
+    if rng.random() < lowres_probability:
+        image_out = lower_resolution(image_out, rng.uniform(1.5, 6.0))
     hu = image_out * rng.uniform(0.95, 1.05) + rng.uniform(-40, 40)
     hu = hu + rng.uniform(0, 20) * torch.randn_like(hu)
     low, high = common.CLIP

@@ -56,6 +56,8 @@ def main():
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--lesion-probability", type=float, default=0.6)
+    parser.add_argument("--lowres-probability", type=float, default=0.0,
+                        help="share of crops shown at a coarser in-plane resolution (1.5-6x)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--checkpoint", default=os.path.join(common.WORK, "checkpoint.pt"))
     args = parser.parse_args()
@@ -88,7 +90,7 @@ def main():
             crop, crop_label, crop_ignore, margin = augment.random_crop(rng, image, label, ignore, args.crop)
             if rng.random() < args.lesion_probability:
                 crop = augment.add_lesions(rng, crop, crop_label, int(rng.integers(1, 4)))
-            x, y, ig = augment.to_tensors(rng, crop, crop_label, crop_ignore, margin, args.crop)
+            x, y, ig = augment.to_tensors(rng, crop, crop_label, crop_ignore, margin, args.crop, args.lowres_probability)
             xs.append(x), ys.append(y), ignores.append(ig), names.append(name)
         x = torch.stack(xs)
         y = torch.stack(ys)
