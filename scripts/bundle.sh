@@ -21,7 +21,7 @@ strip -o "$output/lib/lungseg" .build-static/release/lungseg
 
 # The libraries lungseg loads, resolved through the dynamic loader; never the C runtime itself.
 # DCMTK's (libdcm*, libijg*, libof*) come along; their libxml2 and libstdc++ are the machine's.
-wanted='libopenblas|libgfortran|libquadmath|libnifti2|libznz|libz\.so|libOpenCL|libdcm|libijg|libofstd|liboflog'
+wanted='libopenblas|libgfortran|libquadmath|libnifti2|libznz|libz\.so|libOpenCL|libdcm|libijg|libofstd|liboflog|libcrypto|libpng16'
 ldd .build-static/release/lungseg | awk '/=> \//{print $1, $3}' | while read -r name path; do
   if [[ "$name" =~ $wanted ]]; then
     cp -L "$path" "$output/lib/$name"
@@ -31,6 +31,13 @@ done
 # DCMTK reads implicit-VR DICOM through its data dictionary, a file on Debian (not built in).
 mkdir -p "$output/share"
 cp /usr/share/libdcmtk17/dicom.dic "$output/share/dicom.dic"
+
+# The trained weights (54 MB), found by lungseg in share/lungseg/ beside its lib/ folder. Leave them
+# out with LUNGSEG_BUNDLE_NO_MODEL=1 (a bundle that must stay small; pass --weights or LUNGSEG_MODEL).
+if [ "${LUNGSEG_BUNDLE_NO_MODEL:-0}" != 1 ] && [ -f Models/lungseg-ahnet-lung.safetensors ]; then
+  mkdir -p "$output/share/lungseg"
+  cp Models/lungseg-ahnet-lung.safetensors Models/README.md "$output/share/lungseg/"
+fi
 
 cat > "$output/lungseg" <<'WRAPPER'
 #!/bin/sh
