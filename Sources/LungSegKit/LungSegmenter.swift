@@ -39,9 +39,32 @@ public struct SegmentationResult: Sendable {
     public var intensityRange: ClosedRange<Float>
 }
 
+/// A CT made ready for the network by `LungSegmenter.prepare`: oriented, cropped to the body,
+/// resampled, clipped and scaled, with what is needed to map the result back.
+public struct PreparedVolume: Sendable {
+    public let volume: Volume
+    public let intensityRange: ClosedRange<Float>
+    let warnings: [String]
+    let timings: [(String, Double)]
+    let reorientation: Reorientation
+    let affine: Affine
+    let dims: [Int]
+    let spacing: [Double]
+    let factors: [Int]
+    let coarseDims: [Int]
+    let body: [UInt8]?
+    /// The body crop: its first voxel on the oriented grid, and its size.
+    let lower: [Int]
+    let cropDims: [Int]
+    let modelDims: [Int]
+    let toSource: [Double]
+    /// The model-grid input, clipped and scaled.
+    let model: [Float]
+}
+
 /// The pipeline shared by every backend: orient, crop to the body, resample to the model
 /// spacing, clip and scale, sliding windows, back to the input grid, threshold, post-process.
-public struct LungSegmenter {
+public struct LungSegmenter: Sendable {
     public var parameters: PipelineParameters
     public var options: SegmentationOptions
 
@@ -50,7 +73,15 @@ public struct LungSegmenter {
         self.options = options
     }
 
+    /// The whole pipeline: `prepare`, then `segment(prepared:)`. `progress(done, total)` is called
+    /// before the first batch of windows and after each; an error it throws (a deadline) stops the run.
     public func segment(_ volume: Volume, predictor: any WindowPredictor, progress: (Int, Int) throws -> Void = { _, _ in }) throws -> SegmentationResult {
+        try segment(prepare(volume), predictor: predictor, progress: progress)
+    }
+
+    /// The steps before the network (orientation, body crop, resampling, clip and scale): no
+    /// backend needed, so a batch runs them for the next case while the current one is on the backend.
+    public func prepare(_ volume: Volume) throws -> PreparedVolume {
         var timings: [(String, Double)] = []
         var warnings: [String] = []
         let clock = ContinuousClock()
@@ -103,6 +134,29 @@ public struct LungSegmenter {
         let factor = (outHigh - outLow) / (high - low)
         for index in model.indices { model[index] = (min(max(model[index], low), high) - low) * factor + outLow }
         lap("resample")
+        return PreparedVolume(
+            volume: volume, intensityRange: range, warnings: warnings, timings: timings, reorientation: reorientation, affine: affine,
+            dims: dims, spacing: spacing, factors: factors, coarseDims: coarseDims, body: body, lower: lower,
+            cropDims: cropDims, modelDims: modelDims, toSource: toSource, model: model)
+    }
+
+    /// The network and everything after it, on a volume `prepare` made with the same parameters.
+    public func segment(_ prepared: PreparedVolume, predictor: any WindowPredictor, progress: (Int, Int) throws -> Void = { _, _ in }) throws -> SegmentationResult {
+        var timings = prepared.timings
+        var warnings = prepared.warnings
+        let clock = ContinuousClock()
+        var mark = clock.now
+        func lap(_ stage: String) {
+            let now = clock.now
+            let elapsed = now - mark
+            timings.append((stage, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18))
+            mark = now
+        }
+        let (volume, range, reorientation, affine, dims, spacing) = (
+            prepared.volume, prepared.intensityRange, prepared.reorientation, prepared.affine, prepared.dims, prepared.spacing)
+        let (factors, coarseDims, body, lower, cropDims) = (
+            prepared.factors, prepared.coarseDims, prepared.body, prepared.lower, prepared.cropDims)
+        let (modelDims, toSource, model) = (prepared.modelDims, prepared.toSource, prepared.model)
 
         // 4. Sliding windows, skipping those that do not touch the body.
         let bodyTable = body.map { SummedVolume($0, dims: coarseDims) }

@@ -3,8 +3,8 @@ import AHNetCL
 import Foundation
 import LungSegKit
 
-/// The case loop of `lungseg batch`: skips finished cases, reads the next case while the current
-/// one runs, enforces the per-case timeout, writes outputs atomically and one status line per case.
+/// The case loop of `lungseg batch`: skips finished cases, reads and prepares the next case (up
+/// to the model-grid input) while the current one runs on the backend, enforces the per-case timeout, writes outputs atomically and one status line per case.
 struct BatchRunner {
     let outputFolder: String
     let status: BatchStatusFolder
@@ -51,12 +51,13 @@ struct BatchRunner {
 
     func run(_ cases: [BatchCase], model: Model, predictor: any WindowPredictor, backendName: String) throws -> Outcome {
         var outcome = Outcome()
-        var next = cases.first.map(CaseReader.start)
+        let segmenter = model.segmenter
+        var next = cases.first.map { CaseReader.start($0, segmenter: segmenter) }
         for (position, item) in cases.enumerated() {
             guard let reading = next else { break }
             let loaded = reading.wait()
-            // Read the following case while this one runs on the backend.
-            next = position + 1 < cases.count ? CaseReader.start(cases[position + 1]) : nil
+            // Read and prepare the following case while this one runs on the backend.
+            next = position + 1 < cases.count ? CaseReader.start(cases[position + 1], segmenter: segmenter) : nil
             let record = try process(item, loaded, model: model, predictor: predictor, backendName: backendName)
             try status.append(record, shard: shard)
             switch record.status {
@@ -81,7 +82,7 @@ struct BatchRunner {
     ) throws -> BatchRecord {
         let clock = ContinuousClock()
         let started = clock.now
-        var seconds = ["read": loaded.seconds]
+        var seconds = ["read and prepare": loaded.seconds]
         func record(_ outcome: BatchRecord.Outcome, error: String? = nil, result: SegmentationResult? = nil, outputs: [String: String] = [:]) -> BatchRecord {
             seconds["total"] = loaded.seconds + elapsed(since: started, clock)
             return BatchRecord(
@@ -91,14 +92,15 @@ struct BatchRunner {
                 shard: shard.description, host: ProcessInfo.processInfo.hostName, finished: ISO8601DateFormatter().string(from: Date()))
         }
         removeLeftovers(of: item)
-        let volume: Volume
-        switch loaded.volume {
-        case .success(let value): volume = value
+        let prepared: PreparedVolume
+        switch loaded.prepared {
+        case .success(let value): prepared = value
         case .failure(let error): return record(.failed, error: "\(error)")
         }
+        let volume = prepared.volume
         let deadline = timeout.map { started + .milliseconds(Int64($0 * 1000)) }
         do {
-            let result = try model.segmenter.segment(volume, predictor: predictor) { _, _ in
+            let result = try model.segmenter.segment(prepared, predictor: predictor) { _, _ in
                 if let deadline, clock.now > deadline { throw CaseTimedOut() }
             }
             seconds["segment"] = elapsed(since: started, clock)
@@ -134,10 +136,10 @@ private func elapsed(since start: ContinuousClock.Instant, _ clock: ContinuousCl
     return Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
 }
 
-/// Reads a case (and its checksum) on a background thread.
+/// Reads a case, prepares it for the network and checksums it, on a background thread.
 final class CaseReader: @unchecked Sendable {
     struct Loaded: Sendable {
-        var volume: Result<Volume, any Error>
+        var prepared: Result<PreparedVolume, any Error>
         var checksum: String?
         var seconds: Double
     }
@@ -145,15 +147,15 @@ final class CaseReader: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var loaded: Loaded?
 
-    static func start(_ item: BatchCase) -> CaseReader {
+    static func start(_ item: BatchCase, segmenter: LungSegmenter) -> CaseReader {
         let reader = CaseReader()
         let input = item.input
         DispatchQueue.global().async {
             let clock = ContinuousClock()
             let started = clock.now
-            let volume = Result { try readVolume(input) }
+            let prepared = Result { try segmenter.prepare(readVolume(input)) }
             let checksum = try? FileChecksum.sha256(of: input)
-            reader.loaded = Loaded(volume: volume, checksum: checksum, seconds: elapsed(since: started, clock))
+            reader.loaded = Loaded(prepared: prepared, checksum: checksum, seconds: elapsed(since: started, clock))
             reader.done.signal()
         }
         return reader
@@ -163,7 +165,7 @@ final class CaseReader: @unchecked Sendable {
     func wait() -> Loaded {
         done.wait()
         done.signal()
-        return loaded ?? Loaded(volume: .failure(CaseReaderLost()), checksum: nil, seconds: 0)
+        return loaded ?? Loaded(prepared: .failure(CaseReaderLost()), checksum: nil, seconds: 0)
     }
 }
 
