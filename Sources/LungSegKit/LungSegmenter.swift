@@ -39,6 +39,26 @@ public struct SegmentationResult: Sendable {
     public var intensityRange: ClosedRange<Float>
 }
 
+/// Seconds per pipeline stage, in order.
+struct StageTimer {
+    private(set) var timings: [(String, Double)]
+    private let clock = ContinuousClock()
+    private var mark: ContinuousClock.Instant
+
+    init(_ timings: [(String, Double)] = []) {
+        self.timings = timings
+        mark = clock.now
+    }
+
+    /// Records the time since the previous lap (or the start) as `stage`.
+    mutating func lap(_ stage: String) {
+        let now = clock.now
+        let elapsed = now - mark
+        timings.append((stage, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18))
+        mark = now
+    }
+}
+
 /// A CT made ready for the network by `LungSegmenter.prepare`: oriented, cropped to the body,
 /// resampled, clipped and scaled, with what is needed to map the result back.
 public struct PreparedVolume: Sendable {
@@ -82,16 +102,8 @@ public struct LungSegmenter: Sendable {
     /// The steps before the network (orientation, body crop, resampling, clip and scale): no
     /// backend needed, so a batch runs them for the next case while the current one is on the backend.
     public func prepare(_ volume: Volume) throws -> PreparedVolume {
-        var timings: [(String, Double)] = []
+        var timer = StageTimer()
         var warnings: [String] = []
-        let clock = ContinuousClock()
-        var mark = clock.now
-        func lap(_ stage: String) {
-            let now = clock.now
-            let elapsed = now - mark
-            timings.append((stage, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18))
-            mark = now
-        }
 
         let range = volume.intensityRange
         if range.lowerBound > -500 || range.upperBound < 0 {
@@ -104,7 +116,7 @@ public struct LungSegmenter: Sendable {
         let affine = reorientation.affine(volume.affine)
         let dims = reorientation.targetDims
         let spacing = affine.columnLengths
-        lap("orient")
+        timer.lap("orient")
 
         // 2. Body crop, found on a grid of about 2 mm (every f-th voxel): it only needs to be coarse.
         let factors = spacing.map { max(1, Int(2.0 / $0)) }
@@ -123,7 +135,7 @@ public struct LungSegmenter: Sendable {
         }
         let cropDims = (0..<3).map { upper[$0] - lower[$0] }
         let cropped = crop(oriented, dims: dims, lower: lower, upper: upper)
-        lap("body crop")
+        timer.lap("body crop")
 
         // 3. Resample to the model spacing, clip, scale.
         let modelDims = Resampling.dims(for: cropDims, spacing: spacing, newSpacing: parameters.spacing)
@@ -133,25 +145,17 @@ public struct LungSegmenter: Sendable {
         let (outLow, outHigh) = (Float(parameters.scaledMin), Float(parameters.scaledMax))
         let factor = (outHigh - outLow) / (high - low)
         for index in model.indices { model[index] = (min(max(model[index], low), high) - low) * factor + outLow }
-        lap("resample")
+        timer.lap("resample")
         return PreparedVolume(
-            volume: volume, intensityRange: range, warnings: warnings, timings: timings, reorientation: reorientation, affine: affine,
+            volume: volume, intensityRange: range, warnings: warnings, timings: timer.timings, reorientation: reorientation, affine: affine,
             dims: dims, spacing: spacing, factors: factors, coarseDims: coarseDims, body: body, lower: lower,
             cropDims: cropDims, modelDims: modelDims, toSource: toSource, model: model)
     }
 
     /// The network and everything after it, on a volume `prepare` made with the same parameters.
     public func segment(_ prepared: PreparedVolume, predictor: any WindowPredictor, progress: (Int, Int) throws -> Void = { _, _ in }) throws -> SegmentationResult {
-        var timings = prepared.timings
+        var timer = StageTimer(prepared.timings)
         var warnings = prepared.warnings
-        let clock = ContinuousClock()
-        var mark = clock.now
-        func lap(_ stage: String) {
-            let now = clock.now
-            let elapsed = now - mark
-            timings.append((stage, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18))
-            mark = now
-        }
         let (volume, range, reorientation, affine, dims, spacing) = (
             prepared.volume, prepared.intensityRange, prepared.reorientation, prepared.affine, prepared.dims, prepared.spacing)
         let (factors, coarseDims, body, lower, cropDims) = (
@@ -176,12 +180,12 @@ public struct LungSegmenter: Sendable {
                 }
                 return bodyTable.count(lower: lo, upper: hi) > 0
             }, progress: progress)
-        lap("inference")
+        timer.lap("inference")
 
         // 5. Back to the (cropped, oriented) input grid: probability, then threshold.
         let back = Resampling.linear(modelProbability, dims: modelDims, to: cropDims, scale: (0..<3).map { spacing[$0] / parameters.spacing[$0] })
         var lungs = back.map { $0 >= options.threshold ? UInt8(1) : 0 }
-        lap("resample back")
+        timer.lap("resample back")
 
         // 6. Post-processing inside the crop (the body holds the lungs), then un-crop.
         var components = BinaryMask.label(lungs, dims: cropDims)
@@ -204,7 +208,7 @@ public struct LungSegmenter: Sendable {
         paste(back, dims: cropDims, into: &probability, dims: dims, at: lower)
         var labels = [UInt8](repeating: 0, count: dims.reduce(1, *))
         paste(croppedLabels, dims: cropDims, into: &labels, dims: dims, at: lower)
-        lap("post-process")
+        timer.lap("post-process")
 
         // 7. Back to the input orientation; measurements on the input grid.
         let inputLabels = reorientation.invert(labels)
@@ -224,10 +228,10 @@ public struct LungSegmenter: Sendable {
         }
         if touchesBorder(inputLabels, dims: volume.dims) { warnings.append("the lungs touch the volume border: the scan may not cover them whole") }
         let mask = options.splitLungs ? inputLabels : inputLabels.map { $0 == 0 ? 0 : 1 }
-        lap("measure")
+        timer.lap("measure")
 
         return SegmentationResult(
-            mask: mask, probability: inputProbability, windows: statistics, timings: timings, rightVolumeML: right, leftVolumeML: left,
+            mask: mask, probability: inputProbability, windows: statistics, timings: timer.timings, rightVolumeML: right, leftVolumeML: left,
             totalVolumeML: right + left, rightMeanHU: counts[1] > 0 ? sums[1] / Double(counts[1]) : nil,
             leftMeanHU: counts[2] > 0 ? sums[2] / Double(counts[2]) : nil, componentsKept: componentsKept, warnings: warnings,
             intensityRange: range)
