@@ -139,6 +139,13 @@ public struct LungSegmenter: Sendable {
 
         // 3. Resample to the model spacing, clip, scale.
         let modelDims = Resampling.dims(for: cropDims, spacing: spacing, newSpacing: parameters.spacing)
+        // A 3D model sees a slab thinner than a few of its slices as one slice in a window of
+        // padding: the shipped model finds nothing there (docs/model: a 1 mm slab, Dice 0).
+        let coverage = Double(cropDims[2]) * spacing[2]
+        if coverage < 4 * parameters.spacing[2] {
+            warnings.append(String(format: "the CT covers only %.1f mm along its third axis (the model works on %.0f mm slices in windows of %d): the mask is unreliable",
+                                   coverage, parameters.spacing[2], parameters.windowSize[2]))
+        }
         let toSource = (0..<3).map { parameters.spacing[$0] / spacing[$0] }
         var model = Resampling.linear(cropped, dims: cropDims, to: modelDims, scale: toSource)
         let (low, high) = (Float(parameters.clipMin), Float(parameters.clipMax))

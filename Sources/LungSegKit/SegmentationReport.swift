@@ -73,5 +73,5 @@ public struct SegmentationReport: Codable, Sendable {
 
 /// The version lungseg reports.
 public enum LungSegVersion {
-    public static let current = "0.3.0"
+    public static let current = "0.4.0"
 }

@@ -110,6 +110,21 @@ struct PipelineGeometryTests {
         #expect(reference.totalVolumeML > 1000)
     }
 
+    /// A slab thinner than four model slices (here two 0.5 mm slices) gets a warning; the
+    /// whole chest does not.
+    @Test func aThinSlabIsReportedAsUnreliable() throws {
+        let segmenter = LungSegmenter(parameters: Self.parameters())
+        let slab = try NIfTIReader.read(RepositoryData.path("cip_ct64.nii.gz"))
+        var thin = slab
+        let slice = slab.dims[0] * slab.dims[1]
+        thin.voxels = Array(slab.voxels[(40 * slice)..<(42 * slice)])
+        thin.dims = [slab.dims[0], slab.dims[1], 2]
+        let result = try segmenter.segment(thin, predictor: DarkVoxelPredictor())
+        #expect(result.warnings.contains { $0.hasPrefix("the CT covers only 8.0 mm along its third axis") })
+        let whole = try segmenter.segment(slab, predictor: DarkVoxelPredictor())
+        #expect(!whole.warnings.contains { $0.contains("covers only") })
+    }
+
     /// The right/left split by world x puts label 1 where CIP's right-lung regions (12-14) are and
     /// label 2 on its left-lung regions (9-11).
     @Test func rightLungLandsOnCIPsRightLung() throws {
