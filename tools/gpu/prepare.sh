@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rm -rf .device && mkdir -p .device/whl
-scripts/bundle.sh .device/build/lungseg
+# The device call carries at most 64 MiB: the bundle goes without the model, and Models/ (54 MB,
+# tracked) must be moved out of the work tree for that call (git stash or mv, then back).
+LUNGSEG_BUNDLE_NO_MODEL=1 scripts/bundle.sh .device/build/lungseg
 tar -C .device/build -cJf .device/lungseg.tar.xz lungseg
 rm -rf .device/build
 cp ../shared/data/covidctmd_cap001.nii.gz .device/ 2>/dev/null || echo "no shared data: whole-CT part skipped"
