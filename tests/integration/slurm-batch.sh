@@ -61,13 +61,22 @@ NodeName=$host CPUs=$cpus RealMemory=$memory State=UNKNOWN
 PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
 
+# The daemons are stopped on every exit; the work folder is removed only after a pass (it holds
+# the logs otherwise), and only after the daemons are gone (their pid files live in it).
+passed=0
 cleanup() {
   scancel --user=root >/dev/null 2>&1 || true
   [ -f "$work/slurmd.pid" ] && kill "$(cat "$work/slurmd.pid")" 2>/dev/null || true
   [ -f "$work/slurmctld.pid" ] && kill "$(cat "$work/slurmctld.pid")" 2>/dev/null || true
   [ -n "${munge_pid:-}" ] && kill "$munge_pid" 2>/dev/null || true
+  if [ "$passed" = 1 ]; then sleep 1; rm -rf "$work"; else echo "slurm-batch.sh: logs in $work/log" >&2; fi
 }
 trap cleanup EXIT
+running() { ps -C "$1" -o stat= 2>/dev/null | grep -qv '^Z'; }  # zombies do not count
+if running slurmctld || running slurmd; then
+  echo "slurm-batch.sh: a slurmctld or slurmd already runs on this machine; stop it first (this test starts its own cluster)" >&2
+  exit 1
+fi
 
 mkdir -p /run/munge /var/lib/munge /var/log/munge
 chown munge:munge /run/munge /var/lib/munge /var/log/munge 2>/dev/null || true
@@ -128,4 +137,4 @@ python_free_check() {
 python_free_check
 cat "$shared/out/summary.csv"
 echo "slurm-batch.sh: ok (job $job: 3 tasks, 6 cases, each done once)"
-rm -rf "$work"
+passed=1
