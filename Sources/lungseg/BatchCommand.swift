@@ -100,10 +100,13 @@ struct BatchCommand: ParsableCommand {
         let segmenter = LungSegmenter(parameters: parameters, options: segmentation.options)
         let model = BatchRunner.Model(
             segmenter: segmenter, weights: weightsArgument, metadata: loaded?.metadata ?? .nvidiaDefaults, options: segmentation.options)
+        var attempts = 0
         let outcome = try BackendSelection.run(segmentation.backend, device: segmentation.device, threads: segmentation.threads) { backend in
             let predictor: any WindowPredictor = if let loaded { try makePredictor(loaded, on: backend) } else { ThresholdPredictor(parameters: parameters) }
-            // After an OpenCL failure `auto` calls this again on the CPU: finished cases are skipped then.
-            return try runner.run(runner.casesToRun(todo), model: model, predictor: predictor, backendName: backend.deviceDescription)
+            // After an OpenCL failure `auto` calls this again on the CPU: the cases finished by then are skipped.
+            attempts += 1
+            let cases = attempts == 1 ? todo : runner.casesToRun(todo)
+            return try runner.run(cases, model: model, predictor: predictor, backendName: backend.deviceDescription)
         }
         if !quiet { note("done: \(outcome.ok) ok, \(outcome.failed) failed, \(outcome.timedOut) timed out; status in \(status.file(for: assigned))") }
         if outcome.failed + outcome.timedOut > 0 { throw ExitCode(ExitStatus.someCasesFailed) }
