@@ -1,5 +1,6 @@
 import AHNet
 import Dispatch
+import Synchronization
 
 /// Host memory for activations, freed with the object.
 public final class CPUBuffer: @unchecked Sendable {
@@ -19,7 +20,20 @@ public final class CPUBuffer: @unchecked Sendable {
 /// A convolution with its weights in host memory, ready for SGEMM: `[Cout][Cin*kD*kW*kH]`.
 public final class CPUConvolution: @unchecked Sendable {
     let spec: PreparedConvolution
+    /// Winograd-transformed weights, made on first use (only layers large enough use them).
+    private let winograd = Mutex<[Float]?>(nil)
+
     init(_ spec: PreparedConvolution) { self.spec = spec }
+
+    /// `U[ξ][Cout][Cin]` for `convolveWinograd`.
+    func winogradWeights() -> [Float] {
+        winograd.withLock { cached in
+            if let cached { return cached }
+            let transformed = Winograd.transformWeights(spec)
+            cached = transformed
+            return transformed
+        }
+    }
 }
 
 /// Per-channel scale and shift in host memory.

@@ -12,6 +12,10 @@ extension CPUBackend {
         let positions = output.size.count
         let depth = spec.macsPerOutput
         let isPointwise = spec.kernel == .one && spec.stride == .one && spec.padding == .zero
+        if Winograd.isUsed(for: spec, input: input.size) {
+            convolveWinograd(input, convolution, inputAffine: inputAffine, into: output, epilogue: epilogue)
+            return
+        }
 
         // The output positions are split between the backend's threads; each builds its own
         // im2col chunks and runs single-threaded SGEMMs on them (no idle BLAS threads spinning).

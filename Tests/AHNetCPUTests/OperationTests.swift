@@ -28,10 +28,29 @@ struct OperationTests {
                  size: SpatialSize(d: 3, w: 5, h: 7), inputAffine: true, bias: false, residual: false, relu: false),
         ConvCase(inChannels: 4, outChannels: 8, kernel: .one, stride: Window3(2, 2, 1), padding: .zero,
                  size: SpatialSize(d: 2, w: 9, h: 6), inputAffine: false, bias: true, residual: false, relu: false),
-        // A small im2col budget forces several chunks.
+        // Winograd F(2x2, 3x3) (stride 1, enough tiles); a small budget forces several chunks.
         ConvCase(inChannels: 5, outChannels: 3, kernel: Window3(3, 3, 1), stride: .one, padding: Window3(1, 1, 0),
                  size: SpatialSize(d: 3, w: 36, h: 40), inputAffine: true, bias: true, residual: false, relu: true, budget: 1 << 16),
+        // Winograd on odd sizes: the last tile row and column are half outside.
+        ConvCase(inChannels: 11, outChannels: 2, kernel: Window3(3, 3, 1), stride: .one, padding: Window3(1, 1, 0),
+                 size: SpatialSize(d: 2, w: 15, h: 17), inputAffine: false, bias: true, residual: true, relu: false),
+        // Too few tiles for Winograd: the same convolution through im2col.
+        ConvCase(inChannels: 6, outChannels: 4, kernel: Window3(3, 3, 1), stride: .one, padding: Window3(1, 1, 0),
+                 size: SpatialSize(d: 1, w: 5, h: 7), inputAffine: true, bias: false, residual: false, relu: true),
     ]
+
+    @Test func winogradIsUsedWhereTheCasesSayAndNotElsewhere() {
+        func spec(_ kernel: Window3, _ stride: Window3, _ padding: Window3) -> PreparedConvolution {
+            let count = kernel.h * kernel.w * kernel.d
+            return PreparedConvolution(outChannels: 1, inChannels: 1, kernel: kernel, stride: stride, padding: padding, weights: Array(repeating: 0, count: count), bias: nil)
+        }
+        let inPlane = spec(Window3(3, 3, 1), .one, Window3(1, 1, 0))
+        #expect(Winograd.isUsed(for: inPlane, input: SpatialSize(d: 3, w: 36, h: 40)))
+        #expect(Winograd.isUsed(for: inPlane, input: SpatialSize(d: 2, w: 15, h: 17)))
+        #expect(!Winograd.isUsed(for: inPlane, input: SpatialSize(d: 1, w: 5, h: 7)))
+        #expect(!Winograd.isUsed(for: spec(Window3(3, 3, 1), Window3(2, 2, 1), Window3(1, 1, 0)), input: SpatialSize(d: 3, w: 36, h: 40)))
+        #expect(!Winograd.isUsed(for: spec(Window3(1, 1, 3), .one, Window3(0, 0, 1)), input: SpatialSize(d: 3, w: 36, h: 40)))
+    }
 
     @Test(arguments: convCases)
     func convolution(_ c: ConvCase) throws {
