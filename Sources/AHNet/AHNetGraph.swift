@@ -133,7 +133,8 @@ public final class AHNetGraph<Backend: AHNetBackend> {
 
         // Encoder stem: conv (7,7,3)/(2,2,1) -> max-pool (1,1,2) -> bn0 + ReLU = conv_x.
         let stemSize = SpatialSize(d: size.d, w: size.w / 2, h: size.h / 2)
-        let stemOut = try region("stem", channels: 64, batch: batch, size: stemSize)
+        // The stem's output is dead once pooled: its buffer ("scratch") later holds the dense layers' temporaries.
+        let stemOut = try region("scratch", channels: 64, batch: batch, size: stemSize)
         try backend.convolve(inputRegion, stem, inputAffine: nil, into: stemOut, epilogue: Epilogue())
         let convX = try region("conv_x", channels: 64, batch: batch, size: halved(stemSize, h: false, w: false, d: true))
         try backend.maxPool(stemOut, kernel: Window3(1, 1, 2), stride: Window3(1, 1, 2), padding: .zero, into: convX,
@@ -147,25 +148,34 @@ public final class AHNetGraph<Backend: AHNetBackend> {
         for (index, blocks) in layers.enumerated() {
             for (blockIndex, block) in blocks.enumerated() {
                 let isLast = blockIndex == blocks.count - 1
-                let role = isLast ? "fm\(index + 1)" : "block\(blockIndex % 2)"
-                x = try bottleneck(block, input: x, outputRole: role)
+                x = try bottleneck(block, input: x, output: isLast ? .feature("fm\(index + 1)") : .scratchSlot(blockIndex % 2))
             }
             features.append(x)
         }
 
-        // Decoder: up0..up2 add fm3..fm1 into the next dense block's buffer.
+        // Decoder: up0..up2 add fm3..fm1 into the next dense block's buffer. The buffers of dense0
+        // to dense3 alternate between two slots of the scratch buffer after the dense layers'
+        // temporaries (a block is read only by the next level), each slot as large as dense2's,
+        // the widest at the largest of these sizes: (120 + 2 x 316) of the stem's 1024 channels
+        // at pool_x size.
         let grown = AHNetArchitecture.denseLayers * AHNetArchitecture.growth
+        let poolUnit = batch * poolX.size.count
+        let temporariesSize = (AHNetArchitecture.denseBottleneck + 2 * AHNetArchitecture.growth) * poolUnit
+        let slotSize = (features[0].channels + grown) * poolUnit
+        func blockBuffer(level: Int, channels: Int, size: SpatialSize) throws -> Region {
+            try scratchRegion(channels: channels, batch: batch, size: size, base: temporariesSize + (level % 2) * slotSize)
+        }
         var current = features[3]
         for level in 0..<3 {
             let skip = features[2 - level]
             let blockChannels = skip.channels + grown
-            let block = try region("dense\(level)", channels: blockChannels, batch: batch, size: skip.size)
+            let block = try blockBuffer(level: level, channels: blockChannels, size: skip.size)
             try upTransition(ups[level], input: current, skip: skip, into: block.slice(0..<skip.channels))
             try denseBlock(dense[level], buffer: block, startChannels: skip.channels)
             current = block
         }
         // trans1: projection 316 -> 64 at pool_x size, + pool_x.
-        let dense3 = try region("dense3", channels: 64 + grown, batch: batch, size: poolX.size)
+        let dense3 = try blockBuffer(level: 3, channels: 64 + grown, size: poolX.size)
         let trans = ups[3]
         try backend.convolve(current, trans.conv, inputAffine: trans.norm, into: dense3.slice(0..<64), epilogue: Epilogue(residual: poolX))
         try denseBlock(dense[3], buffer: dense3, startChannels: 64)
@@ -188,39 +198,64 @@ public final class AHNetGraph<Backend: AHNetBackend> {
 
     // MARK: - Blocks
 
-    private func bottleneck(_ block: Bottleneck, input x: Region, outputRole: String) throws -> Region {
+    /// Where a bottleneck writes its output: a named feature map kept for the decoder, or one of
+    /// two alternating slots of the scratch buffer.
+    private enum BottleneckOutput {
+        case feature(String)
+        case scratchSlot(Int)
+    }
+
+    /// A bottleneck. Its temporaries, and the outputs of all but a layer's last block, live in
+    /// the scratch buffer (dead between the stem's pooling and the dense blocks), one after the
+    /// other: [block 0 | block 1 | residual | t1 | t2 | projected | t3], in units of the block's
+    /// output size, which is the same for every block of a layer. In layer1, the largest, this is
+    /// 3.5 units of 256 channels at pool_x size: 22.4 of the stem's 25.7 M elements per window.
+    private func bottleneck(_ block: Bottleneck, input x: Region, output: BottleneckOutput) throws -> Region {
         let batch = x.batch
         let strided = SpatialSize(d: x.size.d, w: x.size.w / block.stride, h: x.size.h / block.stride)
-        let t1 = try region("t1", channels: block.planes, batch: batch, size: x.size)
+        let outChannels = block.planes * 4
+        let pooledSize = block.downsample != nil && block.stride != 1 ? SpatialSize(d: strided.d / block.stride, w: strided.w, h: strided.h) : x.size
+        let unit = batch * outChannels * pooledSize.count
+        var next = 3 * unit
+        func temporary(channels: Int, size: SpatialSize) throws -> Region {
+            defer { next += batch * channels * size.count }
+            return try scratchRegion(channels: channels, batch: batch, size: size, base: next)
+        }
+        func out() throws -> Region {
+            switch output {
+            case .feature(let role): return try region(role, channels: outChannels, batch: batch, size: pooledSize)
+            case .scratchSlot(let slot): return try scratchRegion(channels: outChannels, batch: batch, size: pooledSize, base: slot * unit)
+            }
+        }
+        let residualSlot = 2 * unit
+        let t1 = try temporary(channels: block.planes, size: x.size)
         try backend.convolve(x, block.conv1, inputAffine: nil, into: t1, epilogue: Epilogue(relu: true))
-        let t2 = try region("t2", channels: block.planes, batch: batch, size: strided)
+        let t2 = try temporary(channels: block.planes, size: strided)
         try backend.convolve(t1, block.conv2, inputAffine: nil, into: t2, epilogue: Epilogue(relu: true))
 
-        let outChannels = block.planes * 4
         guard let downsample = block.downsample else {
-            let out = try region(outputRole, channels: outChannels, batch: batch, size: x.size)
+            let out = try out()
             try backend.convolve(t2, block.conv3, inputAffine: nil, into: out, epilogue: Epilogue(residual: x, relu: true))
             return out
         }
         if block.stride == 1 {
-            let residual = try region("residual", channels: outChannels, batch: batch, size: x.size)
+            let residual = try scratchRegion(channels: outChannels, batch: batch, size: x.size, base: residualSlot)
             try backend.convolve(x, downsample, inputAffine: nil, into: residual, epilogue: Epilogue())
-            let out = try region(outputRole, channels: outChannels, batch: batch, size: x.size)
+            let out = try out()
             try backend.convolve(t2, block.conv3, inputAffine: nil, into: out, epilogue: Epilogue(residual: residual, relu: true))
             return out
         }
         // Strided first block: both paths are max-pooled (1,1,s) along D; the downsample
         // BatchNorm follows its pool.
-        let pooledSize = SpatialSize(d: strided.d / block.stride, w: strided.w, h: strided.h)
-        let projected = try region("projected", channels: outChannels, batch: batch, size: strided)
+        let projected = try temporary(channels: outChannels, size: strided)
         try backend.convolve(x, downsample, inputAffine: nil, into: projected, epilogue: Epilogue())
-        let residual = try region("residual", channels: outChannels, batch: batch, size: pooledSize)
+        let residual = try scratchRegion(channels: outChannels, batch: batch, size: pooledSize, base: residualSlot)
         let depthPool = Window3(1, 1, block.stride)
         try backend.maxPool(projected, kernel: depthPool, stride: depthPool, padding: .zero, into: residual,
                             epilogue: Epilogue(affine: block.downsampleAffine))
-        let main = try region("t3", channels: outChannels, batch: batch, size: strided)
+        let main = try temporary(channels: outChannels, size: strided)
         try backend.convolve(t2, block.conv3, inputAffine: nil, into: main, epilogue: Epilogue())
-        let out = try region(outputRole, channels: outChannels, batch: batch, size: pooledSize)
+        let out = try out()
         try backend.maxPool(main, kernel: depthPool, stride: depthPool, padding: .zero, into: out,
                             epilogue: Epilogue(residual: residual, relu: true))
         return out
@@ -237,13 +272,17 @@ public final class AHNetGraph<Backend: AHNetBackend> {
     private func denseBlock(_ layers: [DenseLayer], buffer: Region, startChannels: Int) throws {
         var channels = startChannels
         let growth = AHNetArchitecture.growth
+        // The three temporaries of a layer are channel slices of one region in the stem's buffer
+        // (at dense4, the largest, 120 channels of conv_x's size fit in the stem's 64 of twice the depth).
+        let bottleneckChannels = AHNetArchitecture.denseBottleneck
+        let temporaries = try scratchRegion(channels: bottleneckChannels + 2 * growth, batch: buffer.batch, size: buffer.size, base: 0)
+        let bottleneck = temporaries.slice(0..<bottleneckChannels)
+        let a = temporaries.slice(bottleneckChannels..<(bottleneckChannels + growth))
+        let sum = temporaries.slice((bottleneckChannels + growth)..<(bottleneckChannels + 2 * growth))
         for layer in layers {
             let x = buffer.slice(0..<channels)
-            let bottleneck = try region("dense_t1", channels: AHNetArchitecture.denseBottleneck, batch: x.batch, size: x.size)
             try backend.convolve(x, layer.conv1, inputAffine: layer.norm1, into: bottleneck, epilogue: Epilogue(relu: true))
-            let a = try region("dense_a", channels: growth, batch: x.batch, size: x.size)
             try backend.convolve(bottleneck, layer.conv2, inputAffine: nil, into: a, epilogue: Epilogue())
-            let sum = try region("dense_sum", channels: growth, batch: x.batch, size: x.size)
             try backend.convolve(a, layer.conv3, inputAffine: layer.norm3, into: sum, epilogue: Epilogue(residual: a))
             try backend.convolve(sum, layer.conv4, inputAffine: layer.norm4, into: buffer.slice(channels..<(channels + growth)), epilogue: Epilogue())
             channels += growth
@@ -255,6 +294,12 @@ public final class AHNetGraph<Backend: AHNetBackend> {
     private func region(_ role: String, channels: Int, batch: Int, size: SpatialSize) throws -> Region {
         let buffer = try pool.buffer(role, count: batch * channels * size.count)
         return Region(buffer: buffer, batch: batch, bufferChannels: channels, size: size)
+    }
+
+    /// A tensor at element `base` of the scratch buffer (the stem's output, then temporaries).
+    private func scratchRegion(channels: Int, batch: Int, size: SpatialSize, base: Int) throws -> Region {
+        let buffer = try pool.buffer("scratch", count: base + batch * channels * size.count)
+        return Region(buffer: buffer, batch: batch, bufferChannels: channels, size: size, base: base)
     }
 
     private func halved(_ size: SpatialSize, h: Bool = true, w: Bool = true, d: Bool = true) -> SpatialSize {

@@ -84,9 +84,10 @@ public struct PreparedConvolution: Sendable {
     }
 }
 
-/// Channels `channelOffset ..< channelOffset + channels` of a buffer that holds `batch` samples
-/// of `bufferChannels` channels each, stored `[N][C][D][W][H]`. Dense blocks write their new
-/// channels into a slice of one preallocated buffer instead of concatenating copies.
+/// Channels `channelOffset ..< channelOffset + channels` of a tensor that holds `batch` samples
+/// of `bufferChannels` channels each, stored `[N][C][D][W][H]` from element `base` of a buffer.
+/// Dense blocks write their new channels into a slice of one preallocated buffer instead of
+/// concatenating copies; short-lived tensors share one buffer at different `base`s.
 public struct ActivationRegion<Buffer> {
     public var buffer: Buffer
     public var batch: Int
@@ -94,28 +95,36 @@ public struct ActivationRegion<Buffer> {
     public var channelOffset: Int
     public var channels: Int
     public var size: SpatialSize
+    /// Element index in the buffer where the tensor starts.
+    public var base: Int
 
-    public init(buffer: Buffer, batch: Int, bufferChannels: Int, channelOffset: Int = 0, channels: Int? = nil, size: SpatialSize) {
+    public init(
+        buffer: Buffer, batch: Int, bufferChannels: Int, channelOffset: Int = 0, channels: Int? = nil, size: SpatialSize, base: Int = 0
+    ) {
         self.buffer = buffer
         self.batch = batch
         self.bufferChannels = bufferChannels
         self.channelOffset = channelOffset
         self.channels = channels ?? bufferChannels
         self.size = size
-        precondition(channelOffset >= 0 && self.channels >= 0 && channelOffset + self.channels <= bufferChannels)
+        self.base = base
+        precondition(base >= 0 && channelOffset >= 0 && self.channels >= 0 && channelOffset + self.channels <= bufferChannels)
     }
+
+    /// Elements the tensor spans in its buffer, from `base`.
+    public var elementCount: Int { batch * bufferChannels * size.count }
 
     /// Element index of (sample, channel, 0, 0, 0) in the buffer.
     @inlinable
     public func offset(sample: Int, channel: Int = 0) -> Int {
-        (sample * bufferChannels + channelOffset + channel) * size.count
+        base + (sample * bufferChannels + channelOffset + channel) * size.count
     }
 
-    /// A narrower slice of the same buffer.
+    /// A narrower slice of the same tensor.
     public func slice(_ range: Range<Int>) -> ActivationRegion {
         ActivationRegion(
             buffer: buffer, batch: batch, bufferChannels: bufferChannels, channelOffset: channelOffset + range.lowerBound,
-            channels: range.count, size: size)
+            channels: range.count, size: size, base: base)
     }
 }
 

@@ -61,8 +61,8 @@ public final class CPUBackend: AHNetBackend {
 
     /// - Parameters:
     ///   - threads: worker threads (OpenBLAS itself is set to one thread, process-wide).
-    ///   - im2colBudgetBytes: the bound on the im2col buffer (64 MB by default).
-    public init(threads: Int = 2, im2colBudgetBytes: Int = 64 << 20) {
+    ///   - im2colBudgetBytes: the bound on the im2col buffer (16 MB by default).
+    public init(threads: Int = 2, im2colBudgetBytes: Int = 16 << 20) {
         self.threads = max(1, threads)
         self.im2colBudgetBytes = max(im2colBudgetBytes, 1 << 16)
         // The backend splits work between its own threads; each SGEMM runs on one.

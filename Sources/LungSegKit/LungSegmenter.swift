@@ -23,8 +23,10 @@ public struct SegmentationOptions: Sendable, Codable, Equatable {
 public struct SegmentationResult: Sendable {
     /// Labels on the input grid: 1 = lung, or 1 = right and 2 = left with `splitLungs`.
     public var mask: [UInt8]
-    /// Lung probability on the input grid.
-    public var probability: [Float]
+    /// Lung probability on the input grid, made on each access from the map kept on the cropped
+    /// grid (most runs never ask for it: two input-sized float arrays fewer at the memory peak).
+    public var probability: [Float] { croppedProbability.onInputGrid() }
+    let croppedProbability: CroppedProbability
     public var windows: SlidingWindow.Statistics
     /// Seconds per stage, in order.
     public var timings: [(stage: String, seconds: Double)]
@@ -37,6 +39,21 @@ public struct SegmentationResult: Sendable {
     public var warnings: [String]
     /// Smallest and largest input intensity (read once, for the HU check and the report).
     public var intensityRange: ClosedRange<Float>
+}
+
+/// The lung probability on the oriented, cropped grid, and how to put it back on the input grid.
+struct CroppedProbability: Sendable {
+    let values: [Float]
+    let cropDims: [Int]
+    let dims: [Int]
+    let lower: [Int]
+    let reorientation: Reorientation
+
+    func onInputGrid() -> [Float] {
+        var probability = [Float](repeating: 0, count: dims.reduce(1, *))
+        LungSegmenter.paste(values, dims: cropDims, into: &probability, dims: dims, at: lower)
+        return reorientation.invert(probability)
+    }
 }
 
 /// Seconds per pipeline stage, in order.
@@ -211,15 +228,12 @@ public struct LungSegmenter: Sendable {
         })
         let (croppedLabels, splitNote) = splitLeftRight(components, dims: cropDims, affine: croppedAffine)
         if let splitNote { warnings.append(splitNote) }
-        var probability = [Float](repeating: 0, count: dims.reduce(1, *))
-        paste(back, dims: cropDims, into: &probability, dims: dims, at: lower)
         var labels = [UInt8](repeating: 0, count: dims.reduce(1, *))
-        paste(croppedLabels, dims: cropDims, into: &labels, dims: dims, at: lower)
+        Self.paste(croppedLabels, dims: cropDims, into: &labels, dims: dims, at: lower)
         timer.lap("post-process")
 
         // 7. Back to the input orientation; measurements on the input grid.
         let inputLabels = reorientation.invert(labels)
-        let inputProbability = reorientation.invert(probability)
         let voxelML = abs(volume.affine.linearDeterminant) / 1000
         var counts = [0, 0, 0]
         var sums = [0.0, 0.0, 0.0]
@@ -238,7 +252,7 @@ public struct LungSegmenter: Sendable {
         timer.lap("measure")
 
         return SegmentationResult(
-            mask: mask, probability: inputProbability, windows: statistics, timings: timer.timings, rightVolumeML: right, leftVolumeML: left,
+            mask: mask, croppedProbability: CroppedProbability(values: back, cropDims: cropDims, dims: dims, lower: lower, reorientation: reorientation), windows: statistics, timings: timer.timings, rightVolumeML: right, leftVolumeML: left,
             totalVolumeML: right + left, rightMeanHU: counts[1] > 0 ? sums[1] / Double(counts[1]) : nil,
             leftMeanHU: counts[2] > 0 ? sums[2] / Double(counts[2]) : nil, componentsKept: componentsKept, warnings: warnings,
             intensityRange: range)
@@ -325,7 +339,7 @@ public struct LungSegmenter: Sendable {
         return result
     }
 
-    func paste<T>(_ values: [T], dims small: [Int], into target: inout [T], dims: [Int], at lower: [Int]) {
+    static func paste<T>(_ values: [T], dims small: [Int], into target: inout [T], dims: [Int], at lower: [Int]) {
         var index = 0
         for k in 0..<small[2] {
             for j in 0..<small[1] {

@@ -27,6 +27,33 @@ struct WholeNetworkTests {
         #expect(agreement.relativeL2 <= 1e-4, "relative L2 \(agreement.relativeL2)")
         #expect(agreement.argmaxAgreement >= 0.9999, "argmax agreement \(agreement.argmaxAgreement)")
     }
+
+    /// The activation buffers are planned once and shared between short-lived tensors (the stem's
+    /// buffer holds the encoder's and dense blocks' temporaries): a batch of two windows, a larger
+    /// window after it, and the first window again all give what each window gives alone.
+    @Test func buffersSharedBetweenTensorsDoNotMixWindows() throws {
+        let weights = try AHNetWeights(stateDict: SeededWeights.stateDict())
+        let graph = try AHNetGraph(weights: weights, backend: CPUBackend(threads: 2))
+        let small = SpatialSize(d: 32, w: 64, h: 64)
+        let first = SeededWeights.uniform(seed: 7, count: small.count)
+        let second = SeededWeights.uniform(seed: 8, count: small.count)
+        let alone = try graph.forward(first, batch: 1, size: small)
+        let pair = try graph.forward(first + second, batch: 2, size: small)
+        let large = SpatialSize(d: 64, w: 64, h: 96)
+        _ = try graph.forward(SeededWeights.uniform(seed: 9, count: large.count), batch: 1, size: large)
+        let again = try graph.forward(first, batch: 1, size: small)
+        let secondAlone = try graph.forward(second, batch: 1, size: small)
+
+        let plane = small.count
+        func relative(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Double {
+            let difference = zip(a, b).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
+            return (difference / b.reduce(0.0) { $0 + Double($1) * Double($1) }).squareRoot()
+        }
+        // The same arithmetic per window (threads split positions differently with the batch).
+        #expect(relative(pair[0..<(2 * plane)], alone[...]) < 1e-5)
+        #expect(relative(pair[(2 * plane)...], secondAlone[...]) < 1e-5)
+        #expect(again == alone)
+    }
 }
 
 /// Relative L2 error and argmax agreement of two-channel logits in MONAI layout.
