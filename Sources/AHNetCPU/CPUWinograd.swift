@@ -25,6 +25,51 @@ enum Winograd {
         spec.kernel == Window3(3, 3, 1) && spec.stride == .one && spec.padding == Window3(1, 1, 0)
     }
 
+    /// Length of the even (and of the odd) half of a padded input line in `transformInput`:
+    /// room for whole groups of eight tiles plus the one position past the last.
+    static func halfLineLength(tilesH: Int) -> Int { (tilesH + 7) / 8 * 8 + 8 }
+
+    /// The four values along H of eight neighbouring tiles' patches on one line: positions
+    /// 2t, 2t+1, 2t+2, 2t+3 = even[t], odd[t], even[t+1], odd[t+1].
+    @inline(__always)
+    static func patchColumns(_ lines: UnsafeMutablePointer<Float>, line: Int, half: Int, at tile: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        let even = UnsafeRawPointer(lines + line * 2 * half + tile)
+        let odd = UnsafeRawPointer(lines + line * 2 * half + half + tile)
+        let stride = MemoryLayout<Float>.stride
+        return (even.loadUnaligned(as: SIMD8<Float>.self), odd.loadUnaligned(as: SIMD8<Float>.self),
+                even.loadUnaligned(fromByteOffset: stride, as: SIMD8<Float>.self), odd.loadUnaligned(fromByteOffset: stride, as: SIMD8<Float>.self))
+    }
+
+    /// `a + sign * b`, column by column (one row of `Bᵀ d`).
+    @inline(__always)
+    static func combine(
+        _ a: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>), _ b: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>),
+        _ sign: Float
+    ) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        (a.0 + sign * b.0, a.1 + sign * b.1, a.2 + sign * b.2, a.3 + sign * b.3)
+    }
+
+    /// `v = t B` of one row of `Bᵀ d`: its four values at ξ = 4i ... 4i+3, for `lanes` tiles
+    /// (fewer than eight only at the end of a tile row, where a full store would reach values
+    /// already written for the next channel).
+    @inline(__always)
+    static func storeRow(_ t: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>), at base: UnsafeMutablePointer<Float>, stride: Int, lanes: Int) {
+        let values = (t.0 - t.2, t.1 + t.2, t.2 - t.1, t.1 - t.3)
+        if lanes == 8 {
+            UnsafeMutableRawPointer(base).storeBytes(of: values.0, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(base + stride).storeBytes(of: values.1, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(base + 2 * stride).storeBytes(of: values.2, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(base + 3 * stride).storeBytes(of: values.3, as: SIMD8<Float>.self)
+        } else {
+            for lane in 0..<lanes {
+                base[lane] = values.0[lane]
+                base[stride + lane] = values.1[lane]
+                base[2 * stride + lane] = values.2[lane]
+                base[3 * stride + lane] = values.3[lane]
+            }
+        }
+    }
+
     /// `U[ξ][co][ci]` for ξ = 4i+j over the (W, H) axes of the kernel.
     static func transformWeights(_ spec: PreparedConvolution) -> [Float] {
         let (outputs, inputs) = (spec.outChannels, spec.inChannels)
@@ -77,8 +122,7 @@ extension CPUBackend {
         let chunkBytes = min(4 << 20, im2colBudgetBytes / workers)
         let rowsPerChunk = max(1, min((tileRows + workers - 1) / workers, chunkBytes / (bytesPerTile * tilesH)))
         let tilesPerChunk = rowsPerChunk * tilesH
-        let scratchRow = tilesH * 2 + 2
-        let perWorker = 16 * (inputs + outputs) * tilesPerChunk + 4 * scratchRow
+        let perWorker = 16 * (inputs + outputs) * tilesPerChunk + 8 * Winograd.halfLineLength(tilesH: tilesH)
         let scratch = columnBuffer(count: perWorker * workers)
         let weights = convolution.winogradWeights()
         weights.withUnsafeBufferPointer { weights in
@@ -89,7 +133,7 @@ extension CPUBackend {
                 parallelFor(workers) { worker in
                     let transformed = scratch + worker * perWorker
                     let products = transformed + 16 * inputs * tilesPerChunk
-                    let rows = products + 16 * outputs * tilesPerChunk
+                    let lines = products + 16 * outputs * tilesPerChunk
                     var first = tileRows * worker / workers
                     let end = tileRows * (worker + 1) / workers
                     while first < end {
@@ -99,7 +143,7 @@ extension CPUBackend {
                             transformInput(
                                 source + channel * size.count, size: size, tileRows: first..<(first + count),
                                 scale: inputAffine?.scale[channel], shift: inputAffine?.shift[channel] ?? 0,
-                                into: transformed + channel * tiles, stride: inputs * tiles, rows: rows)
+                                into: transformed + channel * tiles, stride: inputs * tiles, lines: lines)
                         }
                         for xi in 0..<16 {
                             BLAS.sgemm(
@@ -120,62 +164,73 @@ extension CPUBackend {
     }
 
     /// `V = Bᵀ d B` of one input channel for the tiles of `tileRows`, written to
-    /// `into[ξ * stride + tile]`. Each of the four input lines a tile row reads is first copied
-    /// into `rows` with the input transform applied and zeros around it (the padding).
+    /// `into[ξ * stride + tile]`, eight tiles at a time (SIMD lanes = neighbouring tiles along H).
+    /// Each of the four input lines a tile row reads is first copied into `lines` with the input
+    /// transform applied and zeros around it (the padding), split into even and odd padded
+    /// positions so that every lane reads contiguous values: tile `t` reads positions 2t ..< 2t+4,
+    /// that is even[t], odd[t], even[t+1], odd[t+1].
     private func transformInput(
         _ plane: UnsafeMutablePointer<Float>, size: SpatialSize, tileRows: Range<Int>, scale: Float?, shift: Float,
-        into transformed: UnsafeMutablePointer<Float>, stride: Int, rows: UnsafeMutablePointer<Float>
+        into transformed: UnsafeMutablePointer<Float>, stride: Int, lines: UnsafeMutablePointer<Float>
     ) {
         let tilesH = (size.h + 1) / 2
         let tilesW = (size.w + 1) / 2
-        let rowLength = tilesH * 2 + 2
+        let half = Winograd.halfLineLength(tilesH: tilesH)
+        // Neighbouring tile rows share two input lines: each slot remembers which line it holds.
+        var held = [(d: Int, w: Int)](repeating: (-1, -1), count: 4)
         var tile = 0
         for tileRow in tileRows {
             let d = tileRow / tilesW
             let w0 = (tileRow - d * tilesW) * 2 - 1
             for line in 0..<4 {
-                let row = rows + line * rowLength
                 let w = w0 + line
-                row.update(repeating: 0, count: rowLength)
+                let slot = (w + 1) & 3
+                guard held[slot] != (d, w) else { continue }
+                held[slot] = (d, w)
+                let even = lines + slot * 2 * half
+                let odd = even + half
+                even.update(repeating: 0, count: 2 * half)
                 guard w >= 0 && w < size.w else { continue }
+                // Input h sits at padded position h + 1: even h at odd positions, odd h at even ones.
                 let values = plane + (d * size.w + w) * size.h
+                let pairs = size.h / 2
                 if let scale {
-                    for h in 0..<size.h { row[h + 1] = max(values[h] * scale + shift, 0) }
+                    for pair in 0..<pairs {
+                        odd[pair] = max(values[2 * pair] * scale + shift, 0)
+                        even[pair + 1] = max(values[2 * pair + 1] * scale + shift, 0)
+                    }
+                    if size.h & 1 == 1 { odd[pairs] = max(values[size.h - 1] * scale + shift, 0) }
                 } else {
-                    (row + 1).update(from: values, count: size.h)
+                    for pair in 0..<pairs {
+                        odd[pair] = values[2 * pair]
+                        even[pair + 1] = values[2 * pair + 1]
+                    }
+                    if size.h & 1 == 1 { odd[pairs] = values[size.h - 1] }
                 }
             }
-            let (r0, r1, r2, r3) = (rows, rows + rowLength, rows + 2 * rowLength, rows + 3 * rowLength)
-            for th in 0..<tilesH {
-                let h = th * 2
-                // t = Bᵀ d along W (rows), column by column.
-                let p0 = SIMD4(r0[h], r0[h + 1], r0[h + 2], r0[h + 3])
-                let p1 = SIMD4(r1[h], r1[h + 1], r1[h + 2], r1[h + 3])
-                let p2 = SIMD4(r2[h], r2[h + 1], r2[h + 2], r2[h + 3])
-                let p3 = SIMD4(r3[h], r3[h + 1], r3[h + 2], r3[h + 3])
-                let t = (p0 - p2, p1 + p2, p2 - p1, p1 - p3)
-                // v = t B along H: the same combination of each row's four columns.
-                let out = transformed + tile
-                storeRowTransform(t.0, at: out, stride: stride)
-                storeRowTransform(t.1, at: out + 4 * stride, stride: stride)
-                storeRowTransform(t.2, at: out + 8 * stride, stride: stride)
-                storeRowTransform(t.3, at: out + 12 * stride, stride: stride)
-                tile += 1
+            let first = w0 + 1
+            var th = 0
+            while th < tilesH {
+                // d[line][k] for k = 0...3 along H; t = Bᵀ d along W (lines), v = t B along H.
+                let d0 = Winograd.patchColumns(lines, line: (first + 0) & 3, half: half, at: th)
+                let d1 = Winograd.patchColumns(lines, line: (first + 1) & 3, half: half, at: th)
+                let d2 = Winograd.patchColumns(lines, line: (first + 2) & 3, half: half, at: th)
+                let d3 = Winograd.patchColumns(lines, line: (first + 3) & 3, half: half, at: th)
+                let lanes = min(8, tilesH - th)
+                let out = transformed + tile + th
+                Winograd.storeRow(Winograd.combine(d0, d2, -1), at: out, stride: stride, lanes: lanes)
+                Winograd.storeRow(Winograd.combine(d1, d2, 1), at: out + 4 * stride, stride: stride, lanes: lanes)
+                Winograd.storeRow(Winograd.combine(d2, d1, -1), at: out + 8 * stride, stride: stride, lanes: lanes)
+                Winograd.storeRow(Winograd.combine(d1, d3, -1), at: out + 12 * stride, stride: stride, lanes: lanes)
+                th += 8
             }
+            tile += tilesH
         }
     }
 
-    /// `v = t B` of one row of the half-transformed patch: its four values at `ξ = 4i + 0 ... 4i + 3`.
-    @inline(__always)
-    private func storeRowTransform(_ t: SIMD4<Float>, at base: UnsafeMutablePointer<Float>, stride: Int) {
-        base[0] = t[0] - t[2]
-        base[stride] = t[1] + t[2]
-        base[2 * stride] = t[2] - t[1]
-        base[3 * stride] = t[1] - t[3]
-    }
-
     /// `Y = Aᵀ M A` of one output channel for the tiles of `tileRows`, from `products[ξ * stride + tile]`,
-    /// written to the output plane (the last row or column of a tile dropped at an odd border).
+    /// eight tiles at a time, written to the output plane (the last row or column of a tile
+    /// dropped at an odd border).
     private func transformOutput(
         _ products: UnsafeMutablePointer<Float>, stride: Int, tileRows: Range<Int>, into plane: UnsafeMutablePointer<Float>,
         size: SpatialSize
@@ -187,25 +242,32 @@ extension CPUBackend {
             let d = tileRow / tilesW
             let w = (tileRow - d * tilesW) * 2
             let line0 = plane + (d * size.w + w) * size.h
+            let line1 = line0 + size.h
             let secondLine = w + 1 < size.w
-            for th in 0..<tilesH {
-                let m = products + tile
-                let m0 = SIMD4(m[0], m[stride], m[2 * stride], m[3 * stride])
-                let m1 = SIMD4(m[4 * stride], m[5 * stride], m[6 * stride], m[7 * stride])
-                let m2 = SIMD4(m[8 * stride], m[9 * stride], m[10 * stride], m[11 * stride])
-                let m3 = SIMD4(m[12 * stride], m[13 * stride], m[14 * stride], m[15 * stride])
+            var th = 0
+            while th < tilesH {
+                let m = products + tile + th
+                func load(_ xi: Int) -> SIMD8<Float> { UnsafeRawPointer(m + xi * stride).loadUnaligned(as: SIMD8<Float>.self) }
                 // s = Aᵀ m along W, then y = s A along H.
-                let s0 = m0 + m1 + m2
-                let s1 = m1 - m2 - m3
-                let h = th * 2
-                line0[h] = s0[0] + s0[1] + s0[2]
-                if secondLine { line0[size.h + h] = s1[0] + s1[1] + s1[2] }
-                if h + 1 < size.h {
-                    line0[h + 1] = s0[1] - s0[2] - s0[3]
-                    if secondLine { line0[size.h + h + 1] = s1[1] - s1[2] - s1[3] }
+                let s00 = load(0) + load(4) + load(8), s01 = load(1) + load(5) + load(9)
+                let s02 = load(2) + load(6) + load(10), s03 = load(3) + load(7) + load(11)
+                let s10 = load(4) - load(8) - load(12), s11 = load(5) - load(9) - load(13)
+                let s12 = load(6) - load(10) - load(14), s13 = load(7) - load(11) - load(15)
+                let y00 = s00 + s01 + s02, y01 = s01 - s02 - s03
+                let y10 = s10 + s11 + s12, y11 = s11 - s12 - s13
+                let lanes = min(8, tilesH - th)
+                for lane in 0..<lanes {
+                    let h = (th + lane) * 2
+                    line0[h] = y00[lane]
+                    if secondLine { line1[h] = y10[lane] }
+                    if h + 1 < size.h {
+                        line0[h + 1] = y01[lane]
+                        if secondLine { line1[h + 1] = y11[lane] }
+                    }
                 }
-                tile += 1
+                th += 8
             }
+            tile += tilesH
         }
     }
 }
