@@ -28,30 +28,55 @@ extension CPUBackend {
                     }
                     return
                 }
-                var index = 0
-                for od in 0..<outSize.d {
-                    let d0 = od * stride.d - padding.d
-                    for ow in 0..<outSize.w {
-                        let w0 = ow * stride.w - padding.w
+                // Max is separable: along H, then W, then D, each over whole rows where it can.
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: inSize.d * inSize.w * outSize.h + inSize.d * outSize.w * outSize.h) { scratch in
+                    guard let alongH = scratch.baseAddress else { return }
+                    let alongW = alongH + inSize.d * inSize.w * outSize.h
+                    for line in 0..<(inSize.d * inSize.w) {
+                        let values = source + line * inSize.h
+                        let pooled = alongH + line * outSize.h
                         for oh in 0..<outSize.h {
                             let h0 = oh * stride.h - padding.h
                             var best = -Float.infinity
-                            for d in max(d0, 0)..<min(d0 + kernel.d, inSize.d) {
-                                for w in max(w0, 0)..<min(w0 + kernel.w, inSize.w) {
-                                    let row = source + (d * inSize.w + w) * inSize.h
-                                    for h in max(h0, 0)..<min(h0 + kernel.h, inSize.h) {
-                                        best = max(best, row[h])
-                                    }
-                                }
-                            }
-                            target[index] = best
-                            index += 1
+                            for h in max(h0, 0)..<min(h0 + kernel.h, inSize.h) { best = max(best, values[h]) }
+                            pooled[oh] = best
                         }
                     }
+                    Self.maxRows(alongH, rows: inSize.w, rowLength: outSize.h, blocks: inSize.d, kernel: kernel.w, stride: stride.w,
+                                 padding: padding.w, outputRows: outSize.w, into: alongW)
+                    Self.maxRows(alongW, rows: inSize.d, rowLength: outSize.w * outSize.h, blocks: 1, kernel: kernel.d, stride: stride.d,
+                                 padding: padding.d, outputRows: outSize.d, into: target)
                 }
             }
             let first = output.buffer.pointer + output.offset(sample: sample)
             applyEpilogue(first, plane: outSize.count, channels: output.channels, bias: nil, epilogue, sample: sample)
+        }
+    }
+
+    /// Max-pooling along the rows of `blocks` blocks of `rows` rows each (rows of `rowLength`
+    /// contiguous values): output row `o` of a block is the element-wise maximum of input rows
+    /// `o*stride - padding ..< +kernel` that exist (padding counts as -inf).
+    static func maxRows(
+        _ input: UnsafePointer<Float>, rows: Int, rowLength: Int, blocks: Int, kernel: Int, stride: Int, padding: Int, outputRows: Int,
+        into output: UnsafeMutablePointer<Float>
+    ) {
+        for block in 0..<blocks {
+            let source = input + block * rows * rowLength
+            let target = output + block * outputRows * rowLength
+            for row in 0..<outputRows {
+                let first = max(row * stride - padding, 0)
+                let end = min(row * stride - padding + kernel, rows)
+                let out = target + row * rowLength
+                guard first < end else {
+                    out.update(repeating: -.infinity, count: rowLength)
+                    continue
+                }
+                out.update(from: source + first * rowLength, count: rowLength)
+                for other in (first + 1)..<max(end, first + 1) {
+                    let values = source + other * rowLength
+                    for index in 0..<rowLength { out[index] = max(out[index], values[index]) }
+                }
+            }
         }
     }
 
@@ -87,23 +112,40 @@ extension CPUBackend {
                 let source = input.buffer.pointer + input.offset(sample: sample, channel: channel)
                 let target = output.buffer.pointer + output.offset(sample: sample, channel: channel)
                 let addend = skip.map { $0.buffer.pointer + $0.offset(sample: sample, channel: channel) }
-                var index = 0
-                for od in 0..<outSize.d {
-                    let (d0, d1, ld) = (tapsD.low[od], tapsD.high[od], tapsD.weight[od])
-                    for ow in 0..<outSize.w {
-                        let (w0, w1, lw) = (tapsW.low[ow], tapsW.high[ow], tapsW.weight[ow])
-                        let r00 = source + (d0 * inSize.w + w0) * inSize.h
-                        let r01 = source + (d0 * inSize.w + w1) * inSize.h
-                        let r10 = source + (d1 * inSize.w + w0) * inSize.h
-                        let r11 = source + (d1 * inSize.w + w1) * inSize.h
-                        for oh in 0..<outSize.h {
-                            let (h0, h1, lh) = (tapsH.low[oh], tapsH.high[oh], tapsH.weight[oh])
-                            let front = (1 - lw) * ((1 - lh) * r00[h0] + lh * r00[h1]) + lw * ((1 - lh) * r01[h0] + lh * r01[h1])
-                            let back = (1 - lw) * ((1 - lh) * r10[h0] + lh * r10[h1]) + lw * ((1 - lh) * r11[h0] + lh * r11[h1])
-                            var value = (1 - ld) * front + ld * back
-                            if let addend { value += addend[index] }
-                            target[index] = value
-                            index += 1
+                // D and W first, on whole input rows along H (four rows blended into one), then H.
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: inSize.h) { buffer in
+                    guard let row = buffer.baseAddress else { return }
+                    tapsH.low.withUnsafeBufferPointer { lowH in
+                        tapsH.high.withUnsafeBufferPointer { highH in
+                            tapsH.weight.withUnsafeBufferPointer { weightH in
+                                var index = 0
+                                for od in 0..<outSize.d {
+                                    let (d0, d1, ld) = (tapsD.low[od], tapsD.high[od], tapsD.weight[od])
+                                    for ow in 0..<outSize.w {
+                                        let (w0, w1, lw) = (tapsW.low[ow], tapsW.high[ow], tapsW.weight[ow])
+                                        let r00 = source + (d0 * inSize.w + w0) * inSize.h
+                                        let r01 = source + (d0 * inSize.w + w1) * inSize.h
+                                        let r10 = source + (d1 * inSize.w + w0) * inSize.h
+                                        let r11 = source + (d1 * inSize.w + w1) * inSize.h
+                                        let (a, b, c, e) = ((1 - ld) * (1 - lw), (1 - ld) * lw, ld * (1 - lw), ld * lw)
+                                        for h in 0..<inSize.h { row[h] = a * r00[h] + b * r01[h] + c * r10[h] + e * r11[h] }
+                                        let out = target + index
+                                        if let addend {
+                                            let add = addend + index
+                                            for oh in 0..<outSize.h {
+                                                let lh = weightH[oh]
+                                                out[oh] = (1 - lh) * row[lowH[oh]] + lh * row[highH[oh]] + add[oh]
+                                            }
+                                        } else {
+                                            for oh in 0..<outSize.h {
+                                                let lh = weightH[oh]
+                                                out[oh] = (1 - lh) * row[lowH[oh]] + lh * row[highH[oh]]
+                                            }
+                                        }
+                                        index += outSize.h
+                                    }
+                                }
+                            }
                         }
                     }
                 }
