@@ -144,7 +144,8 @@ struct SegmentCommandTests {
             if label > 0 && truth > 0 { both += 1 }
         }
         let dice = 2 * Double(both) / Double(ours + theirs)
-        #expect(dice >= 0.96, "Dice \(dice) against CIP's mask")
+        // 0.974 measured with the shipped model (docs/model/README.md).
+        #expect(dice >= 0.97, "Dice \(dice) against CIP's mask")
         let png = try Data(contentsOf: URL(fileURLWithPath: folder + "/qc.png"))
         #expect(png.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
     }
