@@ -133,7 +133,8 @@ public final class AHNetGraph<Backend: AHNetBackend> {
 
         // Encoder stem: conv (7,7,3)/(2,2,1) -> max-pool (1,1,2) -> bn0 + ReLU = conv_x.
         let stemSize = SpatialSize(d: size.d, w: size.w / 2, h: size.h / 2)
-        // The stem's output is dead once pooled: its buffer ("scratch") later holds the dense layers' temporaries.
+        // The stem's output is dead once pooled: its buffer ("scratch") then holds the bottlenecks'
+        // temporaries, the dense layers' temporaries and the dense0-3 block buffers.
         let stemOut = try region("scratch", channels: 64, batch: batch, size: stemSize)
         try backend.convolve(inputRegion, stem, inputAffine: nil, into: stemOut, epilogue: Epilogue())
         let convX = try region("conv_x", channels: 64, batch: batch, size: halved(stemSize, h: false, w: false, d: true))

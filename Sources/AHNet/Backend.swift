@@ -111,9 +111,6 @@ public struct ActivationRegion<Buffer> {
         precondition(base >= 0 && channelOffset >= 0 && self.channels >= 0 && channelOffset + self.channels <= bufferChannels)
     }
 
-    /// Elements the tensor spans in its buffer, from `base`.
-    public var elementCount: Int { batch * bufferChannels * size.count }
-
     /// Element index of (sample, channel, 0, 0, 0) in the buffer.
     @inlinable
     public func offset(sample: Int, channel: Int = 0) -> Int {

@@ -77,25 +77,22 @@ enum Winograd {
         var transformed = [Float](repeating: 0, count: 16 * outputs * inputs)
         for co in 0..<outputs {
             for ci in 0..<inputs {
-                // Weight layout `[Cout][Cin][kD][kW][kH]` with kD = 1: g[kw][kh].
+                // Weight layout `[Cout][Cin][kD][kW][kH]` with kD = 1: g(kw, kh) at base + 3 kw + kh.
                 let base = (co * inputs + ci) * 9
-                var g = [[Float]](repeating: [0, 0, 0], count: 3)
-                for kw in 0..<3 { for kh in 0..<3 { g[kw][kh] = spec.weights[base + kw * 3 + kh] } }
-                // t = G g (4x3), then u = t Gᵀ (4x4).
-                var t = [[Float]](repeating: [0, 0, 0], count: 4)
-                for column in 0..<3 {
-                    let (g0, g1, g2) = (g[0][column], g[1][column], g[2][column])
-                    t[0][column] = g0
-                    t[1][column] = (g0 + g1 + g2) * 0.5
-                    t[2][column] = (g0 - g1 + g2) * 0.5
-                    t[3][column] = g2
+                // Column kh of t = G g (4x3), as a vector over t's four rows.
+                func column(_ kh: Int) -> SIMD4<Float> {
+                    let (g0, g1, g2) = (spec.weights[base + kh], spec.weights[base + 3 + kh], spec.weights[base + 6 + kh])
+                    return SIMD4(g0, (g0 + g1 + g2) * 0.5, (g0 - g1 + g2) * 0.5, g2)
                 }
+                let (t0, t1, t2) = (column(0), column(1), column(2))
+                // u = t Gᵀ (4x4): column j of u, as a vector over its four rows.
+                let u = (t0, (t0 + t1 + t2) * 0.5, (t0 - t1 + t2) * 0.5, t2)
                 for row in 0..<4 {
-                    let (t0, t1, t2) = (t[row][0], t[row][1], t[row][2])
-                    let u = [t0, (t0 + t1 + t2) * 0.5, (t0 - t1 + t2) * 0.5, t2]
-                    for column in 0..<4 {
-                        transformed[((row * 4 + column) * outputs + co) * inputs + ci] = u[column]
-                    }
+                    let at = { (column: Int) in ((row * 4 + column) * outputs + co) * inputs + ci }
+                    transformed[at(0)] = u.0[row]
+                    transformed[at(1)] = u.1[row]
+                    transformed[at(2)] = u.2[row]
+                    transformed[at(3)] = u.3[row]
                 }
             }
         }
@@ -177,8 +174,9 @@ extension CPUBackend {
         let tilesH = (size.h + 1) / 2
         let tilesW = (size.w + 1) / 2
         let half = Winograd.halfLineLength(tilesH: tilesH)
-        // Neighbouring tile rows share two input lines: each slot remembers which line it holds.
-        var held = [(d: Int, w: Int)](repeating: (-1, -1), count: 4)
+        // Neighbouring tile rows share two input lines: each slot remembers which line it holds
+        // (slice d, line w from -1 to size.w, as one number).
+        var held = SIMD4<Int>(repeating: -1)
         var tile = 0
         for tileRow in tileRows {
             let d = tileRow / tilesW
@@ -186,8 +184,9 @@ extension CPUBackend {
             for line in 0..<4 {
                 let w = w0 + line
                 let slot = (w + 1) & 3
-                guard held[slot] != (d, w) else { continue }
-                held[slot] = (d, w)
+                let key = d * (size.w + 2) + w + 1
+                guard held[slot] != key else { continue }
+                held[slot] = key
                 let even = lines + slot * 2 * half
                 let odd = even + half
                 even.update(repeating: 0, count: 2 * half)
