@@ -55,6 +55,8 @@ public final class CPUBackend: AHNetBackend {
 
     /// Largest im2col buffer, in bytes, whatever the window size.
     public let im2colBudgetBytes: Int
+    /// Size of one worker's im2col chunk: cache-sized, so that OpenBLAS packs it from L2.
+    let im2colChunkBytes = 1 << 20
     public let threads: Int
     var columns: UnsafeMutablePointer<Float>
     var columnCapacity: Int

@@ -20,7 +20,10 @@ extension CPUBackend {
         // The output positions are split between the backend's threads; each builds its own
         // im2col chunks and runs single-threaded SGEMMs on them (no idle BLAS threads spinning).
         let workers = max(1, min(threads, positions / 64))
-        let chunk = max(1, min((positions + workers - 1) / workers, im2colBudgetBytes / workers / MemoryLayout<Float>.stride / depth))
+        // Chunks of about 1 MB stay in the core's L2 cache between im2col and OpenBLAS packing
+        // them (measured: the stem 10-20 % faster than with 8 MB chunks).
+        let chunkBytes = min(im2colChunkBytes, im2colBudgetBytes / workers)
+        let chunk = max(1, min((positions + workers - 1) / workers, chunkBytes / MemoryLayout<Float>.stride / depth))
         let columns = columnBuffer(count: depth * chunk * workers)
         spec.weights.withUnsafeBufferPointer { weights in
             guard let weightBase = weights.baseAddress else { return }
@@ -77,7 +80,10 @@ extension CPUBackend {
 
     /// The im2col matrix for output positions `start ..< start+count`: row `((ci*kD + kd)*kW + kw)*kH + kh`.
     /// Padding is zero after the input transform, as PyTorch pads the activated tensor. Rows are
-    /// filled in runs along H (contiguous in memory), input channels in parallel.
+    /// filled in runs along H (contiguous in memory). Where a line is read by several taps along H
+    /// or with a stride along H (the stem, the strided convolutions), it is first prepared once:
+    /// activated and split into its stride phases (even and odd positions for stride 2), so that
+    /// every tap is one contiguous copy instead of a strided or activating loop.
     private func im2col(
         _ source: UnsafeMutablePointer<Float>, size: SpatialSize, spec: PreparedConvolution, outputSize: SpatialSize,
         from start: Int, count: Int, affine: CPUAffine?, into columns: UnsafeMutablePointer<Float>
@@ -90,39 +96,74 @@ extension CPUBackend {
         let firstW = (start - firstD * outputPlane) / outputSize.h
         let firstH = start - firstD * outputPlane - firstW * outputSize.h
         let plane = size.count
-        let rowsPerChannel = kd * kw * kh
-        for channel in 0..<spec.inChannels {
-            let input = source + channel * plane
-            let scale = affine?.scale[channel] ?? 1
-            let shift = affine?.shift[channel] ?? 0
-            let activate = affine != nil
-            var row = columns + channel * rowsPerChannel * count
-            for z in 0..<kd {
-                for y in 0..<kw {
-                    for x in 0..<kh {
+        let activate = affine != nil
+        // A plain line read with stride 1 is copied from directly; so is an activated line read by
+        // one tap only (the (1,1,3) convolutions), activated on the way.
+        let prepare = strideH > 1 || (activate && kh > 1)
+        let phaseLength = (size.h + strideH - 1) / strideH
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: strideH * phaseLength) { prepared in
+            guard let phases = prepared.baseAddress else { return }
+            for channel in 0..<spec.inChannels {
+                let input = source + channel * plane
+                let scale = affine?.scale[channel] ?? 1
+                let shift = affine?.shift[channel] ?? 0
+                for z in 0..<kd {
+                    for y in 0..<kw {
+                        // The row of tap x is `rows + x * count`.
+                        let rows = columns + ((channel * kd + z) * kw + y) * kh * count
                         var (od, ow, oh) = (firstD, firstW, firstH)
                         var index = 0
+                        var preparedLine = -1
                         while index < count {
                             let run = min(outputSize.h - oh, count - index)
                             let d = od * strideD - padD + z
                             let w = ow * strideW - padW + y
-                            let target = row + index
                             if d < 0 || d >= size.d || w < 0 || w >= size.w {
-                                target.update(repeating: 0, count: run)
+                                for x in 0..<kh { (rows + x * count + index).update(repeating: 0, count: run) }
                             } else {
-                                // The part of the run inside the input line, found once; zeros around it.
-                                let line = input + (d * size.w + w) * size.h
-                                let h0 = oh * strideH - padH + x
-                                let first = min(h0 >= 0 ? 0 : (-h0 + strideH - 1) / strideH, run)
-                                let last = max(min(size.h - h0 > 0 ? (size.h - h0 + strideH - 1) / strideH : 0, run), first)
-                                if first > 0 { target.update(repeating: 0, count: first) }
-                                if last < run { (target + last).update(repeating: 0, count: run - last) }
-                                if strideH == 1 && !activate {
-                                    if last > first { (target + first).update(from: line + h0 + first, count: last - first) }
-                                } else if activate {
-                                    for j in first..<last { target[j] = max(line[h0 + j * strideH] * scale + shift, 0) }
-                                } else {
-                                    for j in first..<last { target[j] = line[h0 + j * strideH] }
+                                let lineIndex = d * size.w + w
+                                let line = input + lineIndex * size.h
+                                if prepare && preparedLine != lineIndex {
+                                    preparedLine = lineIndex
+                                    for phase in 0..<strideH {
+                                        let target = phases + phase * phaseLength
+                                        var h = phase
+                                        var i = 0
+                                        if activate {
+                                            while h < size.h {
+                                                target[i] = max(line[h] * scale + shift, 0)
+                                                h += strideH
+                                                i += 1
+                                            }
+                                        } else {
+                                            while h < size.h {
+                                                target[i] = line[h]
+                                                h += strideH
+                                                i += 1
+                                            }
+                                        }
+                                    }
+                                }
+                                for x in 0..<kh {
+                                    let target = rows + x * count + index
+                                    // Output j of the run reads input h0 + j*strideH: the part of
+                                    // the run inside the line, found once; zeros around it.
+                                    let h0 = oh * strideH - padH + x
+                                    let first = min(h0 >= 0 ? 0 : (-h0 + strideH - 1) / strideH, run)
+                                    let last = max(min(size.h - h0 > 0 ? (size.h - h0 + strideH - 1) / strideH : 0, run), first)
+                                    if first > 0 { target.update(repeating: 0, count: first) }
+                                    if last < run { (target + last).update(repeating: 0, count: run - last) }
+                                    guard last > first else { continue }
+                                    let h = h0 + first * strideH
+                                    if prepare {
+                                        // Input h is element h / strideH of phase h % strideH (h >= 0 here).
+                                        let from = phases + (h % strideH) * phaseLength + h / strideH
+                                        (target + first).update(from: from, count: last - first)
+                                    } else if activate {
+                                        for j in first..<last { target[j] = max(line[h0 + j] * scale + shift, 0) }
+                                    } else {
+                                        (target + first).update(from: line + h, count: last - first)
+                                    }
                                 }
                             }
                             index += run
@@ -136,7 +177,6 @@ extension CPUBackend {
                                 }
                             }
                         }
-                        row += count
                     }
                 }
             }

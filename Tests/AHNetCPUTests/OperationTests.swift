@@ -28,6 +28,12 @@ struct OperationTests {
                  size: SpatialSize(d: 3, w: 5, h: 7), inputAffine: true, bias: false, residual: false, relu: false),
         ConvCase(inChannels: 4, outChannels: 8, kernel: .one, stride: Window3(2, 2, 1), padding: .zero,
                  size: SpatialSize(d: 2, w: 9, h: 6), inputAffine: false, bias: true, residual: false, relu: false),
+        // Strided im2col from prepared (activated, phase-split) lines, in chunks that end
+        // inside an output line; a stride of 3 along H.
+        ConvCase(inChannels: 3, outChannels: 5, kernel: Window3(7, 7, 3), stride: Window3(2, 2, 1), padding: Window3(3, 3, 1),
+                 size: SpatialSize(d: 4, w: 9, h: 13), inputAffine: true, bias: true, residual: false, relu: true, budget: 1 << 16),
+        ConvCase(inChannels: 4, outChannels: 3, kernel: Window3(3, 3, 1), stride: Window3(3, 2, 1), padding: Window3(1, 1, 0),
+                 size: SpatialSize(d: 2, w: 7, h: 14), inputAffine: true, bias: false, residual: false, relu: false),
         // Winograd F(2x2, 3x3) (stride 1, enough tiles); a small budget forces several chunks.
         ConvCase(inChannels: 5, outChannels: 3, kernel: Window3(3, 3, 1), stride: .one, padding: Window3(1, 1, 0),
                  size: SpatialSize(d: 3, w: 36, h: 40), inputAffine: true, bias: true, residual: false, relu: true, budget: 1 << 16),
