@@ -13,13 +13,29 @@ public final class AHNetPredictor<Backend: AHNetBackend>: WindowPredictor {
 
     public func predict(_ windows: [Float], batch: Int, size: SpatialSize) throws -> [Float] {
         let logits = try graph.forward(windows, batch: batch, size: size)
-        let channels = graph.architecture.outChannels
-        let plane = size.count
+        return Softmax.probability(of: label, logits: logits, batch: batch, channels: graph.architecture.outChannels, plane: size.count)
+    }
+}
+
+/// The probability of one class from a network's logits.
+public enum Softmax {
+    /// Softmax over the channels of `[N][C][plane]` logits, read at channel `label`: `[N][plane]`.
+    /// Stable against large logits.
+    public static func probability(of label: Int, logits: [Float], batch: Int, channels: Int, plane: Int) -> [Float] {
+        precondition(logits.count == batch * channels * plane && label >= 0 && label < channels)
         var probability = [Float](repeating: 0, count: batch * plane)
         for sample in 0..<batch {
             let base = sample * channels * plane
+            if channels == 2 {
+                // Two classes: softmax is the logistic function of the difference (one exp, not three).
+                let own = base + label * plane
+                let other = base + (1 - label) * plane
+                for voxel in 0..<plane {
+                    probability[sample * plane + voxel] = 1 / (1 + exp(logits[other + voxel] - logits[own + voxel]))
+                }
+                continue
+            }
             for voxel in 0..<plane {
-                // softmax over channels, read at `label`, stable against large logits
                 var largest = -Float.infinity
                 for channel in 0..<channels { largest = max(largest, logits[base + channel * plane + voxel]) }
                 var total: Float = 0
