@@ -17,6 +17,14 @@ extension CPUBackend {
             return
         }
 
+        // Too few positions to split (the 7x7 planes of layer4 and up0): the threads split the
+        // output channels of one shared operand instead.
+        let operandBytes = depth * positions * MemoryLayout<Float>.stride
+        if positions / 64 < threads && spec.outChannels >= 16 * threads && operandBytes <= im2colBudgetBytes {
+            convolveSplittingChannels(input, spec, inputAffine: inputAffine, into: output, epilogue: epilogue)
+            return
+        }
+
         // The output positions are split between the backend's threads; each builds its own
         // im2col chunks and runs single-threaded SGEMMs on them (no idle BLAS threads spinning).
         let workers = max(1, min(threads, positions / 64))
@@ -54,6 +62,42 @@ extension CPUBackend {
                             c: target + start, ldc: positions)
                         start += count
                     }
+                }
+                applyEpilogue(target, plane: positions, channels: spec.outChannels, bias: spec.bias, epilogue, sample: sample)
+            }
+        }
+    }
+
+    /// The convolution with one operand for all positions (the activation itself for a plain
+    /// 1x1x1 convolution, otherwise im2col made once) and the output channels split between the
+    /// backend's threads, each running one single-threaded SGEMM on its rows of the weights.
+    private func convolveSplittingChannels(
+        _ input: ActivationRegion<CPUBuffer>, _ spec: PreparedConvolution, inputAffine: CPUAffine?,
+        into output: ActivationRegion<CPUBuffer>, epilogue: Epilogue<CPUBuffer, CPUAffine>
+    ) {
+        let positions = output.size.count
+        let depth = spec.macsPerOutput
+        let isPlainPointwise = spec.kernel == .one && spec.stride == .one && spec.padding == .zero && inputAffine == nil
+        let columns = columnBuffer(count: isPlainPointwise ? 0 : depth * positions)
+        spec.weights.withUnsafeBufferPointer { weights in
+            guard let weightBase = weights.baseAddress else { return }
+            for sample in 0..<input.batch {
+                let source = input.buffer.pointer + input.offset(sample: sample)
+                let target = output.buffer.pointer + output.offset(sample: sample)
+                let operand: UnsafeMutablePointer<Float>
+                let leading: Int
+                if isPlainPointwise {
+                    (operand, leading) = (source, input.size.count)
+                } else {
+                    im2col(source, size: input.size, spec: spec, outputSize: output.size, from: 0, count: positions, affine: inputAffine, into: columns)
+                    (operand, leading) = (columns, positions)
+                }
+                parallelFor(threads) { worker in
+                    let lower = spec.outChannels * worker / threads
+                    let upper = spec.outChannels * (worker + 1) / threads
+                    BLAS.sgemm(
+                        m: upper - lower, n: positions, k: depth, a: weightBase + lower * depth, lda: depth, b: operand, ldb: leading,
+                        c: target + lower * positions, ldc: positions)
                 }
                 applyEpilogue(target, plane: positions, channels: spec.outChannels, bias: spec.bias, epilogue, sample: sample)
             }

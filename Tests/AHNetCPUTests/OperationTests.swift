@@ -34,6 +34,13 @@ struct OperationTests {
                  size: SpatialSize(d: 4, w: 9, h: 13), inputAffine: true, bias: true, residual: false, relu: true, budget: 1 << 16),
         ConvCase(inChannels: 4, outChannels: 3, kernel: Window3(3, 3, 1), stride: Window3(3, 2, 1), padding: Window3(1, 1, 0),
                  size: SpatialSize(d: 2, w: 7, h: 14), inputAffine: true, bias: false, residual: false, relu: false),
+        // Few positions, many output channels: the threads split the channels (layer4's 7x7 planes).
+        ConvCase(inChannels: 6, outChannels: 40, kernel: Window3(3, 3, 1), stride: .one, padding: Window3(1, 1, 0),
+                 size: SpatialSize(d: 1, w: 5, h: 7), inputAffine: true, bias: true, residual: true, relu: true),
+        ConvCase(inChannels: 9, outChannels: 33, kernel: .one, stride: .one, padding: .zero,
+                 size: SpatialSize(d: 2, w: 3, h: 5), inputAffine: false, bias: true, residual: false, relu: true),
+        ConvCase(inChannels: 7, outChannels: 32, kernel: .one, stride: .one, padding: .zero,
+                 size: SpatialSize(d: 1, w: 7, h: 7), inputAffine: true, bias: false, residual: true, relu: false),
         // Winograd F(2x2, 3x3) (stride 1, enough tiles); a small budget forces several chunks.
         ConvCase(inChannels: 5, outChannels: 3, kernel: Window3(3, 3, 1), stride: .one, padding: Window3(1, 1, 0),
                  size: SpatialSize(d: 3, w: 36, h: 40), inputAffine: true, bias: true, residual: false, relu: true, budget: 1 << 16),
