@@ -18,9 +18,54 @@ public enum BLAS {
         b: UnsafePointer<Float>, ldb: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         precondition(m >= 0 && n >= 0 && k >= 0 && lda >= max(1, k) && ldb >= max(1, n) && ldc >= max(1, n))
+        if m <= 2 && m > 0 && k > 0 && n >= 16 && alpha == 1 && beta == 0 {
+            sgemmOneOrTwoRows(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
+            return
+        }
         cblas_sgemm(
             CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda),
             b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// `C = A * B` for one or two rows of A (the final convolution's two output channels), where
+    /// OpenBLAS reaches about 13 GFLOP/s (tools/bench/gemm_shapes.c): each row of B is read once
+    /// and multiplied into both rows of C, sixteen columns at a time.
+    static func sgemmOneOrTwoRows(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        let second = m == 2 ? a + lda : a
+        var column = 0
+        while column + 16 <= n {
+            var (first0, first1) = (SIMD8<Float>(), SIMD8<Float>())
+            var (second0, second1) = (SIMD8<Float>(), SIMD8<Float>())
+            var row = UnsafeRawPointer(b + column)
+            for inner in 0..<k {
+                let low = row.loadUnaligned(as: SIMD8<Float>.self)
+                let high = row.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                let (x, y) = (a[inner], second[inner])
+                first0 += x * low
+                first1 += x * high
+                second0 += y * low
+                second1 += y * high
+                row += ldb * MemoryLayout<Float>.stride
+            }
+            UnsafeMutableRawPointer(c + column).storeBytes(of: first0, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(c + column + 8).storeBytes(of: first1, as: SIMD8<Float>.self)
+            if m == 2 {
+                UnsafeMutableRawPointer(c + ldc + column).storeBytes(of: second0, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(c + ldc + column + 8).storeBytes(of: second1, as: SIMD8<Float>.self)
+            }
+            column += 16
+        }
+        for rowIndex in 0..<m {
+            let weights = a + rowIndex * lda
+            for last in column..<n {
+                var sum: Float = 0
+                for inner in 0..<k { sum += weights[inner] * b[inner * ldb + last] }
+                c[rowIndex * ldc + last] = sum
+            }
+        }
     }
 
     /// `sgemm` over Swift arrays, for callers without buffers of their own.
