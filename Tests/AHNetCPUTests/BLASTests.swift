@@ -12,16 +12,8 @@ struct BLASTests {
         let b = (0..<(k * n)).map { _ in generator.nextFloat() }
         var c = [Float](repeating: 0, count: m * n)
         BLAS.sgemm(m: m, n: n, k: k, a: a, b: b, c: &c)
-        var worst = 0.0
-        for row in 0..<m {
-            for column in 0..<n {
-                var sum = 0.0
-                for inner in 0..<k { sum += Double(a[row * k + inner]) * Double(b[inner * n + column]) }
-                worst = max(worst, abs(sum - Double(c[row * n + column])))
-            }
-        }
         // float32 accumulation over k terms of size <= 1: error well below 1e-4 * k.
-        #expect(worst < 1e-5 * Double(k))
+        #expect(Self.worstError(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: c, ldc: n) < 1e-5 * Double(k))
     }
 
     /// The two-row kernel with leading dimensions larger than the matrices (as the convolutions
@@ -40,6 +32,12 @@ struct BLASTests {
                 }
             }
         }
+        #expect(Self.worstError(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc) < 1e-5 * Double(k))
+        for row in 0..<m { #expect(c[(row * ldc + n)..<(row * ldc + ldc)].allSatisfy { $0 == 7 }) }
+    }
+
+    /// Largest difference between `c` and the product `a * b` computed in double precision.
+    static func worstError(m: Int, n: Int, k: Int, a: [Float], lda: Int, b: [Float], ldb: Int, c: [Float], ldc: Int) -> Double {
         var worst = 0.0
         for row in 0..<m {
             for column in 0..<n {
@@ -47,9 +45,8 @@ struct BLASTests {
                 for inner in 0..<k { sum += Double(a[row * lda + inner]) * Double(b[inner * ldb + column]) }
                 worst = max(worst, abs(sum - Double(c[row * ldc + column])))
             }
-            #expect(c[(row * ldc + n)..<(row * ldc + ldc)].allSatisfy { $0 == 7 })
         }
-        #expect(worst < 1e-5 * Double(k))
+        return worst
     }
 
     @Test func threadCountIsSettable() {
