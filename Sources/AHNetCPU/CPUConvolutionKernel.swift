@@ -25,43 +25,40 @@ extension CPUBackend {
             return
         }
 
-        // The output positions are split between the backend's threads; each builds its own
-        // im2col chunks and runs single-threaded SGEMMs on them (no idle BLAS threads spinning).
+        // The output positions are cut into chunks that the backend's threads take in turn; each
+        // builds a chunk's im2col matrix in its own buffer and runs a single-threaded SGEMM on it
+        // (no idle BLAS threads spinning). Chunks of about 1 MB stay in the core's L2 cache
+        // between im2col and OpenBLAS packing them (measured: the stem 10-20 % faster than with
+        // 8 MB chunks).
         let workers = max(1, min(threads, positions / 64))
-        // Chunks of about 1 MB stay in the core's L2 cache between im2col and OpenBLAS packing
-        // them (measured: the stem 10-20 % faster than with 8 MB chunks).
         let chunkBytes = min(im2colChunkBytes, im2colBudgetBytes / workers)
         let chunk = max(1, min((positions + workers - 1) / workers, chunkBytes / MemoryLayout<Float>.stride / depth))
+        let chunks = (positions + chunk - 1) / chunk
         let columns = columnBuffer(count: depth * chunk * workers)
         spec.weights.withUnsafeBufferPointer { weights in
             guard let weightBase = weights.baseAddress else { return }
             for sample in 0..<input.batch {
                 let source = input.buffer.pointer + input.offset(sample: sample)
                 let target = output.buffer.pointer + output.offset(sample: sample)
-                parallelFor(workers) { worker in
-                    let lower = positions * worker / workers
-                    let upper = positions * (worker + 1) / workers
+                parallelFor(chunks) { index, worker in
+                    let start = index * chunk
+                    let count = min(chunk, positions - start)
                     if isPointwise && inputAffine == nil {
                         // 1x1x1: the activation already is the GEMM operand.
                         BLAS.sgemm(
-                            m: spec.outChannels, n: upper - lower, k: depth, a: weightBase, lda: depth, b: source + lower,
-                            ldb: input.size.count, c: target + lower, ldc: positions)
+                            m: spec.outChannels, n: count, k: depth, a: weightBase, lda: depth, b: source + start,
+                            ldb: input.size.count, c: target + start, ldc: positions)
                         return
                     }
                     let own = columns + worker * depth * chunk
-                    var start = lower
-                    while start < upper {
-                        let count = min(chunk, upper - start)
-                        if isPointwise {
-                            gatherPointwise(source, plane: input.size.count, channels: spec.inChannels, from: start, count: count, affine: inputAffine, into: own)
-                        } else {
-                            im2col(source, size: input.size, spec: spec, outputSize: output.size, from: start, count: count, affine: inputAffine, into: own)
-                        }
-                        BLAS.sgemm(
-                            m: spec.outChannels, n: count, k: depth, a: weightBase, lda: depth, b: own, ldb: count,
-                            c: target + start, ldc: positions)
-                        start += count
+                    if isPointwise {
+                        gatherPointwise(source, plane: input.size.count, channels: spec.inChannels, from: start, count: count, affine: inputAffine, into: own)
+                    } else {
+                        im2col(source, size: input.size, spec: spec, outputSize: output.size, from: start, count: count, affine: inputAffine, into: own)
                     }
+                    BLAS.sgemm(
+                        m: spec.outChannels, n: count, k: depth, a: weightBase, lda: depth, b: own, ldb: count,
+                        c: target + start, ldc: positions)
                 }
                 applyEpilogue(target, plane: positions, channels: spec.outChannels, bias: spec.bias, epilogue, sample: sample)
             }

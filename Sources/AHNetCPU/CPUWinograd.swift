@@ -102,8 +102,9 @@ enum Winograd {
 
 extension CPUBackend {
     /// The convolution through Winograd F(2x2, 3x3); `convolve` calls it when `Winograd.isUsed`.
-    /// Tile rows (a slice's tiles along H at one W) are split between the backend's threads; each
-    /// transforms a chunk of them, runs 16 single-threaded SGEMMs and writes its outputs.
+    /// Tile rows (a slice's tiles along H at one W) are cut into chunks that the backend's threads
+    /// take in turn; for each, a thread transforms the chunk, runs 16 single-threaded SGEMMs and
+    /// writes its outputs.
     func convolveWinograd(
         _ input: ActivationRegion<CPUBuffer>, _ convolution: CPUConvolution, inputAffine: CPUAffine?,
         into output: ActivationRegion<CPUBuffer>, epilogue: Epilogue<CPUBuffer, CPUAffine>
@@ -128,32 +129,28 @@ extension CPUBackend {
             for sample in 0..<input.batch {
                 let source = input.buffer.pointer + input.offset(sample: sample)
                 let target = output.buffer.pointer + output.offset(sample: sample)
-                parallelFor(workers) { worker in
+                parallelFor((tileRows + rowsPerChunk - 1) / rowsPerChunk) { index, worker in
                     let transformed = scratch + worker * perWorker
                     let products = transformed + 16 * inputs * tilesPerChunk
                     let lines = products + 16 * outputs * tilesPerChunk
-                    var first = tileRows * worker / workers
-                    let end = tileRows * (worker + 1) / workers
-                    while first < end {
-                        let count = min(rowsPerChunk, end - first)
-                        let tiles = count * tilesH
-                        for channel in 0..<inputs {
-                            transformInput(
-                                source + channel * size.count, size: size, tileRows: first..<(first + count),
-                                scale: inputAffine?.scale[channel], shift: inputAffine?.shift[channel] ?? 0,
-                                into: transformed + channel * tiles, stride: inputs * tiles, lines: lines)
-                        }
-                        for xi in 0..<16 {
-                            BLAS.sgemm(
-                                m: outputs, n: tiles, k: inputs, a: transformedWeights + xi * outputs * inputs, lda: inputs,
-                                b: transformed + xi * inputs * tiles, ldb: tiles, c: products + xi * outputs * tiles, ldc: tiles)
-                        }
-                        for channel in 0..<outputs {
-                            transformOutput(
-                                products + channel * tiles, stride: outputs * tiles, tileRows: first..<(first + count),
-                                into: target + channel * output.size.count, size: output.size)
-                        }
-                        first += count
+                    let first = index * rowsPerChunk
+                    let count = min(rowsPerChunk, tileRows - first)
+                    let tiles = count * tilesH
+                    for channel in 0..<inputs {
+                        transformInput(
+                            source + channel * size.count, size: size, tileRows: first..<(first + count),
+                            scale: inputAffine?.scale[channel], shift: inputAffine?.shift[channel] ?? 0,
+                            into: transformed + channel * tiles, stride: inputs * tiles, lines: lines)
+                    }
+                    for xi in 0..<16 {
+                        BLAS.sgemm(
+                            m: outputs, n: tiles, k: inputs, a: transformedWeights + xi * outputs * inputs, lda: inputs,
+                            b: transformed + xi * inputs * tiles, ldb: tiles, c: products + xi * outputs * tiles, ldc: tiles)
+                    }
+                    for channel in 0..<outputs {
+                        transformOutput(
+                            products + channel * tiles, stride: outputs * tiles, tileRows: first..<(first + count),
+                            into: target + channel * output.size.count, size: output.size)
                     }
                 }
                 applyEpilogue(target, plane: output.size.count, channels: outputs, bias: spec.bias, epilogue, sample: sample)
