@@ -71,6 +71,12 @@ enum Winograd {
         }
     }
 
+    /// `(a0, b0, a1, b1, ..., a7, b7)`.
+    @inline(__always)
+    static func interleave(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD16<Float> {
+        SIMD16(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3], a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7])
+    }
+
     /// `U[ξ][co][ci]` for ξ = 4i+j over the (W, H) axes of the kernel.
     static func transformWeights(_ spec: PreparedConvolution) -> [Float] {
         let (outputs, inputs) = (spec.outChannels, spec.inChannels)
@@ -253,6 +259,15 @@ extension CPUBackend {
                 let y00 = s00 + s01 + s02, y01 = s01 - s02 - s03
                 let y10 = s10 + s11 + s12, y11 = s11 - s12 - s13
                 let lanes = min(8, tilesH - th)
+                if lanes == 8 && 2 * (th + 8) <= size.h {
+                    // Eight whole tiles: outputs 2t and 2t+1 interleaved into 16 contiguous values per line.
+                    UnsafeMutableRawPointer(line0 + 2 * th).storeBytes(of: Winograd.interleave(y00, y01), as: SIMD16<Float>.self)
+                    if secondLine {
+                        UnsafeMutableRawPointer(line1 + 2 * th).storeBytes(of: Winograd.interleave(y10, y11), as: SIMD16<Float>.self)
+                    }
+                    th += 8
+                    continue
+                }
                 for lane in 0..<lanes {
                     let h = (th + lane) * 2
                     line0[h] = y00[lane]
