@@ -197,14 +197,28 @@ extension CPUBackend {
                 // Input h sits at padded position h + 1: even h at odd positions, odd h at even ones.
                 let values = plane + (d * size.w + w) * size.h
                 let pairs = size.h / 2
+                // Eight pairs at a time with vector shuffles, the rest one by one.
+                var pair = 0
+                while pair + 8 <= pairs {
+                    var v = UnsafeRawPointer(values + 2 * pair).loadUnaligned(as: SIMD16<Float>.self)
+                    if let scale {
+                        // ReLU as a masked select: `max` per lane compiles to a scalar loop here.
+                        v = v * scale + shift
+                        v.replace(with: 0, where: v .< 0)
+                    }
+                    UnsafeMutableRawPointer(odd + pair).storeBytes(of: v.evenHalf, as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(even + pair + 1).storeBytes(of: v.oddHalf, as: SIMD8<Float>.self)
+                    pair += 8
+                }
+                let firstPair = pair
                 if let scale {
-                    for pair in 0..<pairs {
+                    for pair in firstPair..<pairs {
                         odd[pair] = max(values[2 * pair] * scale + shift, 0)
                         even[pair + 1] = max(values[2 * pair + 1] * scale + shift, 0)
                     }
                     if size.h & 1 == 1 { odd[pairs] = max(values[size.h - 1] * scale + shift, 0) }
                 } else {
-                    for pair in 0..<pairs {
+                    for pair in firstPair..<pairs {
                         odd[pair] = values[2 * pair]
                         even[pair + 1] = values[2 * pair + 1]
                     }
