@@ -106,19 +106,30 @@ extension CPUBackend {
         }
     }
 
-    /// `target[i] = relu(source[i] * scale + shift)` for `count` values, eight at a time (ReLU as
-    /// a masked select: `max` per value compiles to a scalar loop).
+    /// `target[i] = relu(source[i] * scale + shift)` for `count` values.
     static func activate(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int, scale: Float, shift: Float) {
+        affineRow(source, into: target, count: count, scale: scale, shift: shift, adding: nil, relu: true)
+    }
+
+    /// `target[i] = source[i] * scale + shift + addend[i]`, then ReLU where asked, for `count`
+    /// values, eight at a time (`source` may be `target`). ReLU is a masked select: `max` per value
+    /// compiles to a scalar loop.
+    static func affineRow(
+        _ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int, scale: Float, shift: Float,
+        adding addend: UnsafePointer<Float>?, relu: Bool
+    ) {
         var index = 0
         while index + 8 <= count {
             var value = UnsafeRawPointer(source + index).loadUnaligned(as: SIMD8<Float>.self) * scale + shift
-            value.replace(with: 0, where: value .< 0)
+            if let addend { value += UnsafeRawPointer(addend + index).loadUnaligned(as: SIMD8<Float>.self) }
+            if relu { value.replace(with: 0, where: value .< 0) }
             UnsafeMutableRawPointer(target + index).storeBytes(of: value, as: SIMD8<Float>.self)
             index += 8
         }
         while index < count {
-            let value = source[index] * scale + shift
-            target[index] = value < 0 ? 0 : value
+            var value = source[index] * scale + shift
+            if let addend { value += addend[index] }
+            target[index] = relu && value < 0 ? 0 : value
             index += 1
         }
     }
@@ -307,26 +318,14 @@ struct EpilogueStore {
     }
 
     /// `target[i] = epilogue(source[i])` for the `count` positions from `start` of one channel
-    /// (`source` may be `target`), eight at a time.
+    /// (`source` may be `target`).
     func row(
         _ source: UnsafeMutablePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int, channel: Int, from start: Int,
         sample: Int
     ) {
-        let (scale, shift) = (self.scale?[channel] ?? 1, self.shift?[channel] ?? 0)
         let other = residual.map { $0.buffer.pointer + $0.offset(sample: sample, channel: channel) + start }
-        var index = 0
-        while index + 8 <= count {
-            var value = UnsafeRawPointer(source + index).loadUnaligned(as: SIMD8<Float>.self) * scale + shift
-            if let other { value += UnsafeRawPointer(other + index).loadUnaligned(as: SIMD8<Float>.self) }
-            if relu { value.replace(with: 0, where: value .< 0) }
-            UnsafeMutableRawPointer(target + index).storeBytes(of: value, as: SIMD8<Float>.self)
-            index += 8
-        }
-        while index < count {
-            var value = source[index] * scale + shift
-            if let other { value += other[index] }
-            target[index] = relu && value < 0 ? 0 : value
-            index += 1
-        }
+        CPUBackend.affineRow(
+            source, into: target, count: count, scale: scale?[channel] ?? 1, shift: shift?[channel] ?? 0, adding: other.map { UnsafePointer($0) },
+            relu: relu)
     }
 }
