@@ -18,8 +18,8 @@ public enum BLAS {
         b: UnsafePointer<Float>, ldb: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         precondition(m >= 0 && n >= 0 && k >= 0 && lda >= max(1, k) && ldb >= max(1, n) && ldc >= max(1, n))
-        if m <= 2 && m > 0 && k > 0 && n >= 16 && alpha == 1 && beta == 0 {
-            sgemmOneOrTwoRows(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
+        if m == 2 && k > 0 && n >= 16 && alpha == 1 && beta == 0 {
+            sgemmTwoRows(n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
             return
         }
         var scaling = beta
@@ -35,14 +35,13 @@ public enum BLAS {
             b, Int32(ldb), scaling, c, Int32(ldc))
     }
 
-    /// `C = A * B` for one or two rows of A (the final convolution's two output channels), where
+    /// `C = A * B` for two rows of A (the final convolution's two output channels), where
     /// OpenBLAS reaches about 13 GFLOP/s (tools/bench/gemm_shapes.c): each row of B is read once
     /// and multiplied into both rows of C, sixteen columns at a time.
-    static func sgemmOneOrTwoRows(
-        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        c: UnsafeMutablePointer<Float>, ldc: Int
+    static func sgemmTwoRows(
+        n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        let second = m == 2 ? a + lda : a
+        let second = a + lda
         var column = 0
         while column + 16 <= n {
             var (first0, first1) = (SIMD8<Float>(), SIMD8<Float>())
@@ -60,13 +59,11 @@ public enum BLAS {
             }
             UnsafeMutableRawPointer(c + column).storeBytes(of: first0, as: SIMD8<Float>.self)
             UnsafeMutableRawPointer(c + column + 8).storeBytes(of: first1, as: SIMD8<Float>.self)
-            if m == 2 {
-                UnsafeMutableRawPointer(c + ldc + column).storeBytes(of: second0, as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(c + ldc + column + 8).storeBytes(of: second1, as: SIMD8<Float>.self)
-            }
+            UnsafeMutableRawPointer(c + ldc + column).storeBytes(of: second0, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(c + ldc + column + 8).storeBytes(of: second1, as: SIMD8<Float>.self)
             column += 16
         }
-        for rowIndex in 0..<m {
+        for rowIndex in 0..<2 {
             let weights = a + rowIndex * lda
             for last in column..<n {
                 var sum: Float = 0

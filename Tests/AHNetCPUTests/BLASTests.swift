@@ -4,7 +4,7 @@ import Testing
 @Suite("OpenBLAS")
 struct BLASTests {
     /// One SGEMM of odd sizes against a naive product in double precision.
-    /// (Two rows or one, 16 columns or more: lungseg's own kernel; otherwise OpenBLAS.)
+    /// (Two rows and 16 columns or more: lungseg's own kernel; otherwise OpenBLAS.)
     @Test(arguments: [(m: 37, n: 53, k: 71), (m: 1, n: 129, k: 3), (m: 64, n: 1, k: 200), (m: 2, n: 133, k: 124), (m: 2, n: 15, k: 9)])
     func sgemmMatchesNaiveProduct(m: Int, n: Int, k: Int) {
         var generator = SplitMix64(seed: UInt64(m * 1000 + n * 10 + k))
