@@ -23,9 +23,9 @@ public struct SegmentationOptions: Sendable, Codable, Equatable {
 public struct SegmentationResult: Sendable {
     /// Labels on the input grid: 1 = lung, or 1 = right and 2 = left with `splitLungs`.
     public var mask: [UInt8]
-    /// Lung probability on the input grid, made on each access from the map kept on the cropped
+    /// Lung probability on the input grid, made anew by each call from the map kept on the cropped
     /// grid (most runs never ask for it: two input-sized float arrays fewer at the memory peak).
-    public var probability: [Float] { croppedProbability.onInputGrid() }
+    public func probabilityOnInputGrid() -> [Float] { croppedProbability.onInputGrid() }
     let croppedProbability: CroppedProbability
     public var windows: SlidingWindow.Statistics
     /// Seconds per stage, in order.

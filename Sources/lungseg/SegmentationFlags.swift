@@ -74,7 +74,7 @@ struct SegmentationOutputs {
         try NIfTIWriter.writeMask(result.mask, like: volume.header, to: mask)
         var outputs = ["mask": mask]
         if let probabilities {
-            try NIfTIWriter.writeMap(result.probability, like: volume.header, to: probabilities)
+            try NIfTIWriter.writeMap(result.probabilityOnInputGrid(), like: volume.header, to: probabilities)
             outputs["probabilities"] = probabilities
         }
         if let qc {
