@@ -9,8 +9,10 @@ public struct SegmentationOptions: Sendable, Codable, Equatable {
     /// Crop to the patient's body (largest component above -500 HU, holes filled) plus a margin.
     public var bodyCrop: Bool = true
     public var bodyMarginMM: Double = 10
-    /// Keep the lung components (the largest, and the second when it is at least 10 % of it).
-    public var keepLungComponents: Bool = true
+    /// The anatomical post-processing (docs/ARCHITECTURE.md): nothing outside the body, the
+    /// trachea and main bronchi taken out, gas and far islands dropped, right and left split
+    /// along their junction. Off, the mask is the thresholded network output.
+    public var anatomicalPostprocessing: Bool = true
     public var fillHoles: Bool = true
     /// Label right lung 1 and left lung 2 (by the patient's left-right world axis).
     public var splitLungs: Bool = false
@@ -35,7 +37,14 @@ public struct SegmentationResult: Sendable {
     public var totalVolumeML: Double
     public var rightMeanHU: Double?
     public var leftMeanHU: Double?
-    public var componentsKept: Int
+    /// Lungs found: 0, 1 or 2 (a single lung is named by its side, never split).
+    public var lungCount: Int
+    /// Trachea and main bronchi (lumen and wall), mL; 0 when they were not found or not looked for.
+    public var airwaysML: Double
+    /// Voxel indices (input grid) of the trachea and main bronchi.
+    public var airwayVoxels: [Int]
+    /// What the post-processing took out of the network's mask, and why, in mL.
+    public var removed: [(reason: RemovalReason, ml: Double)]
     public var warnings: [String]
     /// Smallest and largest input intensity (read once, for the HU check and the report).
     public var intensityRange: ClosedRange<Float>
@@ -89,7 +98,9 @@ public struct PreparedVolume: Sendable {
     let spacing: [Double]
     let factors: [Int]
     let coarseDims: [Int]
-    let body: [UInt8]?
+    let body: CoarseBody?
+    /// The CT on the cropped, oriented grid (the anatomical stages look at it).
+    let croppedHU: [Float]
     /// The body crop: its first voxel on the oriented grid, and its size.
     let lower: [Int]
     let cropDims: [Int]
@@ -138,11 +149,12 @@ public struct LungSegmenter: Sendable {
         // 2. Body crop, found on a grid of about 2 mm (every f-th voxel): it only needs to be coarse.
         let factors = spacing.map { max(1, Int(2.0 / $0)) }
         let coarseDims = (0..<3).map { (dims[$0] + factors[$0] - 1) / factors[$0] }
-        let body = options.bodyCrop ? bodyMask(subsample(oriented, dims: dims, factors: factors), dims: coarseDims) : nil
+        var body = options.bodyCrop || options.anatomicalPostprocessing
+            ? CoarseBody(subsampled: subsample(oriented, dims: dims, factors: factors), dims: coarseDims, factors: factors) : nil
         var lower = [0, 0, 0]
         var upper = dims
-        if let body {
-            if let box = BinaryMask.boundingBox(body, dims: coarseDims) {
+        if options.bodyCrop {
+            if let box = body.flatMap({ BinaryMask.boundingBox($0.mask, dims: coarseDims) }) {
                 let margin = (0..<3).map { Int((options.bodyMarginMM / spacing[$0]).rounded(.up)) }
                 lower = (0..<3).map { max(box.lower[$0] * factors[$0] - margin[$0], 0) }
                 upper = (0..<3).map { min(box.upper[$0] * factors[$0] + margin[$0], dims[$0]) }
@@ -150,6 +162,7 @@ public struct LungSegmenter: Sendable {
                 warnings.append("no body found above -500 HU; the whole volume is searched")
             }
         }
+        body?.offset = lower
         let cropDims = (0..<3).map { upper[$0] - lower[$0] }
         let cropped = crop(oriented, dims: dims, lower: lower, upper: upper)
         timer.lap("body crop")
@@ -172,22 +185,19 @@ public struct LungSegmenter: Sendable {
         timer.lap("resample")
         return PreparedVolume(
             volume: volume, intensityRange: range, warnings: warnings, timings: timer.timings, reorientation: reorientation, affine: affine,
-            dims: dims, spacing: spacing, factors: factors, coarseDims: coarseDims, body: body, lower: lower,
+            dims: dims, spacing: spacing, factors: factors, coarseDims: coarseDims, body: body, croppedHU: cropped, lower: lower,
             cropDims: cropDims, modelDims: modelDims, toSource: toSource, model: model)
     }
 
     /// The network and everything after it, on a volume `prepare` made with the same parameters.
     public func segment(_ prepared: PreparedVolume, predictor: any WindowPredictor, progress: (Int, Int) throws -> Void = { _, _ in }) throws -> SegmentationResult {
         var timer = StageTimer(prepared.timings)
-        var warnings = prepared.warnings
-        let (volume, range, reorientation, affine, dims, spacing) = (
-            prepared.volume, prepared.intensityRange, prepared.reorientation, prepared.affine, prepared.dims, prepared.spacing)
-        let (factors, coarseDims, body, lower, cropDims) = (
-            prepared.factors, prepared.coarseDims, prepared.body, prepared.lower, prepared.cropDims)
+        let spacing = prepared.spacing
+        let (factors, coarseDims, lower, cropDims) = (prepared.factors, prepared.coarseDims, prepared.lower, prepared.cropDims)
         let (modelDims, toSource, model) = (prepared.modelDims, prepared.toSource, prepared.model)
 
         // 4. Sliding windows, skipping those that do not touch the body.
-        let bodyTable = body.map { SummedVolume($0, dims: coarseDims) }
+        let bodyTable = options.bodyCrop ? prepared.body.map { SummedVolume($0.mask, dims: coarseDims) } : nil
         let window = SlidingWindow(windowSize: parameters.windowSize, overlap: options.overlap, mode: options.blend, batchSize: options.batchSize)
         let (modelProbability, statistics) = try window.run(
             model, dims: modelDims, predictor: predictor,
@@ -208,28 +218,69 @@ public struct LungSegmenter: Sendable {
 
         // 5. Back to the (cropped, oriented) input grid: probability, then threshold.
         let back = Resampling.linear(modelProbability, dims: modelDims, to: cropDims, scale: (0..<3).map { spacing[$0] / parameters.spacing[$0] })
-        var lungs = back.map { $0 >= options.threshold ? UInt8(1) : 0 }
         timer.lap("resample back")
+        return try finish(prepared, probability: back, windows: statistics, timer: timer)
+    }
+
+    /// The steps after the network on a lung probability map saved earlier on the input grid
+    /// (`segment --probabilities`): the same crop, threshold, post-processing and measurements as
+    /// `segment`, without a network. No windows are run.
+    public func postprocess(_ volume: Volume, probability: [Float]) throws -> SegmentationResult {
+        guard probability.count == volume.count else { throw PipelineError.probabilityGridMismatch(expected: volume.dims, count: probability.count) }
+        let prepared = try prepare(volume)
+        var timer = StageTimer(prepared.timings)
+        let upper = (0..<3).map { prepared.lower[$0] + prepared.cropDims[$0] }
+        let cropped = crop(prepared.reorientation.apply(probability), dims: prepared.dims, lower: prepared.lower, upper: upper)
+        timer.lap("crop probability")
+        return try finish(prepared, probability: cropped, windows: SlidingWindow.Statistics(windows: 0, run: 0, skipped: 0), timer: timer)
+    }
+
+    /// Everything after the network: threshold, post-process, measure. `probability` is the lung
+    /// probability on the cropped, oriented grid of `prepared`.
+    func finish(_ prepared: PreparedVolume, probability back: [Float], windows statistics: SlidingWindow.Statistics, timer: StageTimer) throws -> SegmentationResult {
+        var timer = timer
+        var warnings = prepared.warnings
+        let (volume, range, reorientation, affine, dims) = (prepared.volume, prepared.intensityRange, prepared.reorientation, prepared.affine, prepared.dims)
+        let (lower, cropDims) = (prepared.lower, prepared.cropDims)
+        let lungs = back.map { $0 >= options.threshold ? UInt8(1) : 0 }
 
         // 6. Post-processing inside the crop (the body holds the lungs), then un-crop.
-        var components = BinaryMask.label(lungs, dims: cropDims)
-        var componentsKept = components.sizes.count - 1
-        if options.keepLungComponents {
-            let largest = components.bySize.first.map { components.sizes[Int($0)] } ?? 0
-            let chosen = Set(components.bySize.prefix(2).filter { components.sizes[Int($0)] * 10 >= largest })
-            for index in lungs.indices where lungs[index] != 0 && !chosen.contains(components.labels[index]) { lungs[index] = 0 }
-            componentsKept = chosen.count
-        }
-        if options.fillHoles { lungs = BinaryMask.fillHoles(lungs, dims: cropDims) }
-        if options.keepLungComponents || options.fillHoles { components = BinaryMask.label(lungs, dims: cropDims) }
         let croppedAffine = Affine(rows: (0..<4).map { row in
             row == 3 ? affine.rows[3] : [affine.rows[row][0], affine.rows[row][1], affine.rows[row][2],
                                          affine.world(Double(lower[0]), Double(lower[1]), Double(lower[2]))[row]]
         })
-        let (croppedLabels, splitNote) = splitLeftRight(components, dims: cropDims, affine: croppedAffine)
-        if let splitNote { warnings.append(splitNote) }
+        let grid = AnatomyGrid(dims: cropDims, affine: croppedAffine)
+        var croppedLabels: [UInt8]
+        var airwayMask: [UInt8]?
+        var removed: [(reason: RemovalReason, ml: Double)] = []
+        var lungCount: Int
+        if options.anatomicalPostprocessing && grid.isAxial {
+            let outcome = AnatomicalPostprocessing(grid: grid).run(mask: lungs, hu: prepared.croppedHU, coarse: prepared.body, fillHoles: options.fillHoles)
+            croppedLabels = outcome.labels
+            airwayMask = outcome.airways.voxelCount > 0 ? outcome.airways.mask : nil
+            removed = outcome.removed.map { ($0.0, Double($0.1) * grid.voxelML) }
+            lungCount = outcome.lungCount
+            warnings += outcome.warnings
+        } else {
+            if options.anatomicalPostprocessing {
+                warnings.append("the model's orientation \(parameters.orientation) has no axial third axis: the anatomical post-processing was skipped")
+            }
+            let filled = options.fillHoles ? BinaryMask.fillHoles(lungs, dims: cropDims) : lungs
+            let components = BinaryMask.label(filled, dims: cropDims)
+            let (split, splitNote) = splitLeftRight(components, dims: cropDims, affine: croppedAffine)
+            if let splitNote { warnings.append(splitNote) }
+            croppedLabels = split
+            lungCount = min(components.sizes.count - 1, 2)
+        }
         var labels = [UInt8](repeating: 0, count: dims.reduce(1, *))
         Self.paste(croppedLabels, dims: cropDims, into: &labels, dims: dims, at: lower)
+        var airwayVoxels: [Int] = []
+        if let airwayMask {
+            var airways = [UInt8](repeating: 0, count: labels.count)
+            Self.paste(airwayMask, dims: cropDims, into: &airways, dims: dims, at: lower)
+            let inverted = reorientation.invert(airways)
+            airwayVoxels = inverted.indices.filter { inverted[$0] != 0 }
+        }
         timer.lap("post-process")
 
         // 7. Back to the input orientation; measurements on the input grid.
@@ -244,6 +295,7 @@ public struct LungSegmenter: Sendable {
         let right = Double(counts[1]) * voxelML
         let left = Double(counts[2]) * voxelML
         if right + left < 1 { warnings.append("no lung found") }
+        let airwaysML = Double(airwayVoxels.count) * voxelML
         if right > 0 && left > 0 && min(right, left) * 3 < max(right, left) {
             warnings.append(String(format: "one lung is much smaller than the other (right %.0f mL, left %.0f mL)", right, left))
         }
@@ -254,19 +306,12 @@ public struct LungSegmenter: Sendable {
         return SegmentationResult(
             mask: mask, croppedProbability: CroppedProbability(values: back, cropDims: cropDims, dims: dims, lower: lower, reorientation: reorientation), windows: statistics, timings: timer.timings, rightVolumeML: right, leftVolumeML: left,
             totalVolumeML: right + left, rightMeanHU: counts[1] > 0 ? sums[1] / Double(counts[1]) : nil,
-            leftMeanHU: counts[2] > 0 ? sums[2] / Double(counts[2]) : nil, componentsKept: componentsKept, warnings: warnings,
+            leftMeanHU: counts[2] > 0 ? sums[2] / Double(counts[2]) : nil, lungCount: lungCount, airwaysML: airwaysML,
+            airwayVoxels: airwayVoxels, removed: removed, warnings: warnings,
             intensityRange: range)
     }
 
     // MARK: - Steps
-
-    /// Largest component above -500 HU, holes filled slice by slice (the lungs are holes in it).
-    func bodyMask(_ values: [Float], dims: [Int]) -> [UInt8]? {
-        let above = values.map { $0 > -500 ? UInt8(1) : 0 }
-        let components = BinaryMask.label(above, dims: dims)
-        guard let largest = components.bySize.first else { return nil }
-        return BinaryMask.fillHolesPerSlice(components.labels.map { $0 == largest ? 1 : 0 }, dims: dims)
-    }
 
     /// Labels 1 = right, 2 = left, by world x: NIfTI's world is RAS+, x grows toward the
     /// patient's right (CIP's right-lung regions of cip_ct64 lie at x = +48 mm, the left at -58).

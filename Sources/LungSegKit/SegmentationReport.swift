@@ -21,9 +21,16 @@ public struct SegmentationReport: Codable, Sendable {
         public var totalML: Double
         public var rightMeanHU: Double?
         public var leftMeanHU: Double?
-        public var componentsKept: Int
+        /// Lungs found: 0, 1 or 2.
+        public var lungCount: Int
+        /// Trachea and main bronchi (lumen and wall), taken out of the lung mask.
+        public var airwaysML: Double
         /// 1 = lung, or 1 = right and 2 = left when split.
         public var labels: [String: String]
+    }
+    public struct Removal: Codable, Sendable {
+        public var reason: String
+        public var mL: Double
     }
     public struct Stage: Codable, Sendable {
         public var stage: String
@@ -38,6 +45,8 @@ public struct SegmentationReport: Codable, Sendable {
     public var windows: SlidingWindow.Statistics
     public var timings: [Stage]
     public var lungs: Lungs
+    /// What the post-processing took out of the network's mask.
+    public var removed: [Removal]
     public var warnings: [String]
     public var outputs: [String: String]
 
@@ -57,8 +66,10 @@ public struct SegmentationReport: Codable, Sendable {
         lungs = Lungs(
             rightML: (result.rightVolumeML * 10).rounded() / 10, leftML: (result.leftVolumeML * 10).rounded() / 10,
             totalML: (result.totalVolumeML * 10).rounded() / 10, rightMeanHU: result.rightMeanHU.map { ($0 * 10).rounded() / 10 },
-            leftMeanHU: result.leftMeanHU.map { ($0 * 10).rounded() / 10 }, componentsKept: result.componentsKept,
+            leftMeanHU: result.leftMeanHU.map { ($0 * 10).rounded() / 10 }, lungCount: result.lungCount,
+            airwaysML: (result.airwaysML * 10).rounded() / 10,
             labels: options.splitLungs ? ["1": "right lung", "2": "left lung"] : ["1": "lung"])
+        removed = result.removed.map { Removal(reason: $0.reason.rawValue, mL: ($0.ml * 10).rounded() / 10) }
         warnings = result.warnings
         self.outputs = outputs
     }

@@ -30,7 +30,7 @@ func fail(_ error: any Error) -> ExitCode {
         return ExitCode(ExitStatus.backendFailure)
     case is WeightsError:
         return ExitCode(ExitStatus.noModel)
-    case is NumPyError, is AHNetError, is BatchInputError, is ChecksumError:
+    case is NumPyError, is AHNetError, is BatchInputError, is ChecksumError, is PipelineError:
         return ExitCode(ExitStatus.badInput)
     case let failure as CommandFailure:
         return ExitCode(failure.exitStatus)

@@ -11,6 +11,6 @@ struct LungSeg: ParsableCommand {
             6 (batch) some cases failed or timed out;
             64 wrong command-line usage.
             """,
-        subcommands: [SegmentCommand.self, BatchCommand.self, InfoCommand.self, ForwardCommand.self, DevicesCommand.self, BenchCommand.self],
+        subcommands: [SegmentCommand.self, PostprocessCommand.self, BatchCommand.self, InfoCommand.self, ForwardCommand.self, DevicesCommand.self, BenchCommand.self],
         defaultSubcommand: SegmentCommand.self)
 }

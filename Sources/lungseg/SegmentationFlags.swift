@@ -49,7 +49,7 @@ struct SegmentationFlags: ParsableArguments {
         options.batchSize = batch
         options.splitLungs = splitLungs
         options.bodyCrop = !noBodyCrop
-        options.keepLungComponents = !noPostprocessing
+        options.anatomicalPostprocessing = !noPostprocessing
         options.fillHoles = !noPostprocessing
         return options
     }

@@ -1,0 +1,171 @@
+/// The trachea and main bronchi, found in the CT itself so that they can be taken out of the lung
+/// mask (CIP, TotalSegmentator and lungmask all exclude them).
+///
+/// The trachea is the round air tube near the body's midline in the upper slices; it is followed
+/// down slice by slice (each slice's air regions that touch the airway of the slice above), through
+/// the carina (where it becomes two regions) into both main bronchi. Leaks are controlled per
+/// region: a region much larger than the airway it continues, or touching the slice border, is
+/// where the bronchus opens into the lung, and the branch stops there. Bronchi are followed at
+/// most `bronchusMM` below the carina. The tracked lumen is grown by the wall's thickness.
+struct Airways: Sendable {
+    /// Air inside an airway: the lumen with its partial-volume rim.
+    static let airHU: Float = -700
+    /// A trachea's cross-section, mm² (diameters of about 9 to 34 mm).
+    static let tracheaArea: ClosedRange<Double> = 60...900
+    /// How far from the body's midline the trachea's centre may lie, mm.
+    static let midlineMM = 30.0
+    /// The trachea must be followed at least this far to count, mm.
+    static let minimumLengthMM = 30.0
+    /// How far below the carina the main bronchi are followed, mm.
+    static let bronchusMM = 50.0
+    /// The airway wall, mm, added around the lumen.
+    static let wallMM = 2.0
+
+    /// Lumen and wall on the grid (1 = airway).
+    var mask: [UInt8]
+    /// World x of the trachea's centre (the patient's midline), mm.
+    var tracheaX: Double?
+    /// The slice of the carina, if the trachea was followed that far.
+    var carinaSlice: Int?
+    /// Voxels in `mask`.
+    var voxelCount: Int
+
+    /// No airway found on a grid of `count` voxels.
+    static func none(_ count: Int) -> Airways { Airways(mask: [UInt8](repeating: 0, count: count), tracheaX: nil, carinaSlice: nil, voxelCount: 0) }
+
+    /// Finds the airways; `lungSlices` (top to bottom, the slices holding lung) bound where the
+    /// trachea may start: above the lungs' middle.
+    static func find(hu: [Float], body: [UInt8], grid: AnatomyGrid, lungSlices: ClosedRange<Int>?) -> Airways {
+        let (nx, ny) = (grid.dims[0], grid.dims[1])
+        let plane = grid.planeCount
+        guard grid.isAxial, let lungSlices else { return none(grid.count) }
+        let order = grid.slicesFromTop
+        // The trachea starts above the middle of the lungs.
+        let middle = (lungSlices.lowerBound + lungSlices.upperBound) / 2
+        let searchEnd = order.firstIndex(of: middle) ?? order.count
+        var labels = [Int32](repeating: 0, count: plane)
+        let tracker = Tracker(hu: hu, body: body, grid: grid)
+        for position in 0..<searchEnd {
+            let k = order[position]
+            let base = k * plane
+            let regions = SliceRegions.label({ hu[base + $0] < airHU && body[base + $0] != 0 }, width: nx, height: ny, labels: &labels)
+            guard let midline = bodyMidline(body, base: base, grid: grid) else { continue }
+            let candidates = regions.indices.filter { number in
+                let region = regions[number]
+                let area = Double(region.area) * grid.pixelArea
+                return tracheaArea.contains(area) && region.fill >= 0.45 && region.aspect <= 2.5
+                    && abs(region.centroid.i - midline) * grid.spacing[0] <= midlineMM
+                    && region.lowerI > 0 && region.lowerJ > 0 && region.upperI < nx - 1 && region.upperJ < ny - 1
+            }.sorted { abs(regions[$0].centroid.i - midline) < abs(regions[$1].centroid.i - midline) }
+            for number in candidates.prefix(2) {
+                let start = (0..<plane).filter { labels[$0] == Int32(number + 1) }
+                if let found = tracker.follow(from: start, at: position, order: order) { return found }
+            }
+        }
+        return none(grid.count)
+    }
+
+    /// The middle of the body's left-right extent in a slice, in voxel i.
+    static func bodyMidline(_ body: [UInt8], base: Int, grid: AnatomyGrid) -> Double? {
+        let (nx, ny) = (grid.dims[0], grid.dims[1])
+        var (low, high) = (Int.max, Int.min)
+        for j in 0..<ny {
+            let row = base + nx * j
+            for i in 0..<nx where body[row + i] != 0 {
+                low = min(low, i)
+                high = max(high, i)
+            }
+        }
+        return low <= high ? Double(low + high) / 2 : nil
+    }
+
+    /// Follows an airway down from a region of one slice.
+    struct Tracker {
+        let hu: [Float]
+        let body: [UInt8]
+        let grid: AnatomyGrid
+
+        func follow(from start: [Int], at startPosition: Int, order: [Int]) -> Airways? {
+            let (nx, ny) = (grid.dims[0], grid.dims[1])
+            let plane = grid.planeCount
+            var lumen = [UInt8](repeating: 0, count: grid.count)
+            var previous: [(pixels: [Int], area: Int)] = [(start, start.count)]
+            var labels = [Int32](repeating: 0, count: plane)
+            var carina: Int?
+            var sumX = 0.0
+            var counted = 0
+            var followed = 0
+            let firstK = order[startPosition]
+            for pixel in start { lumen[firstK * plane + pixel] = 1 }
+            for position in (startPosition + 1)..<order.count {
+                let k = order[position]
+                let base = k * plane
+                let regions = SliceRegions.label({ hu[base + $0] < Airways.airHU && body[base + $0] != 0 }, width: nx, height: ny, labels: &labels)
+                // For each region of this slice: the largest airway region above that touches it
+                // (directly or through one pixel).
+                var reference = [Int](repeating: 0, count: regions.count)
+                for region in previous {
+                    for pixel in region.pixels {
+                        let (i, j) = (pixel % nx, pixel / nx)
+                        for dj in -1...1 where j + dj >= 0 && j + dj < ny {
+                            for di in -1...1 where i + di >= 0 && i + di < nx {
+                                let number = Int(labels[pixel + di + nx * dj])
+                                if number > 0 { reference[number - 1] = max(reference[number - 1], region.area) }
+                            }
+                        }
+                    }
+                }
+                let minimumBranch = max(1, Int(20 / grid.pixelArea))
+                let kept = regions.indices.filter { number in
+                    let region = regions[number]
+                    guard reference[number] > 0 else { return false }
+                    let grows = Double(region.area) > 2.5 * Double(reference[number]) + 100 / grid.pixelArea
+                    let touchesBorder = region.lowerI == 0 || region.lowerJ == 0 || region.upperI == nx - 1 || region.upperJ == ny - 1
+                    return !grows && !touchesBorder && Double(region.area) * grid.pixelArea <= Airways.tracheaArea.upperBound * 1.5
+                }
+                guard !kept.isEmpty else { break }
+                var next: [(pixels: [Int], area: Int)] = kept.map { number in
+                    (pixels: (0..<plane).filter { labels[$0] == Int32(number + 1) }, area: regions[number].area)
+                }
+                if carina == nil {
+                    let branches = next.filter { $0.area >= minimumBranch }
+                    if branches.count >= 2 {
+                        carina = k
+                    } else if let trachea = branches.first {
+                        sumX += trachea.pixels.reduce(0.0) { $0 + grid.worldX(Double($1 % nx), Double($1 / nx), Double(k)) } / Double(trachea.area)
+                        counted += 1
+                    }
+                }
+                if let carina, Double(abs(k - carina)) * grid.spacing[2] > Airways.bronchusMM { break }
+                next = next.filter { !$0.pixels.isEmpty }
+                for region in next { for pixel in region.pixels { lumen[base + pixel] = 1 } }
+                previous = next
+                followed += 1
+            }
+            guard Double(followed) * grid.spacing[2] >= Airways.minimumLengthMM else { return nil }
+            let wall = grown(lumen)
+            return Airways(mask: wall, tracheaX: counted > 0 ? sumX / Double(counted) : nil, carinaSlice: carina,
+                           voxelCount: wall.reduce(0) { $0 + Int($1) })
+        }
+
+        /// The lumen grown in-plane by the wall's thickness (at least one pixel), kept inside the body.
+        func grown(_ lumen: [UInt8]) -> [UInt8] {
+            let (nx, ny) = (grid.dims[0], grid.dims[1])
+            let ri = max(1, Int((Airways.wallMM / grid.spacing[0]).rounded()))
+            let rj = max(1, Int((Airways.wallMM / grid.spacing[1]).rounded()))
+            var result = lumen
+            for index in lumen.indices where lumen[index] != 0 {
+                let i = index % nx
+                let j = (index / nx) % ny
+                for dj in -rj...rj where j + dj >= 0 && j + dj < ny {
+                    let di = Int((Double(ri) * (1 - Double(dj * dj) / Double(rj * rj)).squareRoot()).rounded())
+                    for step in -di...di where i + step >= 0 && i + step < nx {
+                        let neighbour = index + step + nx * dj
+                        if body[neighbour] != 0 { result[neighbour] = 1 }
+                    }
+                }
+            }
+            return result
+        }
+    }
+}

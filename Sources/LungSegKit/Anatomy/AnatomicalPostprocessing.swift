@@ -1,0 +1,112 @@
+/// The anatomical post-processing of the thresholded network output, on the oriented, cropped
+/// input grid (every stage works on that grid; only the erosion that finds the lungs' junction and
+/// the "near the lungs" test use coarser grids, and both only choose, never draw, voxels):
+///
+/// 1. body (`BodyMask`): mask voxels outside the patient go, unless the lung itself is cut by the
+///    field of view (lung tissue at the image border is kept, with a warning);
+/// 2. airways (`Airways`): the trachea and main bronchi go, and are measured;
+/// 3. components (`LungComponents`): gas, gas below the diaphragm and far islands go;
+/// 4. holes inside the lungs (vessels, lesions) are filled;
+/// 5. sides (`LungSides`): right and left, split along the junction when they touch.
+struct AnatomicalPostprocessing {
+    struct Outcome {
+        /// 1 = right lung, 2 = left lung.
+        var labels: [UInt8]
+        var airways: Airways
+        /// Voxels taken out, per reason, in the order the stages ran.
+        var removed: [(RemovalReason, Int)]
+        var lungCount: Int
+        var warnings: [String]
+    }
+
+    let grid: AnatomyGrid
+
+    func run(mask input: [UInt8], hu: [Float], coarse: CoarseBody?, fillHoles: Bool) -> Outcome {
+        var mask = input
+        var removed: [(RemovalReason, Int)] = []
+        var warnings: [String] = []
+
+        // 1. Body.
+        let body = coarse.map { BodyMask.find(hu: hu, grid: grid, coarse: $0) } ?? [UInt8](repeating: 1, count: grid.count)
+        let (outside, cut) = removeOutside(&mask, body: body, hu: hu)
+        if outside > 0 { removed.append((.outsideBody, outside)) }
+        if cut > 0 {
+            warnings.append(String(format: "%.0f mL of lung lies outside the patient's outline: the field of view cuts the lungs", Double(cut) * grid.voxelML))
+        }
+
+        // 2. Airways, searched above the middle of what the network called lung.
+        let airways = Airways.find(hu: hu, body: body, grid: grid, lungSlices: occupiedSlices(mask))
+        var inAirways = 0
+        for index in mask.indices where mask[index] != 0 && airways.mask[index] != 0 {
+            mask[index] = 0
+            inAirways += 1
+        }
+        if inAirways > 0 { removed.append((.airways, inAirways)) }
+
+        // 3. Components.
+        let components = BinaryMask.label(mask, dims: grid.dims)
+        let statistics = ComponentStatistics.collect(labels: components.labels, labelCount: components.sizes.count, hu: hu, dims: grid.dims)
+        let selection = LungComponents.select(components, statistics: statistics, grid: grid)
+        for index in mask.indices where mask[index] != 0 && !selection.keep[Int(components.labels[index])] { mask[index] = 0 }
+        removed += selection.removed
+
+        // 4. Holes.
+        if fillHoles { mask = BinaryMask.fillHoles(mask, dims: grid.dims) }
+
+        // 5. Sides.
+        let midline = airways.tracheaX ?? bodyMidlineX(body)
+        let sides = LungSides.split(mask, grid: grid, midlineX: midline)
+        warnings += sides.notes
+        return Outcome(labels: sides.labels, airways: airways, removed: removed, lungCount: sides.lungCount, warnings: warnings)
+    }
+
+    /// Takes out mask voxels outside the body, except for components whose outside part is lung
+    /// tissue (a field of view that cuts the lungs). Returns the voxels removed and those kept that way.
+    func removeOutside(_ mask: inout [UInt8], body: [UInt8], hu: [Float]) -> (removed: Int, cut: Int) {
+        let components = BinaryMask.label(mask, dims: grid.dims)
+        let outside = ComponentStatistics.collect(labels: components.labels, labelCount: components.sizes.count, hu: hu, dims: grid.dims) { body[$0] == 0 }
+        let minimum = Int(1.0 / grid.voxelML)
+        let cutLung = outside.map { $0.count >= minimum && $0.looksLikeLungTissue }
+        var removed = 0
+        var cut = 0
+        for index in mask.indices where mask[index] != 0 && body[index] == 0 {
+            if cutLung[Int(components.labels[index])] {
+                cut += 1
+            } else {
+                mask[index] = 0
+                removed += 1
+            }
+        }
+        return (removed, cut)
+    }
+
+    /// The slices holding set voxels, as a range of k.
+    func occupiedSlices(_ mask: [UInt8]) -> ClosedRange<Int>? {
+        let plane = grid.planeCount
+        var (low, high) = (Int.max, Int.min)
+        for k in 0..<grid.dims[2] where mask[(k * plane)..<((k + 1) * plane)].contains(where: { $0 != 0 }) {
+            low = min(low, k)
+            high = max(high, k)
+        }
+        return low <= high ? low...high : nil
+    }
+
+    /// World x of the body's centre (the mean over its voxels).
+    func bodyMidlineX(_ body: [UInt8]) -> Double {
+        var sum = 0.0
+        var count = 0
+        var index = 0
+        for k in 0..<grid.dims[2] {
+            for j in 0..<grid.dims[1] {
+                for i in 0..<grid.dims[0] {
+                    if body[index] != 0 {
+                        sum += grid.worldX(Double(i), Double(j), Double(k))
+                        count += 1
+                    }
+                    index += 1
+                }
+            }
+        }
+        return count > 0 ? sum / Double(count) : grid.worldX(Double(grid.dims[0]) / 2, Double(grid.dims[1]) / 2, Double(grid.dims[2]) / 2)
+    }
+}

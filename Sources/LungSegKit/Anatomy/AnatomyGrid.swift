@@ -1,0 +1,39 @@
+/// The grid the anatomical stages work on: the oriented, cropped input grid, with its third voxel
+/// axis running along the patient's inferior-superior axis (the pipeline orients to RAS).
+struct AnatomyGrid: Sendable {
+    let dims: [Int]
+    /// Voxel size in mm along each axis.
+    let spacing: [Double]
+    /// Voxel to world (RAS+ mm).
+    let affine: Affine
+
+    init(dims: [Int], affine: Affine) {
+        self.dims = dims
+        self.affine = affine
+        spacing = affine.columnLengths
+    }
+
+    var count: Int { dims[0] * dims[1] * dims[2] }
+    var planeCount: Int { dims[0] * dims[1] }
+    /// Area of one pixel of an axial slice, mm².
+    var pixelArea: Double { spacing[0] * spacing[1] }
+    /// Volume of one voxel, mL.
+    var voxelML: Double { spacing[0] * spacing[1] * spacing[2] / 1000 }
+
+    /// Whether the axes are as the stages need them: axis 2 inferior-superior, axis 0 left-right.
+    var isAxial: Bool {
+        let code = Array(affine.orientationCode)
+        return code.count == 3 && "SI".contains(code[2]) && "RL".contains(code[0])
+    }
+
+    /// +1 when k grows toward the patient's head, -1 when it grows toward the feet.
+    var superiorStep: Int { affine.rows[2][2] >= 0 ? 1 : -1 }
+
+    /// World x (RAS+: larger is further to the patient's right) of voxel (i, j, k).
+    func worldX(_ i: Double, _ j: Double, _ k: Double) -> Double {
+        affine.rows[0][0] * i + affine.rows[0][1] * j + affine.rows[0][2] * k + affine.rows[0][3]
+    }
+
+    /// Slices ordered from the head down.
+    var slicesFromTop: [Int] { superiorStep > 0 ? Array((0..<dims[2]).reversed()) : Array(0..<dims[2]) }
+}

@@ -1,0 +1,88 @@
+/// The patient's body on the input grid: every voxel that air outside the patient does not reach.
+///
+/// Tissue is above -500 HU. The patient is the largest 3D component of tissue, found on a ~2 mm
+/// grid (`CoarseBody`, which also gives the crop). Outside air is flooded, slice by slice, from
+/// the slice border through everything that is not patient tissue: room air, the padding outside
+/// the reconstruction circle (-1024, -2048 or -3024 HU), the table and what lies under it, and the
+/// gap between an arm and the chest where it opens to the side. What the flood does not reach is
+/// the body: the patient's tissue and the air it encloses (lungs, airways, bowel gas).
+enum BodyMask {
+    static let tissueHU: Float = -500
+
+    /// The body on `grid` (the crop at `coarse.offset` of the oriented grid), 1 inside.
+    static func find(hu: [Float], grid: AnatomyGrid, coarse: CoarseBody) -> [UInt8] {
+        let (nx, ny, nz) = (grid.dims[0], grid.dims[1], grid.dims[2])
+        let plane = nx * ny
+        var body = [UInt8](repeating: 0, count: grid.count)
+        var passable = [UInt8](repeating: 0, count: plane)
+        var reached = [UInt8](repeating: 0, count: plane)
+        var stack: [Int] = []
+        // Which fine columns/rows fall on which coarse ones (the crop's offset included).
+        let coarseI = (0..<nx).map { (coarse.offset[0] + $0) / coarse.factors[0] }
+        let coarseJ = (0..<ny).map { (coarse.offset[1] + $0) / coarse.factors[1] }
+        hu.withUnsafeBufferPointer { hu in
+            for k in 0..<nz {
+                let coarseK = (coarse.offset[2] + k) / coarse.factors[2]
+                let base = k * plane
+                for j in 0..<ny {
+                    for i in 0..<nx {
+                        let tissue = hu[base + i + nx * j] > tissueHU && coarse.isPatient(coarseI[i], coarseJ[j], coarseK)
+                        passable[i + nx * j] = tissue ? 0 : 1
+                    }
+                }
+                passable.withUnsafeBufferPointer { passable in
+                    reached.withUnsafeMutableBufferPointer { reached in
+                        SliceRegions.floodFromBorder(passable: passable, width: nx, height: ny, reached: reached, stack: &stack)
+                    }
+                }
+                for index in 0..<plane where reached[index] == 0 { body[base + index] = 1 }
+            }
+        }
+        return body
+    }
+}
+
+/// The patient on a grid of about 2 mm (every `factors`-th voxel of the oriented grid): the
+/// largest component of tissue, holes filled slice by slice, grown by one coarse voxel so that
+/// the skin between two coarse samples belongs to it.
+struct CoarseBody: Sendable {
+    let mask: [UInt8]
+    let dims: [Int]
+    let factors: [Int]
+    /// Where the crop the fine stages see starts on the oriented grid.
+    var offset = [0, 0, 0]
+
+    /// Largest component above -500 HU with its holes filled per slice; nil when there is none.
+    init?(subsampled values: [Float], dims: [Int], factors: [Int]) {
+        let components = BinaryMask.label(values.map { $0 > BodyMask.tissueHU ? UInt8(1) : 0 }, dims: dims)
+        guard let largest = components.bySize.first else { return nil }
+        mask = BinaryMask.fillHolesPerSlice(components.labels.map { $0 == largest ? 1 : 0 }, dims: dims)
+        self.dims = dims
+        self.factors = factors
+        grown = Self.grow(mask, dims: dims)
+    }
+
+    private let grown: [UInt8]
+
+    /// Whether coarse voxel (i, j, k) is the patient or touches it (26-neighbourhood); outside the grid: no.
+    func isPatient(_ i: Int, _ j: Int, _ k: Int) -> Bool {
+        guard i < dims[0], j < dims[1], k < dims[2] else { return false }
+        return grown[i + dims[0] * (j + dims[1] * k)] != 0
+    }
+
+    /// The mask dilated by one voxel in every direction (separable max along each axis).
+    static func grow(_ mask: [UInt8], dims: [Int]) -> [UInt8] {
+        var current = mask
+        let strides = [1, dims[0], dims[0] * dims[1]]
+        for axis in 0..<3 {
+            var next = current
+            for index in current.indices where current[index] != 0 {
+                let position = (index / strides[axis]) % dims[axis]
+                if position > 0 { next[index - strides[axis]] = 1 }
+                if position < dims[axis] - 1 { next[index + strides[axis]] = 1 }
+            }
+            current = next
+        }
+        return current
+    }
+}

@@ -1,0 +1,51 @@
+/// Size and intensity of each connected component of a mask: what tells lung from gas.
+///
+/// Lung parenchyma holds vessels and partial-volume walls: its HU spread is wide and few of its
+/// voxels are pure air. Bowel and stomach gas, the room and the airway lumen are pure air (below
+/// -950 HU, a narrow spread), or air mixed with stool (half pure air, a very wide spread).
+struct ComponentStatistics {
+    static let pureAirHU: Float = -950
+
+    var count = 0
+    var sum = 0.0
+    var sumSquares = 0.0
+    var pureAir = 0
+    var sumI = 0.0, sumJ = 0.0, sumK = 0.0
+
+    mutating func add(_ hu: Float, _ i: Int, _ j: Int, _ k: Int) {
+        count += 1
+        let value = Double(hu)
+        sum += value
+        sumSquares += value * value
+        if hu < Self.pureAirHU { pureAir += 1 }
+        sumI += Double(i)
+        sumJ += Double(j)
+        sumK += Double(k)
+    }
+
+    var meanHU: Double { count > 0 ? sum / Double(count) : 0 }
+    var spreadHU: Double { count > 1 ? max(0, sumSquares / Double(count) - meanHU * meanHU).squareRoot() : 0 }
+    var pureAirFraction: Double { count > 0 ? Double(pureAir) / Double(count) : 0 }
+    var centroid: [Double] { [sumI, sumJ, sumK].map { $0 / Double(max(count, 1)) } }
+
+    /// Pure air (most voxels below -950 HU), or air and stool (many pure-air voxels and a very wide spread).
+    var looksLikeGas: Bool { pureAirFraction >= 0.75 || (pureAirFraction >= 0.35 && spreadHU >= 250) }
+    /// Parenchyma: vessels give a spread that room air and gas do not have.
+    var looksLikeLungTissue: Bool { pureAirFraction < 0.5 && spreadHU >= 80 }
+
+    /// Statistics of every label of `labels` (index = label), over voxels where `include` holds.
+    static func collect(labels: [Int32], labelCount: Int, hu: [Float], dims: [Int], include: (Int) -> Bool = { _ in true }) -> [ComponentStatistics] {
+        var result = [ComponentStatistics](repeating: ComponentStatistics(), count: labelCount)
+        var index = 0
+        for k in 0..<dims[2] {
+            for j in 0..<dims[1] {
+                for i in 0..<dims[0] {
+                    let label = Int(labels[index])
+                    if label != 0 && include(index) { result[label].add(hu[index], i, j, k) }
+                    index += 1
+                }
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,181 @@
+/// Right and left lung (stage 3 of the anatomical post-processing): 1 = right, 2 = left.
+///
+/// Lungs that touch (at the anterior or posterior junction) are separated along the anatomy: the
+/// mask is eroded slice by slice on a ~2.5 mm grid until it falls into two large parts on either
+/// side of the midline, and the two parts are grown back through the mask on the input grid
+/// (a geodesic race: each voxel goes to the part that reaches it first). Sides are named in world
+/// coordinates (RAS+: larger x is the patient's right), never by array index. When no second lung
+/// is there (a pneumonectomy, a scan of one side) the one lung is named by its side of the
+/// midline, and the outcome says so.
+enum LungSides {
+    /// How far the erosion goes looking for the junction, mm.
+    static let maximumErosionMM = 25.0
+
+    struct Outcome {
+        var labels: [UInt8]
+        /// 0, 1 or 2.
+        var lungCount: Int
+        var notes: [String]
+    }
+
+    /// Splits `mask` (holes filled, lungs kept) into sides; `midlineX` is the patient's midline in
+    /// world x (the trachea, or the body's middle).
+    static func split(_ mask: [UInt8], grid: AnatomyGrid, midlineX: Double) -> Outcome {
+        let components = BinaryMask.label(mask, dims: grid.dims)
+        let order = components.bySize
+        guard let first = order.first else { return Outcome(labels: [UInt8](repeating: 0, count: mask.count), lungCount: 0, notes: []) }
+        var parts = components.labels
+        var partCount = components.sizes.count
+        var notes: [String] = []
+        let secondIsLung = order.count >= 2 && components.sizes[Int(order[1])] * 10 >= components.sizes[Int(first)]
+        var lungCount = 1
+        if secondIsLung {
+            lungCount = 2
+        } else if let seeds = junctionSeeds(components.labels, label: first, grid: grid, midlineX: midlineX) {
+            // The largest component holds both lungs: its voxels go to the seed that reaches them first.
+            let newLabel = Int32(partCount)
+            partCount += 1
+            grow(&parts, from: seeds, labels: (first, newLabel), grid: grid)
+            lungCount = 2
+            notes.append("the lungs touch; they were separated along the junction between them")
+        }
+        // Each part's side by its centroid; with two lungs, relative to the midpoint between them.
+        var sums = [Double](repeating: 0, count: partCount)
+        var counts = [Int](repeating: 0, count: partCount)
+        var index = 0
+        for k in 0..<grid.dims[2] {
+            for j in 0..<grid.dims[1] {
+                let rowX = grid.worldX(0, Double(j), Double(k))
+                let stepX = grid.affine.rows[0][0]
+                for i in 0..<grid.dims[0] {
+                    let part = Int(parts[index])
+                    if part != 0 {
+                        sums[part] += rowX + stepX * Double(i)
+                        counts[part] += 1
+                    }
+                    index += 1
+                }
+            }
+        }
+        let centroid = { (part: Int) in sums[part] / Double(max(counts[part], 1)) }
+        let lungParts = (1..<partCount).sorted { counts[$0] > counts[$1] }.prefix(lungCount)
+        var reference = midlineX
+        if lungCount == 2, let a = lungParts.first, let b = lungParts.last {
+            reference = (centroid(a) + centroid(b)) / 2
+        } else if let only = lungParts.first {
+            notes.append("only one lung was found (the \(centroid(only) > midlineX ? "right" : "left")); no second lung was invented")
+        }
+        let side = (0..<partCount).map { part -> UInt8 in part == 0 || counts[part] == 0 ? 0 : (centroid(part) > reference ? 1 : 2) }
+        return Outcome(labels: parts.map { side[Int($0)] }, lungCount: lungCount, notes: notes)
+    }
+
+    /// Two seeds inside component `label`, one each side of the midline: the two largest parts of
+    /// the component eroded slice by slice on a coarse grid, as fine voxel indices; nil when the
+    /// component does not fall apart into two such parts (one lung).
+    static func junctionSeeds(_ labels: [Int32], label: Int32, grid: AnatomyGrid, midlineX: Double) -> ([Int], [Int])? {
+        let factors = grid.spacing.map { max(1, Int(2.5 / $0)) }
+        let dims = (0..<3).map { (grid.dims[$0] + factors[$0] - 1) / factors[$0] }
+        var coarse = [UInt8](repeating: 0, count: dims.reduce(1, *))
+        for k in 0..<dims[2] {
+            for j in 0..<dims[1] {
+                for i in 0..<dims[0] where labels[i * factors[0] + grid.dims[0] * (j * factors[1] + grid.dims[1] * k * factors[2])] == label {
+                    coarse[i + dims[0] * (j + dims[1] * k)] = 1
+                }
+            }
+        }
+        let coarseSpacing = (0..<3).map { grid.spacing[$0] * Double(factors[$0]) }
+        let steps = Int(maximumErosionMM / min(coarseSpacing[0], coarseSpacing[1]))
+        for _ in 0..<steps {
+            coarse = erodeInPlane(coarse, dims: dims)
+            let parts = BinaryMask.label(coarse, dims: dims)
+            let order = parts.bySize
+            guard order.count >= 2 else {
+                if order.isEmpty { return nil }
+                continue
+            }
+            let (a, b) = (order[0], order[1])
+            guard parts.sizes[Int(b)] * 100 >= parts.sizes[Int(a)] * 15 else { continue }
+            // Both parts must lie on opposite sides of the midline.
+            var sums = [0.0, 0.0]
+            var index = 0
+            for k in 0..<dims[2] {
+                for j in 0..<dims[1] {
+                    for i in 0..<dims[0] {
+                        let part = parts.labels[index]
+                        if part == a || part == b {
+                            sums[part == a ? 0 : 1] += grid.worldX(Double(i * factors[0]), Double(j * factors[1]), Double(k * factors[2]))
+                        }
+                        index += 1
+                    }
+                }
+            }
+            let xa = sums[0] / Double(parts.sizes[Int(a)])
+            let xb = sums[1] / Double(parts.sizes[Int(b)])
+            guard (xa - midlineX) * (xb - midlineX) < 0 else { continue }
+            var seeds: ([Int], [Int]) = ([], [])
+            index = 0
+            for k in 0..<dims[2] {
+                for j in 0..<dims[1] {
+                    for i in 0..<dims[0] {
+                        let part = parts.labels[index]
+                        index += 1
+                        guard part == a || part == b else { continue }
+                        let fine = i * factors[0] + grid.dims[0] * (j * factors[1] + grid.dims[1] * k * factors[2])
+                        if part == a { seeds.0.append(fine) } else { seeds.1.append(fine) }
+                    }
+                }
+            }
+            return seeds
+        }
+        return nil
+    }
+
+    /// One in-plane erosion (4-neighbourhood; the slice border counts as background).
+    static func erodeInPlane(_ mask: [UInt8], dims: [Int]) -> [UInt8] {
+        let (nx, ny) = (dims[0], dims[1])
+        var result = mask
+        for index in mask.indices where mask[index] != 0 {
+            let i = index % nx
+            let j = (index / nx) % ny
+            if i == 0 || j == 0 || i == nx - 1 || j == ny - 1 || mask[index - 1] == 0 || mask[index + 1] == 0
+                || mask[index - nx] == 0 || mask[index + nx] == 0 {
+                result[index] = 0
+            }
+        }
+        return result
+    }
+
+    /// Relabels component `labels.0` between `labels.0` (reached from `seeds.0`) and `labels.1`
+    /// (reached from `seeds.1`): a breadth-first race through the component, 6-connected.
+    static func grow(_ parts: inout [Int32], from seeds: ([Int], [Int]), labels: (Int32, Int32), grid: AnatomyGrid) {
+        let (nx, ny, nz) = (grid.dims[0], grid.dims[1], grid.dims[2])
+        let plane = nx * ny
+        var owner = [UInt8](repeating: 0, count: parts.count)
+        var queue: [Int] = []
+        queue.reserveCapacity(seeds.0.count + seeds.1.count)
+        for index in seeds.0 where parts[index] == labels.0 { owner[index] = 1; queue.append(index) }
+        for index in seeds.1 where parts[index] == labels.0 && owner[index] == 0 { owner[index] = 2; queue.append(index) }
+        var head = 0
+        while head < queue.count {
+            let current = queue[head]
+            head += 1
+            let i = current % nx
+            let j = (current / nx) % ny
+            let k = current / plane
+            let mark = owner[current]
+            func visit(_ next: Int) {
+                if owner[next] == 0 && parts[next] == labels.0 {
+                    owner[next] = mark
+                    queue.append(next)
+                }
+            }
+            if i > 0 { visit(current - 1) }
+            if i < nx - 1 { visit(current + 1) }
+            if j > 0 { visit(current - nx) }
+            if j < ny - 1 { visit(current + nx) }
+            if k > 0 { visit(current - plane) }
+            if k < nz - 1 { visit(current + plane) }
+        }
+        for index in parts.indices where owner[index] == 2 { parts[index] = labels.1 }
+    }
+}
