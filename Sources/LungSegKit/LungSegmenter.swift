@@ -23,8 +23,12 @@ public struct SegmentationOptions: Sendable, Codable, Equatable {
 
 /// What a segmentation produced and measured.
 public struct SegmentationResult: Sendable {
-    /// Labels on the input grid: 1 = lung, or 1 = right and 2 = left with `splitLungs`.
-    public var mask: [UInt8]
+    /// Labels on the input grid, always by side: 1 = right lung, 2 = left lung.
+    public var labels: [UInt8]
+    /// Whether the mask to write keeps the sides (`SegmentationOptions.splitLungs`).
+    public var splitLungs: Bool
+    /// The mask to write: `labels`, or 1 = lung when the sides were not asked for (a new array then).
+    public func mask() -> [UInt8] { splitLungs ? labels : labels.map { $0 == 0 ? 0 : 1 } }
     /// Lung probability on the input grid, made anew by each call from the map kept on the cropped
     /// grid (most runs never ask for it: two input-sized float arrays fewer at the memory peak).
     public func probabilityOnInputGrid() -> [Float] { croppedProbability.onInputGrid() }
@@ -300,11 +304,10 @@ public struct LungSegmenter: Sendable {
             warnings.append(String(format: "one lung is much smaller than the other (right %.0f mL, left %.0f mL)", right, left))
         }
         if touchesBorder(inputLabels, dims: volume.dims) { warnings.append("the lungs touch the volume border: the scan may not cover them whole") }
-        let mask = options.splitLungs ? inputLabels : inputLabels.map { $0 == 0 ? 0 : 1 }
         timer.lap("measure")
 
         return SegmentationResult(
-            mask: mask, croppedProbability: CroppedProbability(values: back, cropDims: cropDims, dims: dims, lower: lower, reorientation: reorientation), windows: statistics, timings: timer.timings, rightVolumeML: right, leftVolumeML: left,
+            labels: inputLabels, splitLungs: options.splitLungs, croppedProbability: CroppedProbability(values: back, cropDims: cropDims, dims: dims, lower: lower, reorientation: reorientation), windows: statistics, timings: timer.timings, rightVolumeML: right, leftVolumeML: left,
             totalVolumeML: right + left, rightMeanHU: counts[1] > 0 ? sums[1] / Double(counts[1]) : nil,
             leftMeanHU: counts[2] > 0 ? sums[2] / Double(counts[2]) : nil, lungCount: lungCount, airwaysML: airwaysML,
             airwayVoxels: airwayVoxels, removed: removed, warnings: warnings,

@@ -1,36 +1,55 @@
 import CPNG
 import Foundation
 
-/// The quality-control picture: axial, coronal and sagittal slices through the lungs in the lung
-/// window (W 1500, L -600), the mask outlined (right lung red, left lung green, unsplit lung
-/// yellow), radiological convention (the patient's right on the image's left), 1 mm per pixel.
+/// The quality-control picture: axial, coronal and sagittal slices in the lung window (W 1500,
+/// L -600), radiological convention (the patient's right on the image's left), 1 mm per pixel,
+/// with each structure outlined in its colour and a legend below: right lung red, left lung green,
+/// trachea and main bronchi (taken out of the lungs) cyan. The axial slice passes through the
+/// lungs' centre, the coronal through the trachea (or the lungs' centre when no airway was found),
+/// the sagittal through the right lung (or the left when there is no right).
 public struct QCPicture {
     public var width: Int
     public var height: Int
     /// RGB, rows top to bottom.
     public var pixels: [UInt8]
 
-    /// Renders `labels` (input grid) over `volume`; `split` says whether labels 1/2 mean right/left.
-    public init(volume: Volume, labels: [UInt8], split: Bool) throws {
+    /// Outline colours by label: 1 = right lung, 2 = left lung, 3 = airways.
+    public static let colors: [UInt8: (UInt8, UInt8, UInt8)] = [1: (255, 60, 60), 2: (60, 220, 60), 3: (0, 200, 255)]
+
+    /// Renders `labels` (input grid, 1 = right, 2 = left) and the `airways` (input-grid voxel
+    /// indices) over `volume`; `volumesML` (right, left, airways) go into the legend.
+    public init(volume: Volume, labels: [UInt8], airways: [Int] = [], volumesML: [Double]? = nil) throws {
+        var combined = labels
+        for index in airways where combined[index] == 0 { combined[index] = 3 }
         let reorientation = try Reorientation(affine: volume.affine, dims: volume.dims, to: "RAS")
         let hu = reorientation.apply(volume.voxels)
-        let mask = reorientation.apply(labels)
+        let mask = reorientation.apply(combined)
         let dims = reorientation.targetDims
         let spacing = reorientation.affine(volume.affine).columnLengths
-        // Slices through the centre of the mask (or of the volume).
-        var sum = [0.0, 0.0, 0.0]
-        var count = 0
+        // Centroid of each label (RAS voxel indices).
+        var sums = [[Double]](repeating: [0, 0, 0], count: 4)
+        var counts = [Int](repeating: 0, count: 4)
         for index in mask.indices where mask[index] != 0 {
-            sum[0] += Double(index % dims[0])
-            sum[1] += Double((index / dims[0]) % dims[1])
-            sum[2] += Double(index / (dims[0] * dims[1]))
-            count += 1
+            let label = Int(min(mask[index], 3))
+            sums[label][0] += Double(index % dims[0])
+            sums[label][1] += Double((index / dims[0]) % dims[1])
+            sums[label][2] += Double(index / (dims[0] * dims[1]))
+            counts[label] += 1
         }
-        let centre = (0..<3).map { count > 0 ? Int(sum[$0] / Double(count)) : dims[$0] / 2 }
+        let centroid = { (labels: [Int]) -> [Int]? in
+            let n = labels.reduce(0) { $0 + counts[$1] }
+            guard n > 0 else { return nil }
+            return (0..<3).map { axis in Int(labels.reduce(0.0) { $0 + sums[$1][axis] } / Double(n)) }
+        }
+        let middle = dims.map { $0 / 2 }
+        let lungs = centroid([1, 2]) ?? middle
+        let axial = lungs[2]
+        let coronal = (centroid([3]) ?? lungs)[1]
+        let sagittal = (centroid([1]) ?? centroid([2]) ?? middle)[0]
 
-        // Each panel: horizontal and vertical voxel axes, their directions, the fixed axis.
-        typealias Panel = (horizontal: Int, vertical: Int, fixed: Int, marks: (String, String))
-        let panels: [Panel] = [(0, 1, 2, ("R", "L")), (0, 2, 1, ("R", "L")), (1, 2, 0, ("A", "P"))]
+        // Each panel: horizontal and vertical voxel axes, the fixed axis and its slice, the marks.
+        typealias Panel = (horizontal: Int, vertical: Int, fixed: Int, slice: Int, marks: (String, String))
+        let panels: [Panel] = [(0, 1, 2, axial, ("R", "L")), (0, 2, 1, coronal, ("R", "L")), (1, 2, 0, sagittal, ("A", "P"))]
         var rendered: [(w: Int, h: Int, rgb: [UInt8])] = []
         for panel in panels {
             let widthMM = Double(dims[panel.horizontal]) * spacing[panel.horizontal]
@@ -49,13 +68,11 @@ public struct QCPicture {
                     var index3 = [0, 0, 0]
                     index3[panel.horizontal] = u
                     index3[panel.vertical] = v
-                    index3[panel.fixed] = centre[panel.fixed]
+                    index3[panel.fixed] = min(max(panel.slice, 0), dims[panel.fixed] - 1)
                     let index = index3[0] + dims[0] * (index3[1] + dims[1] * index3[2])
                     let gray = UInt8(max(0, min(255, (Double(hu[index]) + 1350) / 1500 * 255)))
                     let pixel = (row * w + column) * 3
-                    rgb[pixel] = gray
-                    rgb[pixel + 1] = gray
-                    rgb[pixel + 2] = gray
+                    (rgb[pixel], rgb[pixel + 1], rgb[pixel + 2]) = (gray, gray, gray)
                     labelImage[row * w + column] = mask[index]
                 }
             }
@@ -63,24 +80,25 @@ public struct QCPicture {
             for row in 0..<h {
                 for column in 0..<w {
                     let label = labelImage[row * w + column]
-                    guard label != 0 else { continue }
+                    guard label != 0, let color = Self.colors[label] else { continue }
                     let edge = [(0, -1), (0, 1), (-1, 0), (1, 0)].contains { dr, dc in
                         let (r, c) = (row + dr, column + dc)
                         return r < 0 || r >= h || c < 0 || c >= w || labelImage[r * w + c] != label
                     }
                     guard edge else { continue }
-                    let color: (UInt8, UInt8, UInt8) = !split ? (255, 220, 0) : (label == 1 ? (255, 60, 60) : (60, 220, 60))
                     let pixel = (row * w + column) * 3
                     (rgb[pixel], rgb[pixel + 1], rgb[pixel + 2]) = color
                 }
             }
-            Self.draw(panel.marks.0, into: &rgb, width: w, height: h, x: 4, y: h / 2 - 7)
-            Self.draw(panel.marks.1, into: &rgb, width: w, height: h, x: w - 14, y: h / 2 - 7)
+            QCFont.draw(panel.marks.0, into: &rgb, width: w, height: h, x: 4, y: h / 2 - 7)
+            QCFont.draw(panel.marks.1, into: &rgb, width: w, height: h, x: w - 14, y: h / 2 - 7)
             rendered.append((w, h, rgb))
         }
         let gap = 8
+        let legendHeight = 28
         width = rendered.reduce(0) { $0 + $1.w } + gap * (rendered.count - 1)
-        height = rendered.map(\.h).max() ?? 1
+        let panelsHeight = rendered.map(\.h).max() ?? 1
+        height = panelsHeight + legendHeight
         var canvas = [UInt8](repeating: 0, count: width * height * 3)
         var x0 = 0
         for panel in rendered {
@@ -90,6 +108,21 @@ public struct QCPicture {
                 canvas.replaceSubrange(target..<(target + panel.w * 3), with: panel.rgb[source..<(source + panel.w * 3)])
             }
             x0 += panel.w + gap
+        }
+        // The legend: a colour swatch and a name (and volume) per structure.
+        let names = ["RIGHT LUNG", "LEFT LUNG", "AIRWAYS (NOT LUNG)"]
+        var x = 6
+        for (position, name) in names.enumerated() {
+            guard let color = Self.colors[UInt8(position + 1)] else { continue }
+            let text = volumesML.map { String(format: "%@ %.0f ML", name, $0[position]) } ?? name
+            for row in (panelsHeight + 8)..<(panelsHeight + 22) {
+                for column in x..<min(x + 14, width) {
+                    let pixel = (row * width + column) * 3
+                    (canvas[pixel], canvas[pixel + 1], canvas[pixel + 2]) = color
+                }
+            }
+            QCFont.draw(text, into: &canvas, width: width, height: height, x: x + 20, y: panelsHeight + 8)
+            x += 20 + text.count * QCFont.advance + 24
         }
         pixels = canvas
     }
@@ -103,34 +136,5 @@ public struct QCPicture {
             throw .writeFailed(path: path, reason: status == -1 ? "cannot create the file" : "libpng failed")
         }
         if let reason = output.commit() { throw .writeFailed(path: path, reason: reason) }
-    }
-
-    /// 5x7 glyphs for the orientation marks, drawn 2x in white with a black shadow.
-    static let glyphs: [Character: [UInt8]] = [
-        "R": [0b11110, 0b10001, 0b10001, 0b11110, 0b10100, 0b10010, 0b10001],
-        "L": [0b10000, 0b10000, 0b10000, 0b10000, 0b10000, 0b10000, 0b11111],
-        "A": [0b01110, 0b10001, 0b10001, 0b11111, 0b10001, 0b10001, 0b10001],
-        "P": [0b11110, 0b10001, 0b10001, 0b11110, 0b10000, 0b10000, 0b10000],
-    ]
-
-    static func draw(_ text: String, into rgb: inout [UInt8], width: Int, height: Int, x: Int, y: Int) {
-        guard let letter = text.first, let rows = glyphs[letter] else { return }
-        for (shadow, value) in [(1, UInt8(0)), (0, UInt8(255))] {
-            for (r, bits) in rows.enumerated() {
-                for c in 0..<5 where bits & (1 << (4 - c)) != 0 {
-                    for dy in 0..<2 {
-                        for dx in 0..<2 {
-                            let px = x + c * 2 + dx + shadow
-                            let py = y + r * 2 + dy + shadow
-                            guard px >= 0, px < width, py >= 0, py < height else { continue }
-                            let pixel = (py * width + px) * 3
-                            rgb[pixel] = value
-                            rgb[pixel + 1] = value
-                            rgb[pixel + 2] = value
-                        }
-                    }
-                }
-            }
-        }
     }
 }

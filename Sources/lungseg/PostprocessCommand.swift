@@ -29,6 +29,9 @@ struct PostprocessCommand: ParsableCommand {
     @Option(help: "A PNG quality-control picture to write.")
     var qc: String?
 
+    @Option(help: "A mask of the trachea and main bronchi to write (.nii or .nii.gz; 1 = airway).")
+    var airways: String?
+
     @Flag(help: "Label the right lung 1 and the left lung 2.")
     var splitLungs = false
 
@@ -48,7 +51,7 @@ struct PostprocessCommand: ParsableCommand {
             options.fillHoles = !noPostprocessing
             let metadata = ModelMetadata.nvidiaDefaults
             let result = try LungSegmenter(parameters: metadata.pipeline, options: options).postprocess(volume, probability: map.voxels)
-            try SegmentationOutputs(mask: output, report: report, qc: qc, probabilities: nil).write(
+            try SegmentationOutputs(mask: output, report: report, qc: qc, probabilities: nil, airways: airways).write(
                 result, volume: volume, inputPath: input, weights: probabilities, metadata: metadata, backend: "none (saved probabilities)", options: options)
             for warning in result.warnings { warn(warning) }
             let summary = String(format: "lungs: right %.1f mL, left %.1f mL, total %.1f mL; airways %.1f mL", result.rightVolumeML, result.leftVolumeML, result.totalVolumeML, result.airwaysML)

@@ -64,6 +64,8 @@ struct SegmentationOutputs {
     var report: String?
     var qc: String?
     var probabilities: String?
+    /// The trachea and main bronchi as a mask (1 = airway).
+    var airways: String? = nil
 
     /// Writes the mask, then the optional outputs; returns what was written, by kind.
     @discardableResult
@@ -71,14 +73,21 @@ struct SegmentationOutputs {
         _ result: SegmentationResult, volume: Volume, inputPath: String, weights: String, metadata: ModelMetadata, backend: String,
         options: SegmentationOptions
     ) throws -> [String: String] {
-        try NIfTIWriter.writeMask(result.mask, like: volume.header, to: mask)
+        try NIfTIWriter.writeMask(result.mask(), like: volume.header, to: mask)
         var outputs = ["mask": mask]
         if let probabilities {
             try NIfTIWriter.writeMap(result.probabilityOnInputGrid(), like: volume.header, to: probabilities)
             outputs["probabilities"] = probabilities
         }
+        if let airways {
+            var airwayMask = [UInt8](repeating: 0, count: volume.count)
+            for index in result.airwayVoxels { airwayMask[index] = 1 }
+            try NIfTIWriter.writeMask(airwayMask, like: volume.header, to: airways)
+            outputs["airways"] = airways
+        }
         if let qc {
-            try QCPicture(volume: volume, labels: result.mask, split: options.splitLungs).write(to: qc)
+            try QCPicture(volume: volume, labels: result.labels, airways: result.airwayVoxels,
+                          volumesML: [result.rightVolumeML, result.leftVolumeML, result.airwaysML]).write(to: qc)
             outputs["qc"] = qc
         }
         if let report {

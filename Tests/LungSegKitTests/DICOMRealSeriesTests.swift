@@ -114,7 +114,7 @@ struct DICOMRealSeriesTests {
         let result = try LungSegmenter(parameters: parameters).segment(volume, predictor: ThresholdPredictor(parameters: parameters))
         let folder = try DICOMTestFolder()
         let path = folder.file("mask.nii.gz")
-        try NIfTIWriter.writeMask(result.mask, like: volume.header, to: path)
+        try NIfTIWriter.writeMask(result.mask(), like: volume.header, to: path)
 
         let mask = try NIfTIReader.read(path)
         #expect(mask.dims == volume.dims)

@@ -8,8 +8,12 @@
 /// where the bronchus opens into the lung, and the branch stops there. Bronchi are followed at
 /// most `bronchusMM` below the carina. The tracked lumen is grown by the wall's thickness.
 struct Airways: Sendable {
-    /// Air inside an airway: the lumen with its partial-volume rim.
-    static let airHU: Float = -700
+    /// Air inside an airway: the lumen with its partial-volume rim, at the first of these
+    /// thresholds at which the airway does not open into the lung.
+    static let thresholds: [Float] = [-700, -850, -950]
+    static var airHU: Float { thresholds[0] }
+    /// Slices in a row through which a leaking airway is followed only under its own footprint.
+    static let leakingSlices = 2
     /// A trachea's cross-section, mm² (diameters of about 9 to 34 mm).
     static let tracheaArea: ClosedRange<Double> = 60...900
     /// How far from the body's midline the trachea's centre may lie, mm.
@@ -17,9 +21,11 @@ struct Airways: Sendable {
     /// The trachea must be followed at least this far to count, mm.
     static let minimumLengthMM = 30.0
     /// How far below the carina the main bronchi are followed, mm.
-    static let bronchusMM = 50.0
+    static let bronchusMM = 60.0
     /// The airway wall, mm, added around the lumen.
     static let wallMM = 2.0
+    /// Lung tissue needed on each side of the carina, mm².
+    static let flankArea = 1500.0
 
     /// Lumen and wall on the grid (1 = airway).
     var mask: [UInt8]
@@ -35,10 +41,10 @@ struct Airways: Sendable {
 
     /// Finds the airways; `lungSlices` (top to bottom, the slices holding lung) bound where the
     /// trachea may start: above the lungs' middle.
-    static func find(hu: [Float], body: [UInt8], grid: AnatomyGrid, lungSlices: ClosedRange<Int>?) -> Airways {
+    static func find(hu: [Float], body: [UInt8], lungs: [UInt8], grid: AnatomyGrid) -> Airways {
         let (nx, ny) = (grid.dims[0], grid.dims[1])
         let plane = grid.planeCount
-        guard grid.isAxial, let lungSlices else { return none(grid.count) }
+        guard grid.isAxial, let lungSlices = occupiedSlices(lungs, grid: grid) else { return none(grid.count) }
         let order = grid.slicesFromTop
         // The trachea starts above the middle of the lungs.
         let middle = (lungSlices.lowerBound + lungSlices.upperBound) / 2
@@ -59,10 +65,42 @@ struct Airways: Sendable {
             }.sorted { abs(regions[$0].centroid.i - midline) < abs(regions[$1].centroid.i - midline) }
             for number in candidates.prefix(2) {
                 let start = (0..<plane).filter { labels[$0] == Int32(number + 1) }
-                if let found = tracker.follow(from: start, at: position, order: order) { return found }
+                if let found = tracker.follow(from: start, at: position, order: order), let carina = found.carinaSlice,
+                   lungsFlank(carina, lungs: lungs, hu: hu, grid: grid, x: found.tracheaX) {
+                    return found
+                }
             }
         }
         return none(grid.count)
+    }
+
+    /// Lung tissue fills both sides of a real carina: at least `flankArea` mm² of mask voxels
+    /// between -950 and -500 HU on each side of the trachea's x in the carina's slice (gas in the
+    /// bowel, the other tube that can look like a trachea and carina, is purer air than that).
+    static func lungsFlank(_ k: Int, lungs: [UInt8], hu: [Float], grid: AnatomyGrid, x: Double?) -> Bool {
+        guard let x else { return false }
+        let (nx, ny) = (grid.dims[0], grid.dims[1])
+        var areas = [0.0, 0.0]
+        let base = k * grid.planeCount
+        for j in 0..<ny {
+            for i in 0..<nx {
+                let index = base + i + nx * j
+                guard lungs[index] != 0, hu[index] >= -950, hu[index] <= -500 else { continue }
+                areas[grid.worldX(Double(i), Double(j), Double(k)) > x ? 0 : 1] += grid.pixelArea
+            }
+        }
+        return areas.allSatisfy { $0 >= flankArea }
+    }
+
+    /// The slices holding set voxels, as a range of k.
+    static func occupiedSlices(_ mask: [UInt8], grid: AnatomyGrid) -> ClosedRange<Int>? {
+        let plane = grid.planeCount
+        var (low, high) = (Int.max, Int.min)
+        for k in 0..<grid.dims[2] where mask[(k * plane)..<((k + 1) * plane)].contains(where: { $0 != 0 }) {
+            low = min(low, k)
+            high = max(high, k)
+        }
+        return low <= high ? low...high : nil
     }
 
     /// The middle of the body's left-right extent in a slice, in voxel i.
@@ -86,7 +124,7 @@ struct Airways: Sendable {
         let grid: AnatomyGrid
 
         func follow(from start: [Int], at startPosition: Int, order: [Int]) -> Airways? {
-            let (nx, ny) = (grid.dims[0], grid.dims[1])
+            let nx = grid.dims[0]
             let plane = grid.planeCount
             var lumen = [UInt8](repeating: 0, count: grid.count)
             var previous: [(pixels: [Int], area: Int)] = [(start, start.count)]
@@ -97,38 +135,15 @@ struct Airways: Sendable {
             var followed = 0
             let firstK = order[startPosition]
             for pixel in start { lumen[firstK * plane + pixel] = 1 }
+            var leaking = 0
             for position in (startPosition + 1)..<order.count {
                 let k = order[position]
                 let base = k * plane
-                let regions = SliceRegions.label({ hu[base + $0] < Airways.airHU && body[base + $0] != 0 }, width: nx, height: ny, labels: &labels)
-                // For each region of this slice: the largest airway region above that touches it
-                // (directly or through one pixel).
-                var reference = [Int](repeating: 0, count: regions.count)
-                for region in previous {
-                    for pixel in region.pixels {
-                        let (i, j) = (pixel % nx, pixel / nx)
-                        for dj in -1...1 where j + dj >= 0 && j + dj < ny {
-                            for di in -1...1 where i + di >= 0 && i + di < nx {
-                                let number = Int(labels[pixel + di + nx * dj])
-                                if number > 0 { reference[number - 1] = max(reference[number - 1], region.area) }
-                            }
-                        }
-                    }
-                }
-                let minimumBranch = max(1, Int(20 / grid.pixelArea))
-                let kept = regions.indices.filter { number in
-                    let region = regions[number]
-                    guard reference[number] > 0 else { return false }
-                    let grows = Double(region.area) > 2.5 * Double(reference[number]) + 100 / grid.pixelArea
-                    let touchesBorder = region.lowerI == 0 || region.lowerJ == 0 || region.upperI == nx - 1 || region.upperJ == ny - 1
-                    return !grows && !touchesBorder && Double(region.area) * grid.pixelArea <= Airways.tracheaArea.upperBound * 1.5
-                }
-                guard !kept.isEmpty else { break }
-                var next: [(pixels: [Int], area: Int)] = kept.map { number in
-                    (pixels: (0..<plane).filter { labels[$0] == Int32(number + 1) }, area: regions[number].area)
-                }
+                guard var next = continuation(in: base, of: previous, labels: &labels) else { break }
+                leaking = next.leaked ? leaking + 1 : 0
+                if leaking > Airways.leakingSlices { break }
                 if carina == nil {
-                    let branches = next.filter { $0.area >= minimumBranch }
+                    let branches = next.regions.filter { Double($0.area) * grid.pixelArea >= 20 }
                     if branches.count >= 2 {
                         carina = k
                     } else if let trachea = branches.first {
@@ -137,15 +152,79 @@ struct Airways: Sendable {
                     }
                 }
                 if let carina, Double(abs(k - carina)) * grid.spacing[2] > Airways.bronchusMM { break }
-                next = next.filter { !$0.pixels.isEmpty }
-                for region in next { for pixel in region.pixels { lumen[base + pixel] = 1 } }
-                previous = next
+                next.regions = next.regions.filter { !$0.pixels.isEmpty }
+                for region in next.regions { for pixel in region.pixels { lumen[base + pixel] = 1 } }
+                previous = next.regions
                 followed += 1
             }
+            // Without a carina the tube was not a trachea (a colon seen end-on looks the same).
+            guard carina != nil else { return nil }
             guard Double(followed) * grid.spacing[2] >= Airways.minimumLengthMM else { return nil }
             let wall = grown(lumen)
             return Airways(mask: wall, tracheaX: counted > 0 ? sumX / Double(counted) : nil, carinaSlice: carina,
                            voxelCount: wall.reduce(0) { $0 + Int($1) })
+        }
+
+        /// The airway in the slice at `base`, continuing `previous` (the airway of the slice above):
+        /// the air regions touching it (directly or through one pixel), at the highest threshold
+        /// of `thresholds` at which none of them leaks. When even the lowest leaks, a leaking
+        /// region keeps only the part under the airway above (`leaked`). Nil when nothing continues.
+        func continuation(in base: Int, of previous: [(pixels: [Int], area: Int)], labels: inout [Int32])
+            -> (regions: [(pixels: [Int], area: Int)], leaked: Bool)? {
+            let (nx, ny) = (grid.dims[0], grid.dims[1])
+            let plane = grid.planeCount
+            var footprint = [UInt8](repeating: 0, count: plane)
+            for region in previous {
+                for pixel in region.pixels {
+                    let (i, j) = (pixel % nx, pixel / nx)
+                    for dj in -1...1 where j + dj >= 0 && j + dj < ny {
+                        for di in -1...1 where i + di >= 0 && i + di < nx { footprint[pixel + di + nx * dj] = 1 }
+                    }
+                }
+            }
+            for (attempt, threshold) in Airways.thresholds.enumerated() {
+                let regions = SliceRegions.label({ hu[base + $0] < threshold && body[base + $0] != 0 }, width: nx, height: ny, labels: &labels)
+                // For each region: the largest airway region above that touches it.
+                var reference = [Int](repeating: 0, count: regions.count)
+                for region in previous {
+                    var touched = Set<Int32>()
+                    for pixel in region.pixels {
+                        let (i, j) = (pixel % nx, pixel / nx)
+                        for dj in -1...1 where j + dj >= 0 && j + dj < ny {
+                            for di in -1...1 where i + di >= 0 && i + di < nx {
+                                let number = labels[pixel + di + nx * dj]
+                                if number > 0 { touched.insert(number) }
+                            }
+                        }
+                    }
+                    for number in touched { reference[Int(number) - 1] = max(reference[Int(number) - 1], region.area) }
+                }
+                let touching = regions.indices.filter { reference[$0] > 0 }
+                guard !touching.isEmpty else { return nil }
+                let leaks = { (number: Int) -> Bool in
+                    let region = regions[number]
+                    let grows = Double(region.area) > 2.5 * Double(reference[number]) + 100 / grid.pixelArea
+                    let touchesBorder = region.lowerI == 0 || region.lowerJ == 0 || region.upperI == nx - 1 || region.upperJ == ny - 1
+                    return grows || touchesBorder || Double(region.area) * grid.pixelArea > Airways.tracheaArea.upperBound * 1.5
+                }
+                let isLast = attempt == Airways.thresholds.count - 1
+                if !isLast && touching.contains(where: leaks) { continue }
+                var result: [(pixels: [Int], area: Int)] = []
+                var leaked = false
+                for number in touching {
+                    let label = Int32(number + 1)
+                    if leaks(number) {
+                        let kept = (0..<plane).filter { labels[$0] == label && footprint[$0] != 0 }
+                        if !kept.isEmpty { result.append((kept, kept.count)) }
+                        leaked = true
+                    } else {
+                        let pixels = (0..<plane).filter { labels[$0] == label }
+                        result.append((pixels, pixels.count))
+                    }
+                }
+                return result.isEmpty ? nil : (result, leaked)
+            }
+            return nil
         }
 
         /// The lumen grown in-plane by the wall's thickness (at least one pixel), kept inside the body.

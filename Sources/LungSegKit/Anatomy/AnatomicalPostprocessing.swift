@@ -6,7 +6,8 @@
 ///    field of view (lung tissue at the image border is kept, with a warning);
 /// 2. airways (`Airways`): the trachea and main bronchi go, and are measured;
 /// 3. components (`LungComponents`): gas, gas below the diaphragm and far islands go;
-/// 4. holes inside the lungs (vessels, lesions) are filled;
+/// 4. edge (`LungBoundary`): air-like voxels next to the lung join it, then holes inside the lungs
+///    (vessels, lesions) are filled;
 /// 5. sides (`LungSides`): right and left, split along the junction when they touch.
 struct AnatomicalPostprocessing {
     struct Outcome {
@@ -35,7 +36,7 @@ struct AnatomicalPostprocessing {
         }
 
         // 2. Airways, searched above the middle of what the network called lung.
-        let airways = Airways.find(hu: hu, body: body, grid: grid, lungSlices: occupiedSlices(mask))
+        let airways = Airways.find(hu: hu, body: body, lungs: mask, grid: grid)
         var inAirways = 0
         for index in mask.indices where mask[index] != 0 && airways.mask[index] != 0 {
             mask[index] = 0
@@ -50,7 +51,8 @@ struct AnatomicalPostprocessing {
         for index in mask.indices where mask[index] != 0 && !selection.keep[Int(components.labels[index])] { mask[index] = 0 }
         removed += selection.removed
 
-        // 4. Holes.
+        // 4. The edge, then holes.
+        LungBoundary.refine(&mask, hu: hu, body: body, airways: airways.mask, grid: grid)
         if fillHoles { mask = BinaryMask.fillHoles(mask, dims: grid.dims) }
 
         // 5. Sides.
@@ -78,17 +80,6 @@ struct AnatomicalPostprocessing {
             }
         }
         return (removed, cut)
-    }
-
-    /// The slices holding set voxels, as a range of k.
-    func occupiedSlices(_ mask: [UInt8]) -> ClosedRange<Int>? {
-        let plane = grid.planeCount
-        var (low, high) = (Int.max, Int.min)
-        for k in 0..<grid.dims[2] where mask[(k * plane)..<((k + 1) * plane)].contains(where: { $0 != 0 }) {
-            low = min(low, k)
-            high = max(high, k)
-        }
-        return low <= high ? low...high : nil
     }
 
     /// World x of the body's centre (the mean over its voxels).
