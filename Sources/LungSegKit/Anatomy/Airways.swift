@@ -21,7 +21,7 @@ struct Airways: Sendable {
     /// The trachea must be followed at least this far to count, mm.
     static let minimumLengthMM = 30.0
     /// How far below the carina the main bronchi are followed, mm.
-    static let bronchusMM = 60.0
+    static let bronchusMM = 75.0
     /// The airway wall, mm, added around the lumen.
     static let wallMM = 2.0
     /// Lung tissue needed on each side of the carina, mm².
@@ -227,21 +227,34 @@ struct Airways: Sendable {
             return nil
         }
 
-        /// The lumen grown in-plane by the wall's thickness (at least one pixel), kept inside the body.
+        /// The lumen grown by the wall's thickness (an ellipsoid of `wallMM`, at least one pixel
+        /// in-plane), kept inside the body.
         func grown(_ lumen: [UInt8]) -> [UInt8] {
-            let (nx, ny) = (grid.dims[0], grid.dims[1])
-            let ri = max(1, Int((Airways.wallMM / grid.spacing[0]).rounded()))
-            let rj = max(1, Int((Airways.wallMM / grid.spacing[1]).rounded()))
+            let (nx, ny, nz) = (grid.dims[0], grid.dims[1], grid.dims[2])
+            let radius = [max(1, Int((Airways.wallMM / grid.spacing[0]).rounded())), max(1, Int((Airways.wallMM / grid.spacing[1]).rounded())),
+                          Int((Airways.wallMM / grid.spacing[2]).rounded())]
+            var offsets: [(Int, Int, Int)] = []
+            for dk in -radius[2]...radius[2] {
+                for dj in -radius[1]...radius[1] {
+                    for di in -radius[0]...radius[0] {
+                        let reach = (0..<3).reduce(0.0) { sum, axis in
+                            let step = Double([di, dj, dk][axis])
+                            return radius[axis] == 0 ? sum : sum + step * step / Double(radius[axis] * radius[axis])
+                        }
+                        if reach <= 1 { offsets.append((di, dj, dk)) }
+                    }
+                }
+            }
             var result = lumen
             for index in lumen.indices where lumen[index] != 0 {
                 let i = index % nx
                 let j = (index / nx) % ny
-                for dj in -rj...rj where j + dj >= 0 && j + dj < ny {
-                    let di = Int((Double(ri) * (1 - Double(dj * dj) / Double(rj * rj)).squareRoot()).rounded())
-                    for step in -di...di where i + step >= 0 && i + step < nx {
-                        let neighbour = index + step + nx * dj
-                        if body[neighbour] != 0 { result[neighbour] = 1 }
-                    }
+                let k = index / (nx * ny)
+                for (di, dj, dk) in offsets {
+                    let (a, b, c) = (i + di, j + dj, k + dk)
+                    guard a >= 0, a < nx, b >= 0, b < ny, c >= 0, c < nz else { continue }
+                    let neighbour = a + nx * (b + ny * c)
+                    if body[neighbour] != 0 { result[neighbour] = 1 }
                 }
             }
             return result

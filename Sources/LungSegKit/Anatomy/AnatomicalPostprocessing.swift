@@ -5,7 +5,8 @@
 /// 1. body (`BodyMask`): mask voxels outside the patient go, unless the lung itself is cut by the
 ///    field of view (lung tissue at the image border is kept, with a warning);
 /// 2. airways (`Airways`): the trachea and main bronchi go, and are measured;
-/// 3. components (`LungComponents`): gas, gas below the diaphragm and far islands go;
+/// 3. components (`LungComponents`): gas (also gas joined to a lung by a thin bridge), gas
+///    below the diaphragm and far islands go;
 /// 4. edge (`LungBoundary`): air-like voxels next to the lung join it, then holes inside the lungs
 ///    (vessels, lesions) are filled;
 /// 5. sides (`LungSides`): right and left, split along the junction when they touch.
@@ -21,6 +22,8 @@ struct AnatomicalPostprocessing {
     }
 
     let grid: AnatomyGrid
+    /// How thick a bridge between a lung and gas under it may be and still be broken, mm.
+    static let gasBridgeMM = 4.0
 
     func run(mask input: [UInt8], hu: [Float], coarse: CoarseBody?, fillHoles: Bool) -> Outcome {
         var mask = input
@@ -44,7 +47,9 @@ struct AnatomicalPostprocessing {
         }
         if inAirways > 0 { removed.append((.airways, inAirways)) }
 
-        // 3. Components.
+        // 3. Gas that touches a lung through the diaphragm's partial volume, then components.
+        let attachedGas = separateAttachedGas(&mask, hu: hu)
+        if attachedGas > 0 { removed.append((.gas, attachedGas)) }
         let components = BinaryMask.label(mask, dims: grid.dims)
         let statistics = ComponentStatistics.collect(labels: components.labels, labelCount: components.sizes.count, hu: hu, dims: grid.dims)
         let selection = LungComponents.select(components, statistics: statistics, grid: grid)
@@ -59,16 +64,62 @@ struct AnatomicalPostprocessing {
         let midline = airways.tracheaX ?? bodyMidlineX(body)
         let sides = LungSides.split(mask, grid: grid, midlineX: midline)
         warnings += sides.notes
-        return Outcome(labels: sides.labels, airways: airways, removed: removed, lungCount: sides.lungCount, warnings: warnings)
+        // One entry per reason, in the order of `RemovalReason`.
+        let merged = RemovalReason.allCases.compactMap { reason -> (RemovalReason, Int)? in
+            let voxels = removed.filter { $0.0 == reason }.reduce(0) { $0 + $1.1 }
+            return voxels > 0 ? (reason, voxels) : nil
+        }
+        return Outcome(labels: sides.labels, airways: airways, removed: merged, lungCount: sides.lungCount, warnings: warnings)
     }
 
-    /// Takes out mask voxels outside the body, except for components whose outside part is lung
-    /// tissue (a field of view that cuts the lungs). Returns the voxels removed and those kept that way.
+    /// Takes out gas under the lungs that the mask joins to a lung through a thin bridge (colon
+    /// or stomach gas under the diaphragm): the mask is eroded by `gasBridgeMM` in-plane so that such
+    /// bridges break, the parts that are gas (`ComponentStatistics.looksLikeGas`, at least 1 mL)
+    /// and lie mostly under the lungs race the other parts back through the mask, and what the gas
+    /// reaches first goes. Returns the voxels removed.
+    func separateAttachedGas(_ mask: inout [UInt8], hu: [Float]) -> Int {
+        let steps = max(1, Int((Self.gasBridgeMM / min(grid.spacing[0], grid.spacing[1])).rounded()))
+        var eroded = mask
+        for _ in 0..<steps { eroded = LungSides.erodeInPlane(eroded, dims: grid.dims) }
+        let parts = BinaryMask.label(eroded, dims: grid.dims)
+        guard parts.sizes.count > 2 else { return 0 }
+        let statistics = ComponentStatistics.collect(labels: parts.labels, labelCount: parts.sizes.count, hu: hu, dims: grid.dims)
+        let minimum = Int(1.0 / grid.voxelML)
+        let lungs = Array(parts.bySize.filter { !statistics[Int($0)].looksLikeGas }.prefix(2))
+        guard !lungs.isEmpty else { return 0 }
+        let under = LungComponents.fractionsUnder(lungs, components: parts, grid: grid)
+        let gas = (0..<parts.sizes.count).map { $0 > 0 && parts.sizes[$0] >= minimum && statistics[$0].looksLikeGas && under[$0] >= 0.5 }
+        guard gas.contains(true) else { return 0 }
+        // The race: every mask voxel goes to the gas or the lung side, whichever reaches it first.
+        var sides = mask.map { Int32($0) }
+        var seeds: ([Int], [Int]) = ([], [])
+        for index in parts.labels.indices where parts.labels[index] != 0 {
+            if gas[Int(parts.labels[index])] { seeds.1.append(index) } else { seeds.0.append(index) }
+        }
+        LungSides.grow(&sides, from: seeds, labels: (1, 2), grid: grid)
+        var removed = 0
+        for index in mask.indices where sides[index] == 2 {
+            mask[index] = 0
+            removed += 1
+        }
+        return removed
+    }
+
+    /// Takes out mask voxels outside the body, except for components that the image's side
+    /// border cuts and whose outside part is lung tissue (a field of view narrower than the chest).
+    /// Returns the voxels removed and those kept that way.
     func removeOutside(_ mask: inout [UInt8], body: [UInt8], hu: [Float]) -> (removed: Int, cut: Int) {
         let components = BinaryMask.label(mask, dims: grid.dims)
         let outside = ComponentStatistics.collect(labels: components.labels, labelCount: components.sizes.count, hu: hu, dims: grid.dims) { body[$0] == 0 }
+        let (nx, ny) = (grid.dims[0], grid.dims[1])
+        var cutByBorder = [Bool](repeating: false, count: components.sizes.count)
+        for index in components.labels.indices where components.labels[index] != 0 {
+            let i = index % nx
+            let j = (index / nx) % ny
+            if i == 0 || j == 0 || i == nx - 1 || j == ny - 1 { cutByBorder[Int(components.labels[index])] = true }
+        }
         let minimum = Int(1.0 / grid.voxelML)
-        let cutLung = outside.map { $0.count >= minimum && $0.looksLikeLungTissue }
+        let cutLung = outside.indices.map { cutByBorder[$0] && outside[$0].count >= minimum && outside[$0].looksLikeLungTissue }
         var removed = 0
         var cut = 0
         for index in mask.indices where mask[index] != 0 && body[index] == 0 {
