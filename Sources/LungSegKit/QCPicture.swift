@@ -95,34 +95,43 @@ public struct QCPicture {
             rendered.append((w, h, rgb))
         }
         let gap = 8
-        let legendHeight = 28
         width = rendered.reduce(0) { $0 + $1.w } + gap * (rendered.count - 1)
+        // The legend: a colour swatch and a name (and volume) per structure, in rows that fit.
+        let names = ["RIGHT LUNG", "LEFT LUNG", "AIRWAYS (NOT LUNG)"]
+        var entries: [(text: String, color: (UInt8, UInt8, UInt8), x: Int, row: Int)] = []
+        var (x, row) = (6, 0)
+        for (position, name) in names.enumerated() {
+            guard let color = Self.colors[UInt8(position + 1)] else { continue }
+            let text = volumesML.map { String(format: "%@ %.0f ML", name, $0[position]) } ?? name
+            let entryWidth = 20 + text.count * QCFont.advance
+            if x > 6 && x + entryWidth > width {
+                (x, row) = (6, row + 1)
+            }
+            entries.append((text, color, x, row))
+            x += entryWidth + 24
+        }
+        let rowHeight = 22
         let panelsHeight = rendered.map(\.h).max() ?? 1
-        height = panelsHeight + legendHeight
+        height = panelsHeight + 6 + (row + 1) * rowHeight
         var canvas = [UInt8](repeating: 0, count: width * height * 3)
         var x0 = 0
         for panel in rendered {
-            for row in 0..<panel.h {
-                let source = row * panel.w * 3
-                let target = (row * width + x0) * 3
+            for line in 0..<panel.h {
+                let source = line * panel.w * 3
+                let target = (line * width + x0) * 3
                 canvas.replaceSubrange(target..<(target + panel.w * 3), with: panel.rgb[source..<(source + panel.w * 3)])
             }
             x0 += panel.w + gap
         }
-        // The legend: a colour swatch and a name (and volume) per structure.
-        let names = ["RIGHT LUNG", "LEFT LUNG", "AIRWAYS (NOT LUNG)"]
-        var x = 6
-        for (position, name) in names.enumerated() {
-            guard let color = Self.colors[UInt8(position + 1)] else { continue }
-            let text = volumesML.map { String(format: "%@ %.0f ML", name, $0[position]) } ?? name
-            for row in (panelsHeight + 8)..<(panelsHeight + 22) {
-                for column in x..<min(x + 14, width) {
-                    let pixel = (row * width + column) * 3
-                    (canvas[pixel], canvas[pixel + 1], canvas[pixel + 2]) = color
+        for entry in entries {
+            let top = panelsHeight + 8 + entry.row * rowHeight
+            for line in top..<min(top + 14, height) {
+                for column in entry.x..<min(entry.x + 14, width) {
+                    let pixel = (line * width + column) * 3
+                    (canvas[pixel], canvas[pixel + 1], canvas[pixel + 2]) = entry.color
                 }
             }
-            QCFont.draw(text, into: &canvas, width: width, height: height, x: x + 20, y: panelsHeight + 8)
-            x += 20 + text.count * QCFont.advance + 24
+            QCFont.draw(entry.text, into: &canvas, width: width, height: height, x: entry.x + 20, y: top)
         }
         pixels = canvas
     }

@@ -105,7 +105,7 @@ struct PipelineGeometryTests {
         variant.spacing = variant.affine.columnLengths
         #expect(variant.orientationCode == code)
         let result = try segmenter.segment(variant, predictor: DarkVoxelPredictor())
-        #expect(stored.invert(result.mask()) == reference.mask)
+        #expect(stored.invert(result.mask()) == reference.mask())
         #expect(abs(result.totalVolumeML - reference.totalVolumeML) < 1e-6)
         #expect(reference.totalVolumeML > 1000)
     }

@@ -24,6 +24,8 @@ struct Airways: Sendable {
     static let bronchusMM = 75.0
     /// The airway wall, mm, added around the lumen.
     static let wallMM = 2.0
+    /// The smallest air region that continues an airway, mm².
+    static let minimumRegionMM2 = 12.0
     /// Lung tissue needed on each side of the carina, mm².
     static let flankArea = 1500.0
 
@@ -199,8 +201,15 @@ struct Airways: Sendable {
                     }
                     for number in touched { reference[Int(number) - 1] = max(reference[Int(number) - 1], region.area) }
                 }
-                let touching = regions.indices.filter { reference[$0] > 0 }
-                guard !touching.isEmpty else { return nil }
+                // Specks of noise in the lung are not an airway: a region counts from `minimumRegionMM2`,
+                // and the regions together must keep a third of the airway above (a tube does not
+                // shrink threefold from one slice to the next).
+                let touching = regions.indices.filter { reference[$0] > 0 && Double(regions[$0].area) * grid.pixelArea >= Airways.minimumRegionMM2 }
+                let previousArea = previous.reduce(0) { $0 + $1.area }
+                guard touching.reduce(0, { $0 + regions[$1].area }) * 3 >= previousArea else {
+                    if attempt == Airways.thresholds.count - 1 { return nil }
+                    continue
+                }
                 let leaks = { (number: Int) -> Bool in
                     let region = regions[number]
                     let grows = Double(region.area) > 2.5 * Double(reference[number]) + 100 / grid.pixelArea

@@ -1,0 +1,177 @@
+import Testing
+@testable import LungSegKit
+
+@Suite("Anatomical post-processing on a synthetic chest")
+struct AnatomyTests {
+    static func run(_ chest: SyntheticChest, mask: [UInt8]) -> AnatomicalPostprocessing.Outcome {
+        AnatomicalPostprocessing(grid: chest.grid).run(mask: mask, hu: chest.hu, coarse: chest.coarseBody, fillHoles: true)
+    }
+
+    @Test(arguments: [-1024, -2048, -3024] as [Float])
+    func bodyLeavesOutPaddingRoomAirAndTable(padding: Float) throws {
+        let chest = SyntheticChest(.init(padding: padding))
+        let coarse = try #require(chest.coarseBody)
+        let body = BodyMask.find(hu: chest.hu, grid: chest.grid, coarse: coarse)
+        // Voxel-exact: the elliptic body with its lungs and trachea; not the table, not the air under it.
+        #expect(body == chest.body)
+        #expect(body[SyntheticChest.index(80, 5, 20)] == 0)  // between the table and the back
+        #expect(body[SyntheticChest.index(80, 8, 20)] == 0)  // the table
+    }
+
+    @Test(arguments: [-1024, -3024] as [Float])
+    func nothingOutsideTheBodyIsLung(padding: Float) {
+        let chest = SyntheticChest(.init(padding: padding))
+        // The failure guarded against: a network calling the room air lung.
+        let mask = chest.airMask()
+        let outsideAir = zip(mask, chest.body).filter { $0.0 != 0 && $0.1 == 0 }.count
+        #expect(outsideAir > 10_000)
+        let outcome = Self.run(chest, mask: mask)
+        #expect(zip(outcome.labels, chest.body).allSatisfy { $0.0 == 0 || $0.1 != 0 })
+        #expect(outcome.removed.first { $0.0 == .outsideBody }?.1 == outsideAir)
+        #expect(outcome.lungCount == 2)
+    }
+
+    @Test func tracheaAndCarinaAreFoundAndTakenOut() {
+        let chest = SyntheticChest()
+        let mask = zip(chest.airMask(), chest.body).map { $0.0 & $0.1 }
+        let airways = Airways.find(hu: chest.hu, body: chest.body, lungs: mask, grid: chest.grid)
+        // The first slice below the carina holds two bronchi.
+        #expect(airways.carinaSlice == SyntheticChest.carinaSlice - 1)
+        #expect(abs((airways.tracheaX ?? 99) - 0) < 1.5)
+        #expect(zip(chest.tracheaLumen, airways.mask).allSatisfy { $0.0 == 0 || $0.1 != 0 })
+        // Lumen and a wall of 2 mm (one pixel here) and nothing of the lungs' depth.
+        let lumen = chest.tracheaLumen.reduce(0) { $0 + Int($1) }
+        #expect(airways.voxelCount > lumen && airways.voxelCount < 2 * lumen)
+        let outcome = Self.run(chest, mask: mask)
+        #expect(zip(chest.tracheaLumen, outcome.labels).allSatisfy { $0.0 == 0 || $0.1 == 0 })
+        #expect((outcome.removed.first { $0.0 == .airways }?.1 ?? 0) >= lumen)
+    }
+
+    @Test func noTracheaIsInventedWithoutACarinaFlankedByLung() {
+        var options = SyntheticChest.Options()
+        options.trachea = false
+        let chest = SyntheticChest(options)
+        let airways = Airways.find(hu: chest.hu, body: chest.body, lungs: chest.lungs.map { $0 == 0 ? 0 : 1 }, grid: chest.grid)
+        #expect(airways.voxelCount == 0 && airways.carinaSlice == nil)
+    }
+
+    @Test func touchingLungsAreSplitAlongTheJunctionAndNamedByWorldSide() {
+        var options = SyntheticChest.Options()
+        options.touchingInFront = true
+        options.trachea = false
+        let chest = SyntheticChest(options)
+        let mask = chest.lungs.map { $0 == 0 ? UInt8(0) : 1 }
+        #expect(BinaryMask.label(mask, dims: SyntheticChest.dims).sizes.count == 2)  // one component
+        let outcome = Self.run(chest, mask: mask)
+        #expect(outcome.lungCount == 2)
+        #expect(outcome.warnings.contains { $0.contains("separated along the junction") })
+        // Right (world x > 0, i > 80) is 1, left is 2, voxel for voxel away from the bridge.
+        var wrong = 0
+        var away = 0
+        for index in chest.lungs.indices where chest.lungs[index] != 0 {
+            let i = index % SyntheticChest.dims[0]
+            guard abs(i - 80) > 8 else { continue }
+            away += 1
+            if outcome.labels[index] != chest.lungs[index] { wrong += 1 }
+        }
+        #expect(away > 50_000 && wrong == 0)
+    }
+
+    @Test func oneLungIsNamedByItsSideAndNotSplit() {
+        var options = SyntheticChest.Options()
+        options.rightLung = false
+        options.trachea = false
+        let chest = SyntheticChest(options)
+        let outcome = Self.run(chest, mask: chest.lungs.map { $0 == 0 ? 0 : 1 })
+        #expect(outcome.lungCount == 1)
+        #expect(outcome.labels.allSatisfy { $0 != 1 })
+        #expect(zip(outcome.labels, chest.lungs).filter { $0.1 == 2 }.allSatisfy { $0.0 == 2 })
+        #expect(outcome.warnings.contains { $0.contains("only one lung was found (the left)") })
+    }
+
+    @Test func gasUnderTheDiaphragmIsDropped() {
+        var options = SyntheticChest.Options()
+        options.gasUnderDiaphragm = true
+        let chest = SyntheticChest(options)
+        let mask = zip(chest.airMask(), chest.body).map { $0.0 & $0.1 }
+        let gas = chest.gas.reduce(0) { $0 + Int($1) }
+        #expect(gas > 1_000)
+        let outcome = Self.run(chest, mask: mask)
+        #expect(zip(chest.gas, outcome.labels).allSatisfy { $0.0 == 0 || $0.1 == 0 })
+        #expect(outcome.removed.first { $0.0 == .gas }?.1 == gas)
+        // The lungs (as far as the mask had them) are untouched but for the bronchial walls, and keep their sides.
+        for index in chest.lungs.indices where chest.lungs[index] != 0 && mask[index] != 0 && outcome.labels[index] != chest.lungs[index] {
+            #expect(outcome.labels[index] == 0 && outcome.airways.mask[index] != 0)
+        }
+    }
+
+    @Test func lungTissueUnderALungIsDroppedAsBelowTheDiaphragm() {
+        let chest = SyntheticChest(.init(trachea: false))
+        var mask = chest.lungs.map { $0 == 0 ? UInt8(0) : 1 }
+        // A blob of lung-like voxels (not gas) 20 mm under the right lung's base.
+        var blob = 0
+        for k in 1...3 {
+            for j in 50...70 {
+                for i in 100...120 {
+                    mask[SyntheticChest.index(i, j, k)] = 1
+                    blob += 1
+                }
+            }
+        }
+        var hu = chest.hu
+        for index in mask.indices where mask[index] != 0 && chest.lungs[index] == 0 { hu[index] = index % 7 == 0 ? 40 : -850 }
+        let outcome = AnatomicalPostprocessing(grid: chest.grid).run(mask: mask, hu: hu, coarse: chest.coarseBody, fillHoles: true)
+        #expect(outcome.removed.first { $0.0 == .belowDiaphragm }?.1 == blob)
+    }
+
+    @Test func theEdgeGrowsOneVoxelIntoAirLikeVoxelsOnly() {
+        let chest = SyntheticChest(.init(trachea: false))
+        let truth = chest.lungs.map { $0 == 0 ? UInt8(0) : 1 }
+        var mask = LungSides.erodeInPlane(truth, dims: SyntheticChest.dims)
+        let before = mask
+        let added = LungBoundary.refine(&mask, hu: chest.hu, body: chest.body, airways: [UInt8](repeating: 0, count: mask.count), grid: chest.grid)
+        #expect(added > 0)
+        for index in mask.indices where mask[index] != before[index] {
+            #expect(chest.hu[index] < -500 && chest.body[index] != 0)
+        }
+        // Never beyond the true lung here: outside it is tissue.
+        #expect(zip(mask, truth).allSatisfy { $0.0 == 0 || $0.1 != 0 })
+    }
+}
+
+extension SyntheticChest.Options {
+    init(trachea: Bool) {
+        self.init()
+        self.trachea = trachea
+    }
+
+    init(padding: Float) {
+        self.init()
+        self.padding = padding
+    }
+}
+
+@Suite("Lung sides on a real CT")
+struct LungSidesRealTests {
+    /// The anatomical split names CIP's right-lung regions (12-14) 1 and its left (9-11) 2 on
+    /// cip_ct64 (stored LPS: i runs toward the patient's left).
+    @Test func rightLungLandsOnCIPsRightLung() throws {
+        let labelmap = try NIfTIReader.read(RepositoryData.path("cip_ct64_cip_labelmap.nii.gz"))
+        let lungs = labelmap.voxels.map { (1...14).contains(Int($0) & 0xFF) ? UInt8(1) : 0 }
+        let grid = AnatomyGrid(dims: labelmap.dims, affine: labelmap.affine)
+        #expect(grid.isAxial)
+        let midline = grid.worldX(Double(labelmap.dims[0]) / 2, Double(labelmap.dims[1]) / 2, Double(labelmap.dims[2]) / 2)
+        let outcome = LungSides.split(lungs, grid: grid, midlineX: midline)
+        var agree = 0
+        var total = 0
+        for index in lungs.indices where lungs[index] != 0 {
+            let region = Int(labelmap.voxels[index]) & 0xFF
+            guard (9...14).contains(region) else { continue }
+            total += 1
+            if (region >= 12 ? UInt8(1) : 2) == outcome.labels[index] { agree += 1 }
+        }
+        #expect(outcome.lungCount == 2)
+        #expect(total > 10_000)
+        #expect(Double(agree) / Double(total) > 0.995, "\(agree) of \(total)")
+    }
+}

@@ -1,0 +1,118 @@
+@testable import LungSegKit
+
+/// A small synthetic chest CT on a RAS grid (2 x 2 x 5 mm voxels, i toward the patient's right,
+/// j anterior, k superior) with what each anatomical stage guards against, and its truth.
+struct SyntheticChest {
+    struct Options {
+        /// HU outside the reconstruction circle (-1024, -2048, -3024).
+        var padding: Float = -3024
+        var table = true
+        var rightLung = true
+        var leftLung = true
+        /// A bridge of lung between the two lungs in front of the heart (the anterior junction).
+        var touchingInFront = false
+        var trachea = true
+        /// A gas bubble under the left lung (the stomach), separated by tissue.
+        var gasUnderDiaphragm = false
+    }
+
+    static let dims = [160, 120, 40]
+    static let spacing = [2.0, 2.0, 5.0]
+    /// RAS: x = (i - 80) * 2 mm, so i > 80 is the patient's right.
+    static let affine = Affine(rows: [[2, 0, 0, -160], [0, 2, 0, -120], [0, 0, 5, -100], [0, 0, 0, 1]])
+    static let carinaSlice = 26
+
+    var hu: [Float]
+    var body: [UInt8]
+    /// 1 = right lung, 2 = left lung (true lung voxels).
+    var lungs: [UInt8]
+    var tracheaLumen: [UInt8]
+    var gas: [UInt8]
+    var grid: AnatomyGrid { AnatomyGrid(dims: Self.dims, affine: Self.affine) }
+
+    static func index(_ i: Int, _ j: Int, _ k: Int) -> Int { i + dims[0] * (j + dims[1] * k) }
+
+    init(_ options: Options = Options()) {
+        let (nx, ny, nz) = (Self.dims[0], Self.dims[1], Self.dims[2])
+        let count = nx * ny * nz
+        hu = [Float](repeating: -1000, count: count)
+        body = [UInt8](repeating: 0, count: count)
+        lungs = [UInt8](repeating: 0, count: count)
+        tracheaLumen = [UInt8](repeating: 0, count: count)
+        gas = [UInt8](repeating: 0, count: count)
+        var random = 12345 as UInt64
+        func noise() -> Double {
+            random = random &* 6364136223846793005 &+ 1442695040888963407
+            return Double(random >> 11) / Double(1 << 53)
+        }
+        for k in 0..<nz {
+            for j in 0..<ny {
+                for i in 0..<nx {
+                    let index = Self.index(i, j, k)
+                    let (x, y, z) = (Double(i - 80) * 2, Double(j - 60) * 2, Double(k) * 5)
+                    // Outside the reconstruction circle (radius 118 mm): padding.
+                    if x * x + y * y > 118 * 118 { hu[index] = options.padding; continue }
+                    // The table: a slab 16 mm under the back, with air between.
+                    if options.table && y < -96 && y > -106 { hu[index] = 200; continue }
+                    // The body: an elliptic cylinder 260 x 180 mm.
+                    guard (x / 130) * (x / 130) + (y / 90) * (y / 90) <= 1 else { continue }
+                    body[index] = 1
+                    hu[index] = 40
+                    // Lungs: ellipsoids left and right of the midline, from z = 40 to 190 mm.
+                    let lungZ = (z - 115) / 75
+                    for (side, centre) in [(UInt8(1), 55.0), (UInt8(2), -55.0)] where (side == 1 ? options.rightLung : options.leftLung) {
+                        let dx = (x - centre) / 45
+                        let dy = y / 65
+                        if dx * dx + dy * dy + lungZ * lungZ <= 1 { lungs[index] = side }
+                    }
+                    if options.touchingInFront && abs(x) <= 14 && y > 30 && y < 50 && abs(lungZ) < 0.6 && options.rightLung && options.leftLung {
+                        lungs[index] = x >= 0 ? 1 : 2
+                    }
+                    if lungs[index] != 0 {
+                        // Parenchyma with vessels: their spread tells lung from gas.
+                        hu[index] = noise() < 0.06 ? 40 : Float(-860 + 40 * noise())
+                    }
+                    // The stomach: a gas bubble under the left lung, 25 mm of tissue below its base.
+                    if options.gasUnderDiaphragm {
+                        let (gx, gy, gz) = ((x + 55) / 30, (y + 5) / 30, (z - 12) / 12)
+                        if gx * gx + gy * gy + gz * gz <= 1 {
+                            gas[index] = 1
+                            hu[index] = Float(-1000 + 10 * noise())
+                        }
+                    }
+                }
+            }
+        }
+        if options.trachea { addAirways() }
+    }
+
+    /// A trachea of 16 mm from the top down to the carina at the midline, then two main bronchi
+    /// running 4 mm outward per slice for four slices into each lung.
+    private mutating func addAirways() {
+        let (nx, ny, nz) = (Self.dims[0], Self.dims[1], Self.dims[2])
+        func disc(_ cx: Double, _ cy: Double, _ k: Int, radius: Double) {
+            for j in 0..<ny {
+                for i in 0..<nx {
+                    let (x, y) = (Double(i - 80) * 2, Double(j - 60) * 2)
+                    guard (x - cx) * (x - cx) + (y - cy) * (y - cy) <= radius * radius else { continue }
+                    let index = Self.index(i, j, k)
+                    tracheaLumen[index] = 1
+                    lungs[index] = 0
+                    hu[index] = -1000
+                }
+            }
+        }
+        for k in Self.carinaSlice..<nz { disc(0, 20, k, radius: 8) }
+        for step in 1...4 {
+            let k = Self.carinaSlice - step
+            let offset = 6.0 + 4.0 * Double(step)
+            disc(offset, 20, k, radius: 6)
+            disc(-offset, 20, k, radius: 6)
+        }
+    }
+
+    /// What a network that labels all air inside the reconstruction circle as lung would give.
+    func airMask() -> [UInt8] { hu.map { $0 < -400 && $0 > -1100 ? 1 : 0 } }
+
+    var coarseBody: CoarseBody? { CoarseBody(subsampled: hu, dims: Self.dims, factors: [1, 1, 1]) }
+}
