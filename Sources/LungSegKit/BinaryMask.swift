@@ -1,6 +1,6 @@
 /// Operations on 3D binary masks (UInt8, 0 or 1) in NIfTI order: connected components with
-/// 6-connectivity, hole filling, bounding boxes. Flood fills run on a copy padded with one voxel
-/// of background on every side, so that neighbours need no bounds checks.
+/// 6-connectivity and 3D hole filling (both from row runs, `MaskRuns`), per-slice hole filling,
+/// bounding boxes.
 public enum BinaryMask {
     /// Connected components: a label per voxel (0 = background, 1... by discovery order) and the
     /// size of each label (`sizes[0]` unused).
@@ -12,43 +12,16 @@ public enum BinaryMask {
         public var bySize: [Int32] { (1..<sizes.count).sorted { sizes[$0] > sizes[$1] }.map(Int32.init) }
     }
 
-    /// Labels the 6-connected components of the set voxels.
+    /// Labels the 6-connected components of the set voxels (`MaskRuns`).
     public static func label(_ mask: [UInt8], dims: [Int]) -> Labels {
-        let grid = PaddedGrid(dims: dims)
-        var padded = grid.pad(mask)
-        var labelsPadded = [Int32](repeating: 0, count: padded.count)
-        var sizes = [0]
-        var stack: [Int] = []
-        let offsets = grid.neighbourOffsets
-        padded.withUnsafeMutableBufferPointer { set in
-            labelsPadded.withUnsafeMutableBufferPointer { labels in
-                for k in 0..<dims[2] {
-                    for j in 0..<dims[1] {
-                        let row = grid.paddedIndex(0, j, k)
-                        for start in row..<(row + dims[0]) where set[start] != 0 {
-                    let label = Int32(sizes.count)
-                    var count = 0
-                    set[start] = 0
-                    labels[start] = label
-                    stack.append(start)
-                    while let current = stack.popLast() {
-                        count += 1
-                        for offset in offsets {
-                            let next = current + offset
-                            if set[next] != 0 {
-                                set[next] = 0
-                                labels[next] = label
-                                stack.append(next)
-                            }
-                        }
-                    }
-                    sizes.append(count)
-                        }
-                    }
-                }
+        let runs = mask.withUnsafeBufferPointer { set in MaskRuns(dims: dims) { set[$0] != 0 } }
+        var labels = [Int32](repeating: 0, count: mask.count)
+        labels.withUnsafeMutableBufferPointer { labels in
+            runs.forEachRun(nx: dims[0]) { start, count, component in
+                for index in start..<(start + count) { labels[index] = component }
             }
         }
-        return Labels(labels: grid.unpad(labelsPadded), sizes: sizes)
+        return Labels(labels: labels, sizes: runs.sizes)
     }
 
     /// The components of the set voxels, largest first: (size, a seed voxel index).
@@ -63,28 +36,24 @@ public enum BinaryMask {
 
     /// Fills every background region that does not touch the volume border (3D, 6-connectivity).
     public static func fillHoles(_ mask: [UInt8], dims: [Int]) -> [UInt8] {
-        let grid = PaddedGrid(dims: dims)
-        // Background in the padded grid, the padding included (it pads with 0): one flood from a
-        // padding voxel reaches every region that touches the border.
-        var background = grid.pad(mask).map { $0 == 0 ? UInt8(1) : 0 }
-        var stack: [Int] = [0]
-        background[0] = 0
-        let offsets = grid.neighbourOffsets
-        background.withUnsafeMutableBufferPointer { open in
-            while let current = stack.popLast() {
-                for offset in offsets {
-                    let next = current + offset
-                    if next >= 0 && next < open.count && open[next] != 0 {
-                        open[next] = 0
-                        stack.append(next)
-                    }
-                }
+        let (nx, ny, nz) = (dims[0], dims[1], dims[2])
+        let runs = mask.withUnsafeBufferPointer { set in MaskRuns(dims: dims) { set[$0] == 0 } }
+        // Background components that reach a face of the volume are outside; the others are holes.
+        var outside = [Bool](repeating: false, count: runs.sizes.count)
+        for run in 0..<runs.first.count {
+            let r = Int(runs.row[run])
+            let (j, k) = (r % ny, r / ny)
+            if runs.first[run] == 0 || Int(runs.last[run]) == nx - 1 || j == 0 || j == ny - 1 || k == 0 || k == nz - 1 {
+                outside[Int(runs.component[run])] = true
             }
         }
-        // What the outside flood did not reach is lung or hole.
-        let reached = grid.unpad(background)
         var result = mask
-        for index in result.indices where result[index] == 0 && reached[index] != 0 { result[index] = 1 }
+        result.withUnsafeMutableBufferPointer { result in
+            runs.forEachRun(nx: nx) { start, count, component in
+                guard !outside[Int(component)] else { return }
+                for index in start..<(start + count) { result[index] = 1 }
+            }
+        }
         return result
     }
 
@@ -126,63 +95,24 @@ public enum BinaryMask {
 
     /// Smallest box (lower, upper exclusive per axis) holding every set voxel; nil when empty.
     public static func boundingBox(_ mask: [UInt8], dims: [Int]) -> (lower: [Int], upper: [Int])? {
-        var lower = dims
-        var upper = [0, 0, 0]
-        var index = 0
-        for k in 0..<dims[2] {
-            for j in 0..<dims[1] {
-                for i in 0..<dims[0] {
-                    if mask[index] != 0 {
-                        lower = [min(lower[0], i), min(lower[1], j), min(lower[2], k)]
-                        upper = [max(upper[0], i + 1), max(upper[1], j + 1), max(upper[2], k + 1)]
-                    }
-                    index += 1
+        let (nx, ny, nz) = (dims[0], dims[1], dims[2])
+        var (lowI, lowJ, lowK) = (nx, ny, nz)
+        var (highI, highJ, highK) = (0, 0, 0)
+        mask.withUnsafeBufferPointer { mask in
+            for k in 0..<nz {
+                for j in 0..<ny {
+                    let row = nx * (j + ny * k)
+                    guard let first = (0..<nx).first(where: { mask[row + $0] != 0 }) else { continue }
+                    let last = (first..<nx).last { mask[row + $0] != 0 } ?? first
+                    lowI = min(lowI, first)
+                    highI = max(highI, last + 1)
+                    lowJ = min(lowJ, j)
+                    highJ = max(highJ, j + 1)
+                    lowK = min(lowK, k)
+                    highK = k + 1
                 }
             }
         }
-        return upper[0] > 0 ? (lower, upper) : nil
-    }
-}
-
-/// A grid with one voxel of padding on every side.
-struct PaddedGrid {
-    let dims: [Int]
-    let padded: [Int]
-
-    init(dims: [Int]) {
-        self.dims = dims
-        padded = dims.map { $0 + 2 }
-    }
-
-    var count: Int { padded.reduce(1, *) }
-    var neighbourOffsets: [Int] { [-1, 1, -padded[0], padded[0], -padded[0] * padded[1], padded[0] * padded[1]] }
-
-    func paddedIndex(_ i: Int, _ j: Int, _ k: Int) -> Int { (i + 1) + padded[0] * ((j + 1) + padded[1] * (k + 1)) }
-
-    func pad<T: Numeric>(_ values: [T]) -> [T] {
-        var result = [T](repeating: 0, count: count)
-        var index = 0
-        for k in 0..<dims[2] {
-            for j in 0..<dims[1] {
-                let row = paddedIndex(0, j, k)
-                for i in 0..<dims[0] {
-                    result[row + i] = values[index]
-                    index += 1
-                }
-            }
-        }
-        return result
-    }
-
-    func unpad<T>(_ values: [T]) -> [T] {
-        var result: [T] = []
-        result.reserveCapacity(dims.reduce(1, *))
-        for k in 0..<dims[2] {
-            for j in 0..<dims[1] {
-                let row = paddedIndex(0, j, k)
-                result.append(contentsOf: values[row..<(row + dims[0])])
-            }
-        }
-        return result
+        return highI > 0 ? ([lowI, lowJ, lowK], [highI, highJ, highK]) : nil
     }
 }

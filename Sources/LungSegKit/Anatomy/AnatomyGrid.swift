@@ -37,3 +37,50 @@ struct AnatomyGrid: Sendable {
     /// Slices ordered from the head down.
     var slicesFromTop: [Int] { superiorStep > 0 ? Array((0..<dims[2]).reversed()) : Array(0..<dims[2]) }
 }
+
+/// A box of an `AnatomyGrid` (lower inclusive, upper exclusive per axis): the stages after the
+/// airways run on the box around the mask, which holds a third or less of the crop's voxels.
+struct GridBox {
+    let lower: [Int]
+    let upper: [Int]
+    var dims: [Int] { (0..<3).map { upper[$0] - lower[$0] } }
+
+    /// The set voxels' bounding box grown by `margin` voxels (clamped to the grid); nil when empty.
+    init?(around mask: [UInt8], grid: AnatomyGrid, margin: Int) {
+        guard let box = BinaryMask.boundingBox(mask, dims: grid.dims) else { return nil }
+        lower = box.lower.map { max($0 - margin, 0) }
+        upper = (0..<3).map { min(box.upper[$0] + margin, grid.dims[$0]) }
+    }
+
+    /// The grid of the box: same spacing, the affine moved to its first voxel.
+    func grid(in parent: AnatomyGrid) -> AnatomyGrid {
+        let origin = parent.affine.world(Double(lower[0]), Double(lower[1]), Double(lower[2]))
+        var rows = parent.affine.rows
+        for row in 0..<3 { rows[row][3] = origin[row] }
+        return AnatomyGrid(dims: dims, affine: Affine(rows: rows))
+    }
+
+    func extract<T>(_ values: [T], from parent: AnatomyGrid) -> [T] {
+        var result: [T] = []
+        result.reserveCapacity(dims.reduce(1, *))
+        for k in lower[2]..<upper[2] {
+            for j in lower[1]..<upper[1] {
+                let row = parent.dims[0] * (j + parent.dims[1] * k)
+                result.append(contentsOf: values[(row + lower[0])..<(row + upper[0])])
+            }
+        }
+        return result
+    }
+
+    func paste<T>(_ values: [T], into target: inout [T], of parent: AnatomyGrid) {
+        let width = upper[0] - lower[0]
+        var source = 0
+        for k in lower[2]..<upper[2] {
+            for j in lower[1]..<upper[1] {
+                let row = parent.dims[0] * (j + parent.dims[1] * k) + lower[0]
+                target.replaceSubrange(row..<(row + width), with: values[source..<(source + width)])
+                source += width
+            }
+        }
+    }
+}

@@ -75,7 +75,9 @@ enum LungComponents {
         let up = grid.superiorStep
         // The highest position (in the head-ward direction) of a lung voxel in each column.
         var top = [Int](repeating: Int.min, count: plane)
-        let isLung = { (label: Int32) in lungs.contains(label) }
+        var lungLabel = [Bool](repeating: false, count: components.sizes.count)
+        for label in lungs { lungLabel[Int(label)] = true }
+        let isLung = { (label: Int32) in lungLabel[Int(label)] }
         for k in 0..<nz {
             let height = up > 0 ? k : nz - 1 - k
             for column in 0..<plane where isLung(components.labels[k * plane + column]) { top[column] = max(top[column], height) }
@@ -96,11 +98,13 @@ enum LungComponents {
         let factors = grid.spacing.map { max(1, Int(3.0 / $0)) }
         let coarse = (0..<3).map { (grid.dims[$0] + factors[$0] - 1) / factors[$0] }
         var mask = [UInt8](repeating: 0, count: coarse.reduce(1, *))
+        var lungLabel = [Bool](repeating: false, count: components.sizes.count)
+        for label in lungs { lungLabel[Int(label)] = true }
         var index = 0
         for k in 0..<grid.dims[2] {
             for j in 0..<grid.dims[1] {
                 for i in 0..<grid.dims[0] {
-                    if lungs.contains(components.labels[index]) {
+                    if lungLabel[Int(components.labels[index])] {
                         mask[i / factors[0] + coarse[0] * (j / factors[1] + coarse[1] * (k / factors[2]))] = 1
                     }
                     index += 1
