@@ -259,7 +259,9 @@ public struct LungSegmenter: Sendable {
         var removed: [(reason: RemovalReason, ml: Double)] = []
         var lungCount: Int
         if options.anatomicalPostprocessing && grid.isAxial {
-            let outcome = AnatomicalPostprocessing(grid: grid).run(mask: lungs, hu: prepared.croppedHU, coarse: prepared.body, fillHoles: options.fillHoles)
+            var postprocessing = AnatomicalPostprocessing(grid: grid)
+            postprocessing.imageFaces = [lower[0] == 0, lower[0] + cropDims[0] == dims[0], lower[1] == 0, lower[1] + cropDims[1] == dims[1]]
+            let outcome = postprocessing.run(mask: lungs, hu: prepared.croppedHU, coarse: prepared.body, fillHoles: options.fillHoles)
             croppedLabels = outcome.labels
             airwayMask = outcome.airways.voxelCount > 0 ? outcome.airways.mask : nil
             removed = outcome.removed.map { ($0.0, Double($0.1) * grid.voxelML) }

@@ -22,6 +22,9 @@ struct AnatomicalPostprocessing {
     }
 
     let grid: AnatomyGrid
+    /// Which side faces of the grid are the image's own border (low i, high i, low j, high j): only
+    /// there can the field of view cut a lung. A crop's other faces lie in the air around the body.
+    var imageFaces = [true, true, true, true]
     /// How thick a bridge between a lung and gas under it may be and still be broken, mm.
     static let gasBridgeMM = 4.0
 
@@ -32,11 +35,8 @@ struct AnatomicalPostprocessing {
 
         // 1. Body.
         let body = coarse.map { BodyMask.find(hu: hu, grid: grid, coarse: $0) } ?? [UInt8](repeating: 1, count: grid.count)
-        let (outside, cut) = removeOutside(&mask, body: body, hu: hu)
+        let (outside, _) = removeOutside(&mask, body: body, hu: hu)
         if outside > 0 { removed.append((.outsideBody, outside)) }
-        if cut > 0 {
-            warnings.append(String(format: "%.0f mL of lung lies outside the patient's outline: the field of view cuts the lungs", Double(cut) * grid.voxelML))
-        }
 
         // 2. Airways, searched above the middle of what the network called lung.
         let airways = Airways.find(hu: hu, body: body, lungs: mask, grid: grid)
@@ -59,6 +59,11 @@ struct AnatomicalPostprocessing {
             airways: box.extract(airways.mask, from: grid), fillHoles: fillHoles, midlineX: midline)
         var result = [UInt8](repeating: 0, count: grid.count)
         box.paste(labels, into: &result, of: grid)
+        // What the final mask keeps outside the patient's outline: lung that the image's border cuts.
+        let cut = zip(result, body).reduce(0) { $0 + ($1.0 != 0 && $1.1 == 0 ? 1 : 0) }
+        if Double(cut) * grid.voxelML >= 1 {
+            warnings.append(String(format: "%.0f mL of lung reaches the image's border, where the field of view cuts the chest: it was kept", Double(cut) * grid.voxelML))
+        }
         return Outcome(labels: result, airways: airways, removed: Self.merged(removed + innerRemoved), lungCount: lungCount,
                        warnings: warnings + notes)
     }
@@ -154,7 +159,7 @@ struct AnatomicalPostprocessing {
     }
 
     /// Takes out mask voxels outside the body, except for components that the image's side
-    /// border cuts and whose outside part is lung tissue (a field of view narrower than the chest).
+    /// border (`imageFaces`) cuts and whose outside part is lung tissue (a field of view narrower than the chest).
     /// Returns the voxels removed and those kept that way.
     func removeOutside(_ mask: inout [UInt8], body: [UInt8], hu: [Float]) -> (removed: Int, cut: Int) {
         // Labelling is needed only when the mask reaches the side border (a cut lung is possible).
@@ -187,20 +192,19 @@ struct AnatomicalPostprocessing {
         return (removed, cut)
     }
 
-    /// The voxels on the four side faces of the grid (i or j at its first or last value).
+    /// The voxels on the side faces of the grid that are the image's border (`imageFaces`).
     func sideBorderIndices() -> [Int] {
         let (nx, ny, nz) = (grid.dims[0], grid.dims[1], grid.dims[2])
         var indices: [Int] = []
-        indices.reserveCapacity(2 * (nx + ny) * nz)
         for k in 0..<nz {
             let base = k * nx * ny
-            for i in 0..<nx {
-                indices.append(base + i)
-                if ny > 1 { indices.append(base + i + nx * (ny - 1)) }
+            for j in 0..<ny {
+                if imageFaces[0] { indices.append(base + nx * j) }
+                if imageFaces[1] && nx > 1 { indices.append(base + nx * j + nx - 1) }
             }
-            for j in 1..<max(ny - 1, 1) {
-                indices.append(base + nx * j)
-                if nx > 1 { indices.append(base + nx * j + nx - 1) }
+            for i in 0..<nx {
+                if imageFaces[2] { indices.append(base + i) }
+                if imageFaces[3] && ny > 1 { indices.append(base + i + nx * (ny - 1)) }
             }
         }
         return indices
