@@ -5,8 +5,9 @@
 /// 1. body (`BodyMask`): mask voxels outside the patient go, unless the lung itself is cut by the
 ///    field of view (lung tissue at the image border is kept, with a warning);
 /// 2. airways (`Airways`): the trachea and main bronchi go, and are measured;
-/// 3. components (`LungComponents`): gas (also gas joined to a lung by a thin bridge), gas
-///    below the diaphragm and far islands go;
+/// 3. components (`LungComponents`): gas (also gas joined to a lung by a thin bridge, and
+///    compact pockets of gas held in a lung's base, `GasPockets`), gas below the diaphragm and far
+///    islands go;
 /// 4. edge (`LungBoundary`): air-like voxels next to the lung join it, then holes inside the lungs
 ///    (vessels, lesions) are filled;
 /// 5. sides (`LungSides`): right and left, split along the junction when they touch.
@@ -74,7 +75,7 @@ struct AnatomicalPostprocessing {
         var mask = input
         var removed: [(RemovalReason, Int)] = []
         // 3. Gas that touches a lung through the diaphragm's partial volume, then components.
-        let attachedGas = separateAttachedGas(&mask, hu: hu)
+        let attachedGas = separateAttachedGas(&mask, hu: hu) + GasPockets.remove(from: &mask, hu: hu, grid: grid)
         if attachedGas > 0 { removed.append((.gas, attachedGas)) }
         let components = BinaryMask.label(mask, dims: grid.dims)
         let statistics = ComponentStatistics.collect(labels: components.labels, labelCount: components.sizes.count, hu: hu, dims: grid.dims)
@@ -101,7 +102,8 @@ struct AnatomicalPostprocessing {
 
     /// Takes out gas under the lungs that the mask joins to a lung through a thin bridge (colon
     /// or stomach gas under the diaphragm). On a grid of about 2 mm in-plane (every f-th voxel; it
-    /// only chooses seeds) the mask is eroded by `gasBridgeMM` so that such bridges break; the parts
+    /// only chooses seeds) the mask is eroded by `gasBridgeMM`, in-plane and along k (at least one
+    /// slice), so that such bridges break; the parts
     /// that are gas (`ComponentStatistics.looksLikeGas`, at least 1 mL) and lie mostly under the
     /// lungs then race the other parts back through the mask on the input grid, and what the gas
     /// reaches first goes. Returns the voxels removed.
@@ -124,8 +126,10 @@ struct AnatomicalPostprocessing {
                 }
             }
         }
+        // In-plane and along k: gas under a dome touches the lung from below as often as from the side.
         let steps = max(1, Int((Self.gasBridgeMM / min(coarseGrid.spacing[0], coarseGrid.spacing[1])).rounded()))
         for _ in 0..<steps { coarse = LungSides.erodeInPlane(coarse, dims: dims) }
+        for _ in 0..<max(1, Int((Self.gasBridgeMM / coarseGrid.spacing[2]).rounded())) { coarse = LungSides.erodeAlongK(coarse, dims: dims) }
         let parts = BinaryMask.label(coarse, dims: dims)
         guard parts.sizes.count > 2 else { return 0 }
         let statistics = ComponentStatistics.collect(labels: parts.labels, labelCount: parts.sizes.count, hu: coarseHU, dims: dims)

@@ -145,6 +145,17 @@ enum LungSides {
         return result
     }
 
+    /// One erosion along k (a voxel stays when the voxels above and below it are set; the first
+    /// and last slice count as background).
+    static func erodeAlongK(_ mask: [UInt8], dims: [Int]) -> [UInt8] {
+        let plane = dims[0] * dims[1]
+        var result = mask
+        for index in mask.indices where mask[index] != 0 {
+            if index < plane || index >= mask.count - plane || mask[index - plane] == 0 || mask[index + plane] == 0 { result[index] = 0 }
+        }
+        return result
+    }
+
     /// Relabels component `labels.0` between `labels.0` (reached from `seeds.0`) and `labels.1`
     /// (reached from `seeds.1`): a breadth-first race through the component, 6-connected.
     static func grow(_ parts: inout [Int32], from seeds: ([Int], [Int]), labels: (Int32, Int32), grid: AnatomyGrid) {

@@ -105,6 +105,32 @@ struct AnatomyTests {
         }
     }
 
+    @Test func gasPressedIntoALungsBaseIsTakenOutButEmphysemaIsNot() {
+        var options = SyntheticChest.Options()
+        options.gasInLungBase = true
+        options.trachea = false
+        let chest = SyntheticChest(options)
+        let gas = chest.gas.reduce(0) { $0 + Int($1) }
+        let mask = zip(chest.airMask(), chest.body).map { $0.0 & $0.1 }
+        #expect(BinaryMask.label(mask, dims: SyntheticChest.dims).sizes.count == 3)  // the gas is part of the left lung
+        var lungsAndGas = zip(chest.lungs, chest.gas).map { $0.0 != 0 || $0.1 != 0 ? UInt8(1) : 0 }
+        #expect(GasPockets.remove(from: &lungsAndGas, hu: chest.hu, grid: chest.grid) >= gas)
+        let outcome = Self.run(chest, mask: mask)
+        #expect(gas > 3_000)
+        #expect(zip(chest.gas, outcome.labels).allSatisfy { $0.0 == 0 || $0.1 == 0 })
+        // Only the pocket and its rim (2 mm, one slice) go: most of the left lung stays.
+        let left = chest.lungs.filter { $0 == 2 }.count
+        let kept = zip(chest.lungs, outcome.labels).filter { $0.0 == 2 && $0.1 == 2 }.count
+        #expect(Double(kept) > 0.9 * Double(left))
+        // Scattered pure-air voxels (a third of the lungs at -980 HU) are lung, not a pocket.
+        var emphysematous = SyntheticChest.Options()
+        emphysematous.emphysema = true
+        emphysematous.trachea = false
+        let copd = SyntheticChest(emphysematous)
+        var copdMask = copd.lungs.map { $0 == 0 ? UInt8(0) : 1 }
+        #expect(GasPockets.remove(from: &copdMask, hu: copd.hu, grid: copd.grid) == 0)
+    }
+
     @Test func lungTissueUnderALungIsDroppedAsBelowTheDiaphragm() {
         let chest = SyntheticChest(.init(trachea: false))
         var mask = chest.lungs.map { $0 == 0 ? UInt8(0) : 1 }

@@ -14,6 +14,10 @@ struct SyntheticChest {
         var trachea = true
         /// A gas bubble under the left lung (the stomach), separated by tissue.
         var gasUnderDiaphragm = false
+        /// Colon gas pressed into the left lung's base, touching it over a broad face.
+        var gasInLungBase = false
+        /// A third of the lung's voxels at -980 HU, scattered (emphysema or low-dose noise).
+        var emphysema = false
     }
 
     static let dims = [160, 120, 40]
@@ -71,6 +75,16 @@ struct SyntheticChest {
                     if lungs[index] != 0 {
                         // Parenchyma with vessels: their spread tells lung from gas.
                         hu[index] = noise() < 0.06 ? 40 : Float(-860 + 40 * noise())
+                    }
+                    if options.emphysema && lungs[index] != 0 && noise() < 0.33 { hu[index] = -980 }
+                    // Colon gas in the left lung's base: pure air where the two overlap, lung gone there.
+                    if options.gasInLungBase {
+                        let (gx, gy, gz) = ((x + 55) / 28, (y - 10) / 28, (z - 45) / 20)
+                        if gx * gx + gy * gy + gz * gz <= 1 {
+                            gas[index] = 1
+                            lungs[index] = 0
+                            hu[index] = Float(-1000 + 10 * noise())
+                        }
                     }
                     // The stomach: a gas bubble under the left lung, 25 mm of tissue below its base.
                     if options.gasUnderDiaphragm {
