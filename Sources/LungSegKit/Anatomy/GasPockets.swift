@@ -19,6 +19,22 @@ enum GasPockets {
     static func remove(from mask: inout [UInt8], hu: [Float], grid: AnatomyGrid) -> Int {
         let (nx, ny, nz) = (grid.dims[0], grid.dims[1], grid.dims[2])
         let plane = nx * ny
+        // Most masks hold too few voxels deep inside pure air for any pocket: one pass decides.
+        let current = mask
+        let isPure = { (index: Int) in current[index] != 0 && hu[index] < ComponentStatistics.pureAirHU }
+        var deep = 0
+        for k in 1..<max(nz - 1, 1) {
+            for j in 1..<max(ny - 1, 1) {
+                let row = nx * (j + ny * k)
+                for i in 1..<max(nx - 1, 1) where isPure(row + i) {
+                    let index = row + i
+                    if isPure(index - 1) && isPure(index + 1) && isPure(index - nx) && isPure(index + nx) && isPure(index - plane) && isPure(index + plane) {
+                        deep += 1
+                    }
+                }
+            }
+        }
+        guard Double(deep) * grid.voxelML >= minimumML * minimumCore else { return 0 }
         let pure = zip(mask, hu).map { $0.0 != 0 && $0.1 < ComponentStatistics.pureAirHU ? UInt8(1) : 0 }
         let regions = BinaryMask.label(pure, dims: grid.dims)
         guard regions.sizes.count > 1, let slices = Airways.occupiedSlices(mask, grid: grid) else { return 0 }
