@@ -58,8 +58,9 @@ struct SegmentCommand: ParsableCommand {
                 result, volume: volume, inputPath: input, weights: weightsArgument, metadata: loaded.metadata, backend: device, options: options)
             for warning in result.warnings { warn(warning) }
             if !quiet {
-                let summary = String(format: "lungs: right %.1f mL, left %.1f mL, total %.1f mL; %d of %d windows run on %@",
-                                     result.rightVolumeML, result.leftVolumeML, result.totalVolumeML, result.windows.run, result.windows.windows, device)
+                let summary = String(format: "lungs: right %.1f mL, left %.1f mL, total %.1f mL; airways %.1f mL; %d of %d windows run on %@",
+                                     result.rightVolumeML, result.leftVolumeML, result.totalVolumeML, result.airwaysML, result.windows.run,
+                                     result.windows.windows, device)
                 FileHandle.standardError.write(Data((summary + "\n").utf8))
             }
         } catch let error as ExitCode {
