@@ -59,34 +59,18 @@ public enum BinaryMask {
 
     /// Fills holes in each axial (k) slice separately: 2D regions not connected to the slice border.
     public static func fillHolesPerSlice(_ mask: [UInt8], dims: [Int]) -> [UInt8] {
-        let (nx, ny, nz) = (dims[0], dims[1], dims[2])
-        let plane = nx * ny
+        let plane = dims[0] * dims[1]
         var result = mask
         var stack: [Int] = []
+        var open = [UInt8](repeating: 0, count: plane)
         var outside = [UInt8](repeating: 0, count: plane)
-        for k in 0..<nz {
+        for k in 0..<dims[2] {
             let base = k * plane
-            for index in 0..<plane { outside[index] = 0 }
-            func seed(_ index: Int) {
-                if mask[base + index] == 0 && outside[index] == 0 {
-                    outside[index] = 1
-                    stack.append(index)
+            for index in 0..<plane { open[index] = mask[base + index] == 0 ? 1 : 0 }
+            open.withUnsafeBufferPointer { open in
+                outside.withUnsafeMutableBufferPointer { outside in
+                    SliceRegions.floodFromBorder(passable: open, width: dims[0], height: dims[1], reached: outside, stack: &stack)
                 }
-            }
-            for i in 0..<nx {
-                seed(i)
-                seed(i + nx * (ny - 1))
-            }
-            for j in 0..<ny {
-                seed(nx * j)
-                seed(nx - 1 + nx * j)
-            }
-            while let current = stack.popLast() {
-                let i = current % nx
-                if i > 0 { seed(current - 1) }
-                if i < nx - 1 { seed(current + 1) }
-                if current >= nx { seed(current - nx) }
-                if current < plane - nx { seed(current + nx) }
             }
             for index in 0..<plane where outside[index] == 0 { result[base + index] = 1 }
         }

@@ -20,17 +20,7 @@ struct PostprocessCommand: ParsableCommand {
     @Option(help: "The lung probability map on the CT's grid (.nii or .nii.gz).")
     var probabilities: String
 
-    @Option(name: .shortAndLong, help: "The mask to write (.nii or .nii.gz).")
-    var output: String
-
-    @Option(help: "A JSON report to write.")
-    var report: String?
-
-    @Option(help: "A PNG quality-control picture to write.")
-    var qc: String?
-
-    @Option(help: "A mask of the trachea and main bronchi to write (.nii or .nii.gz; 1 = airway).")
-    var airways: String?
+    @OptionGroup var outputs: OutputFlags
 
     @Flag(help: "Label the right lung 1 and the left lung 2.")
     var splitLungs = false
@@ -40,7 +30,7 @@ struct PostprocessCommand: ParsableCommand {
 
     func run() throws {
         do {
-            guard output.hasSuffix(".nii") || output.hasSuffix(".nii.gz") else { throw NIfTIError.unsupportedOutputName(path: output) }
+            try outputs.check()
             let (volume, inputWarnings) = try VolumeInput.read(input, series: series)
             for warning in inputWarnings { warn(warning) }
             let map = try NIfTIReader.read(probabilities)
@@ -51,7 +41,7 @@ struct PostprocessCommand: ParsableCommand {
             options.fillHoles = !noPostprocessing
             let metadata = ModelMetadata.nvidiaDefaults
             let result = try LungSegmenter(parameters: metadata.pipeline, options: options).postprocess(volume, probability: map.voxels)
-            try SegmentationOutputs(mask: output, report: report, qc: qc, probabilities: nil, airways: airways).write(
+            try outputs.outputs().write(
                 result, volume: volume, inputPath: input, weights: probabilities, metadata: metadata, backend: "none (saved probabilities)", options: options)
             for warning in result.warnings { warn(warning) }
             let summary = String(format: "lungs: right %.1f mL, left %.1f mL, total %.1f mL; airways %.1f mL", result.rightVolumeML, result.leftVolumeML, result.totalVolumeML, result.airwaysML)

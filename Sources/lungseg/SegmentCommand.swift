@@ -15,17 +15,7 @@ struct SegmentCommand: ParsableCommand {
     @Option(help: "The SeriesInstanceUID to read when INPUT is a DICOM folder (default: the CT series with the most slices, ORIGINAL/PRIMARY preferred).")
     var series: String?
 
-    @Option(name: .shortAndLong, help: "The mask to write (.nii or .nii.gz).")
-    var output: String
-
-    @Option(help: "A JSON report to write.")
-    var report: String?
-
-    @Option(help: "A PNG quality-control picture to write.")
-    var qc: String?
-
-    @Option(help: "A mask of the trachea and main bronchi to write (.nii or .nii.gz; 1 = airway).")
-    var airways: String?
+    @OptionGroup var outputs: OutputFlags
 
     @Option(help: "The lung probability map to write (.nii or .nii.gz, float32).")
     var probabilities: String?
@@ -37,7 +27,7 @@ struct SegmentCommand: ParsableCommand {
 
     func run() throws {
         do {
-            try checkOutputs()
+            try outputs.check(extraVolumes: [probabilities])
             let (volume, inputWarnings) = try VolumeInput.read(input, series: series)
             for warning in inputWarnings { warn(warning) }
             if segmentation.weights == "stub" {
@@ -54,7 +44,7 @@ struct SegmentCommand: ParsableCommand {
                 try segmentOn(backend, weights: loaded, volume: volume, segmenter: segmenter, progress: progress)
             }
             progress.finish()
-            try SegmentationOutputs(mask: output, report: report, qc: qc, probabilities: probabilities, airways: airways).write(
+            try outputs.outputs(probabilities: probabilities).write(
                 result, volume: volume, inputPath: input, weights: weightsArgument, metadata: loaded.metadata, backend: device, options: options)
             for warning in result.warnings { warn(warning) }
             if !quiet {
@@ -75,23 +65,9 @@ struct SegmentCommand: ParsableCommand {
         let parameters = PipelineParameters.clara
         let result = try LungSegmenter(parameters: parameters, options: options)
             .segment(volume, predictor: ThresholdPredictor(parameters: parameters))
-        try NIfTIWriter.writeMask(result.mask(), like: volume.header, to: output)
+        try NIfTIWriter.writeMask(result.mask(), like: volume.header, to: outputs.output)
         let stages = result.timings.map { String(format: "%@ %.2f s", $0.stage, $0.seconds) }.joined(separator: ", ")
         FileHandle.standardError.write(Data("stub pipeline: \(stages); \(result.windows.run) of \(result.windows.windows) windows\n".utf8))
-    }
-
-    /// Refuses unusable output names and missing folders before any work is done.
-    private func checkOutputs() throws {
-        for path in [output, probabilities, airways].compactMap({ $0 }) where !(path.hasSuffix(".nii") || path.hasSuffix(".nii.gz")) {
-            throw NIfTIError.unsupportedOutputName(path: path)
-        }
-        for path in [output, probabilities, airways, report, qc].compactMap({ $0 }) {
-            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw NIfTIError.writeFailed(path: path, reason: "folder \(folder) does not exist")
-            }
-        }
     }
 }
 

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import LungSegKit
+
+/// The per-case outputs `segment` and `postprocess` share.
+struct OutputFlags: ParsableArguments {
+    @Option(name: .shortAndLong, help: "The mask to write (.nii or .nii.gz).")
+    var output: String
+
+    @Option(help: "A JSON report to write.")
+    var report: String?
+
+    @Option(help: "A PNG quality-control picture to write.")
+    var qc: String?
+
+    @Option(help: "A mask of the trachea and main bronchi to write (.nii or .nii.gz; 1 = airway).")
+    var airways: String?
+
+    /// Refuses unusable output names and missing folders before any work is done; `extraVolumes`
+    /// are further NIfTI outputs (the probability map).
+    func check(extraVolumes: [String?] = []) throws {
+        let volumes = ([output, airways] + extraVolumes).compactMap { $0 }
+        for path in volumes where !(path.hasSuffix(".nii") || path.hasSuffix(".nii.gz")) {
+            throw NIfTIError.unsupportedOutputName(path: path)
+        }
+        for path in volumes + [report, qc].compactMap({ $0 }) {
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw NIfTIError.writeFailed(path: path, reason: "folder \(folder) does not exist")
+            }
+        }
+    }
+
+    /// The writer for these outputs and an optional probability map.
+    func outputs(probabilities: String? = nil) -> SegmentationOutputs {
+        SegmentationOutputs(mask: output, report: report, qc: qc, probabilities: probabilities, airways: airways)
+    }
+}
