@@ -302,7 +302,7 @@ public struct LungSegmenter: Sendable {
         let left = Double(counts[2]) * voxelML
         if right + left < 1 { warnings.append("no lung found") }
         let airwaysML = Double(airwayVoxels.count) * voxelML
-        if right > 0 && left > 0 && min(right, left) * 3 < max(right, left) {
+        if lungCount == 2 && min(right, left) * 3 < max(right, left) {
             warnings.append(String(format: "one lung is much smaller than the other (right %.0f mL, left %.0f mL)", right, left))
         }
         if touchesBorder(inputLabels, dims: volume.dims) { warnings.append("the lungs touch the volume border: the scan may not cover them whole") }

@@ -5,27 +5,27 @@ import Foundation
 /// temporary file in the target folder, are checked, then renamed over the target. On any
 /// failure the temporary file is removed and an existing target is left untouched.
 public enum NIfTIWriter {
-    /// Writes a label mask (uint8).
-    public static func writeMask(_ labels: [UInt8], like header: NIfTIHeader, to path: String) throws(NIfTIError) {
+    /// Writes a label mask (uint8); with a transaction, staged until it commits.
+    public static func writeMask(_ labels: [UInt8], like header: NIfTIHeader, to path: String, in transaction: OutputTransaction? = nil) throws(NIfTIError) {
         try labels.withUnsafeBytes { bytes in
             Result { () throws(NIfTIError) in
-                try write(bytes, datatype: .uint8, count: labels.count, like: header, to: path)
+                try write(bytes, datatype: .uint8, count: labels.count, like: header, to: path, in: transaction)
             }
         }.get()
     }
 
-    /// Writes a float32 map (probabilities, intensities).
-    public static func writeMap(_ values: [Float], like header: NIfTIHeader, to path: String) throws(NIfTIError) {
+    /// Writes a float32 map (probabilities, intensities); with a transaction, staged until it commits.
+    public static func writeMap(_ values: [Float], like header: NIfTIHeader, to path: String, in transaction: OutputTransaction? = nil) throws(NIfTIError) {
         try values.withUnsafeBytes { bytes in
             Result { () throws(NIfTIError) in
-                try write(bytes, datatype: .float32, count: values.count, like: header, to: path)
+                try write(bytes, datatype: .float32, count: values.count, like: header, to: path, in: transaction)
             }
         }.get()
     }
 
     private static func write(
         _ bytes: UnsafeRawBufferPointer, datatype: NIfTIDatatype, count: Int, like header: NIfTIHeader,
-        to path: String
+        to path: String, in transaction: OutputTransaction?
     ) throws(NIfTIError) {
         guard let suffix = [".nii.gz", ".nii"].first(where: { path.hasSuffix($0) }) else {
             throw .unsupportedOutputName(path: path)
@@ -39,7 +39,7 @@ public enum NIfTIWriter {
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw .writeFailed(path: path, reason: "folder \(folder.path) does not exist")
         }
-        let output = AtomicOutput(path, keepingSuffix: suffix)
+        let output = transaction?.stage(path, keepingSuffix: suffix) ?? AtomicOutput(path, keepingSuffix: suffix)
         do throws(NIfTIError) {
             try writeFile(bytes, datatype: datatype, like: header, to: output.temporary, reportedAs: path)
             try verifyLength(of: output.temporary, dataBytes: Int64(bytes.count), reportedAs: path)
@@ -47,7 +47,7 @@ public enum NIfTIWriter {
             output.discard()
             throw error
         }
-        if let reason = output.commit() { throw .writeFailed(path: path, reason: reason) }
+        if transaction == nil, let reason = output.commit() { throw .writeFailed(path: path, reason: reason) }
     }
 
     private static func writeFile(

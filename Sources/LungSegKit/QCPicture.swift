@@ -13,6 +13,10 @@ public struct QCPicture {
     /// RGB, rows top to bottom.
     public var pixels: [UInt8]
 
+    init(width: Int, height: Int, pixels: [UInt8]) {
+        (self.width, self.height, self.pixels) = (width, height, pixels)
+    }
+
     /// Outline colours by label: 1 = right lung, 2 = left lung, 3 = airways.
     public static let colors: [UInt8: (UInt8, UInt8, UInt8)] = [1: (255, 60, 60), 2: (60, 220, 60), 3: (0, 200, 255)]
 
@@ -136,14 +140,14 @@ public struct QCPicture {
         pixels = canvas
     }
 
-    /// Writes the picture as PNG (libpng), atomically.
-    public func write(to path: String) throws(NIfTIError) {
-        let output = AtomicOutput(path)
+    /// Writes the picture as PNG (libpng), atomically; with a transaction, staged until it commits.
+    public func write(to path: String, in transaction: OutputTransaction? = nil) throws(NIfTIError) {
+        let output = transaction?.stage(path) ?? AtomicOutput(path)
         let status = pixels.withUnsafeBufferPointer { cpng_write_rgb(output.temporary, $0.baseAddress, Int32(width), Int32(height)) }
         guard status == 0 else {
             output.discard()
             throw .writeFailed(path: path, reason: status == -1 ? "cannot create the file" : "libpng failed")
         }
-        if let reason = output.commit() { throw .writeFailed(path: path, reason: reason) }
+        if transaction == nil, let reason = output.commit() { throw .writeFailed(path: path, reason: reason) }
     }
 }

@@ -91,7 +91,6 @@ struct BatchRunner {
                 outputs: outputs.mapValues { URL(fileURLWithPath: $0).lastPathComponent }, backend: backendName,
                 shard: shard.description, host: ProcessInfo.processInfo.hostName, finished: ISO8601DateFormatter().string(from: Date()))
         }
-        removeLeftovers(of: item)
         let prepared: PreparedVolume
         switch loaded.prepared {
         case .success(let value): prepared = value
@@ -117,14 +116,6 @@ struct BatchRunner {
             throw error
         } catch {
             return record(.failed, error: "\(error)")
-        }
-    }
-
-    /// Partial files of this case left by a killed run (`.NAME_lungs.nii.partial-UUID.gz`, ...).
-    private func removeLeftovers(of item: BatchCase) {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: outputFolder) else { return }
-        for entry in entries where entry.hasPrefix(".\(item.name)_") && entry.contains(".partial-") {
-            try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: outputFolder).appendingPathComponent(entry).path)
         }
     }
 }

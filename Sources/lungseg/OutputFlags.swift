@@ -16,19 +16,23 @@ struct OutputFlags: ParsableArguments {
     @Option(help: "A mask of the trachea and main bronchi to write (.nii or .nii.gz; 1 = airway).")
     var airways: String?
 
-    /// Refuses unusable output names and missing folders before any work is done; `extraVolumes`
-    /// are further NIfTI outputs (the probability map).
+    /// Refuses unusable output names and missing or read-only folders before any work is done;
+    /// `extraVolumes` are further NIfTI outputs (the probability map).
     func check(extraVolumes: [String?] = []) throws {
         let volumes = ([output, airways] + extraVolumes).compactMap { $0 }
         for path in volumes where !(path.hasSuffix(".nii") || path.hasSuffix(".nii.gz")) {
             throw NIfTIError.unsupportedOutputName(path: path)
         }
         for path in volumes + [report, qc].compactMap({ $0 }) {
-            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw NIfTIError.writeFailed(path: path, reason: "folder \(folder) does not exist")
-            }
+            if let reason = OutputPaths.unwritableFolder(for: path) { throw NIfTIError.writeFailed(path: path, reason: reason) }
+        }
+    }
+
+    /// A usage error when an output is the input or two outputs are one file (after symlinks).
+    func validateDistinct(input: String, extra: [(option: String, path: String?)] = []) throws {
+        let named: [(option: String, path: String?)] = [("-o", output), ("--report", report), ("--qc", qc), ("--airways", airways)] + extra
+        if let problem = OutputPaths.collision(input: input, outputs: named.compactMap { item in item.path.map { (item.option, $0) } }) {
+            throw ValidationError(problem)
         }
     }
 

@@ -28,6 +28,8 @@ struct PostprocessCommand: ParsableCommand {
     @Flag(help: "Only threshold: no anatomical post-processing, no hole filling.")
     var noPostprocessing = false
 
+    func validate() throws { try outputs.validateDistinct(input: input, extra: [("--probabilities", probabilities)]) }
+
     func run() throws {
         do {
             try outputs.check()

@@ -25,6 +25,8 @@ struct SegmentCommand: ParsableCommand {
     @Flag(help: "No progress bar.")
     var quiet = false
 
+    func validate() throws { try outputs.validateDistinct(input: input, extra: [("--probabilities", probabilities)]) }
+
     func run() throws {
         do {
             try outputs.check(extraVolumes: [probabilities])

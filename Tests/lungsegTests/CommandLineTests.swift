@@ -202,6 +202,25 @@ struct SegmentCommandTests {
         #expect((try FileManager.default.contentsOfDirectory(atPath: folder)) == ["mask.nii.gz"])
     }
 
+    /// An output that is the input (directly or through a symlink), or two outputs that are one
+    /// file, is a usage error before any work: the input is never overwritten.
+    @Test func outputsThatAreTheInputOrEachOtherAreRefused() throws {
+        let folder = NSTemporaryDirectory() + "lungseg-collide-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let input = folder + "/in.nii.gz"
+        try FileManager.default.copyItem(atPath: Self.ct, toPath: input)
+        try FileManager.default.createSymbolicLink(atPath: folder + "/link.nii.gz", withDestinationPath: "in.nii.gz")
+        let before = try Data(contentsOf: URL(fileURLWithPath: input))
+        for arguments in [["-o", input], ["-o", folder + "/m.nii.gz", "--probabilities", folder + "/m.nii.gz"],
+                          ["-o", folder + "/m.nii.gz", "--report", folder + "/link.nii.gz"]] {
+            let result = try CommandLineTests.run(["segment", input] + arguments + ["--weights", "seeded"])
+            #expect(result.status == 64, "\(arguments): \(result.error)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == before)
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: folder)) == ["in.nii.gz", "link.nii.gz"])
+    }
+
     /// LUNGSEG_MODEL overrides the bundled model; naming a missing file is "no usable model".
     @Test func aMissingModelNamedByTheEnvironmentIsNoModel() throws {
         let mask = NSTemporaryDirectory() + "/never-\(UUID().uuidString).nii.gz"
