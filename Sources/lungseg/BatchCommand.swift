@@ -15,7 +15,7 @@ struct BatchCommand: ParsableCommand {
             case does not stop the batch. The shard comes from --shard i/n, else from Slurm (SLURM_ARRAY_TASK_ID) or
             Kubernetes (JOB_COMPLETION_INDEX). `--merge` joins every shard's status into OUTPUT/summary.csv.
             Exit codes: 0 every case of this shard is done (or, with --merge, every case is ok); 6 some cases failed,
-            timed out (or, with --merge, are missing); 2 bad manifest, folder or shard; 3, 4, 5 as for `segment`.
+            timed out (or, with --merge, are missing); 2 bad manifest or folder; 3, 4, 5 as for `segment`; 64 wrong usage (a malformed --shard, an output folder inside the input folder).
             """)
 
     @Option(help: "A CSV manifest: one case per line, input path and an optional output name.")
@@ -56,6 +56,17 @@ struct BatchCommand: ParsableCommand {
         }
         if let timeout { guard timeout > 0 else { throw ValidationError("--timeout must be positive") } }
         if let shardCount { guard shardCount >= 1 else { throw ValidationError("--shard-count must be at least 1") } }
+        // A malformed --shard is wrong usage (64), like every other bad option.
+        if let shard {
+            do { _ = try Shard(parsing: shard) } catch { throw ValidationError("\(error)") }
+        }
+        if let inputFolder {
+            // Its own outputs (and status/) would become cases of the next run.
+            let (input, output) = (OutputPaths.canonical(inputFolder), OutputPaths.canonical(outputFolder))
+            guard output != input && !output.hasPrefix(input + "/") else {
+                throw ValidationError("the output folder \(outputFolder) is inside the input folder \(inputFolder): its masks would be read as cases; choose another")
+            }
+        }
     }
 
     func run() throws {

@@ -52,14 +52,25 @@ struct BatchRunner {
     func run(_ cases: [BatchCase], model: Model, predictor: any WindowPredictor, backendName: String) throws -> Outcome {
         var outcome = Outcome()
         let segmenter = model.segmenter
+        let listed = Date()
         var next = cases.first.map { CaseReader.start($0, segmenter: segmenter) }
         for (position, item) in cases.enumerated() {
             guard let reading = next else { break }
             let loaded = reading.wait()
             // Read and prepare the following case while this one runs on the backend.
             next = position + 1 < cases.count ? CaseReader.start(cases[position + 1], segmenter: segmenter) : nil
+            // Another process on the same output folder may hold the case, or have finished it since.
+            guard let lock = CaseLock.acquire(outputFolder: outputFolder, name: item.name) else {
+                if !quiet { note("[\(position + 1)/\(cases.count)] \(item.name): taken by another process, skipped") }
+                continue
+            }
+            if !force && lock.finished(after: listed) {
+                if !quiet { note("[\(position + 1)/\(cases.count)] \(item.name): finished by another process, skipped") }
+                continue
+            }
             let record = try process(item, loaded, model: model, predictor: predictor, backendName: backendName)
             try status.append(record, shard: shard)
+            lock.markFinished()
             switch record.status {
             case .ok: outcome.ok += 1
             case .failed: outcome.failed += 1

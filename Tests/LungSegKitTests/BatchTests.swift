@@ -141,4 +141,47 @@ struct BatchTests {
         #expect(try FileChecksum.sha256(of: folder) != before)
         #expect(throws: ChecksumError.unreadable(folder + "/none")) { try FileChecksum.sha256(of: folder + "/none") }
     }
+
+    /// Excel and Windows write CRLF and a byte-order mark; the manifest reads the same.
+    @Test func manifestsWithCRLFAndABOM() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Data("\u{FEFF}input,output name\r\n/abs/a.nii,first\r\n/abs/b.nii.gz\r\n".utf8).write(to: URL(fileURLWithPath: folder + "/crlf.csv"))
+        #expect(try BatchManifest.read(manifest: folder + "/crlf.csv") == [BatchCase(input: "/abs/b.nii.gz", name: "b"), BatchCase(input: "/abs/a.nii", name: "first")])
+        // An input whose name leaves no case name (`.nii.gz`) is refused, not written as `_lungs.nii.gz`.
+        try "/abs/.nii.gz\n".write(toFile: folder + "/empty.csv", atomically: true, encoding: .utf8)
+        #expect(throws: BatchInputError.badManifestLine(path: folder + "/empty.csv", line: 1, reason: "output name  must be a plain file name")) {
+            try BatchManifest.read(manifest: folder + "/empty.csv")
+        }
+    }
+
+    /// A case name a spreadsheet would run as a formula is escaped as OWASP recommends; the
+    /// summary of 100,000 missing cases is made (one dictionary lookup each).
+    @Test func summaryEscapesFormulasAndListsManyMissingCases() {
+        for (name, written) in [("=cmd()", "\"'=cmd()\""), ("+1", "\"'+1\""), ("-2", "\"'-2\""), ("@SUM(A1)", "\"'@SUM(A1)\""), ("plain", "plain")] {
+            let csv = BatchSummary.csv(latest: [:], expected: [BatchCase(input: "/in/x.nii", name: name)])
+            #expect(csv.split(separator: "\n")[1].hasPrefix(written + ",missing,"), "\(csv)")
+        }
+        let many = (0..<100_000).map { BatchCase(input: "/in/\($0).nii", name: "case\($0)") }
+        let csv = BatchSummary.csv(latest: [:], expected: many)
+        #expect(csv.split(separator: "\n").count == 100_001)
+        #expect(csv.contains("case99999,missing,,,,,/in/99999.nii,"))
+    }
+
+    /// One process holds a case at a time; the lock says when the case was last finished.
+    @Test func caseLocks() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let before = Date()
+        var first = CaseLock.acquire(outputFolder: folder, name: "d")
+        #expect(first != nil)
+        #expect(CaseLock.acquire(outputFolder: folder, name: "d") == nil)
+        #expect(CaseLock.acquire(outputFolder: folder, name: "d_1") != nil)
+        #expect(first?.finished(after: before) == false)
+        first?.markFinished()
+        first = nil
+        let second = try #require(CaseLock.acquire(outputFolder: folder, name: "d"))
+        #expect(second.finished(after: before))
+        #expect(!second.finished(after: Date().addingTimeInterval(60)))
+    }
 }

@@ -140,10 +140,16 @@ struct BatchCommandTests {
         let space = try Workspace(cases: ["a"])
         defer { space.remove() }
         #expect(try CommandLineTests.run(["batch", "-o", space.outputs]).status == 64)
-        #expect(try space.batch(["--shard", "3/3"]).status == 2)
+        #expect(try space.batch(["--shard", "3/3"]).status == 64)
         #expect(try CommandLineTests.run(["batch", "--manifest", space.root + "/none.csv", "-o", space.outputs]).status == 2)
         let merged = try CommandLineTests.run(["batch", "--merge", "-o", space.outputs, "--input-folder", space.inputs])
         #expect(merged.status == 6)
         #expect(merged.output.contains("a: missing"))
+        // An output folder that is (or is inside) the input folder: its masks would be the next run's cases.
+        for output in [space.inputs, space.inputs + "/out"] {
+            let inside = try CommandLineTests.run(["batch", "--input-folder", space.inputs, "-o", output, "--weights", "stub"])
+            #expect(inside.status == 64, "\(inside.error)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: space.inputs) == ["a.nii.gz"])
     }
 }

@@ -5,6 +5,8 @@ public enum BatchManifest {
     /// A CSV manifest: one case per line, `input[,output name]`; an optional header line whose
     /// first field is `input`; blank lines and lines starting with `#` skipped; relative inputs
     /// are relative to the manifest's folder. Fields may be double-quoted (`""` for a quote).
+    /// Lines may end in LF or CRLF, and a UTF-8 byte-order mark is skipped. An output name must be
+    /// a plain, non-empty file name (an input named `.nii.gz` has none: give one).
     public static func read(manifest path: String) throws(BatchInputError) -> [BatchCase] {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
@@ -12,7 +14,9 @@ public enum BatchManifest {
         }
         let base = URL(fileURLWithPath: path).deletingLastPathComponent()
         var cases: [BatchCase] = []
-        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Windows and Excel write CRLF (one Character in Swift, so split on any newline) and a BOM.
+        let body = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
+        for (offset, rawLine) in body.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
             let fields: [String]
@@ -23,7 +27,7 @@ public enum BatchManifest {
             }
             let resolved = input.hasPrefix("/") ? input : base.appendingPathComponent(input).standardized.path
             let name = fields.count == 2 && !fields[1].isEmpty ? fields[1] : BatchCase.defaultName(for: input)
-            guard !name.contains("/"), name != ".", name != ".." else {
+            guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
                 throw .badManifestLine(path: path, line: offset + 1, reason: "output name \(name) must be a plain file name")
             }
             cases.append(BatchCase(input: resolved, name: name))
@@ -42,8 +46,9 @@ public enum BatchManifest {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
             let lower = entry.lowercased()
-            if isDirectory.boolValue || lower.hasSuffix(".nii") || lower.hasSuffix(".nii.gz") || lower.hasSuffix(".hdr") || lower.hasSuffix(".hdr.gz") {
-                cases.append(BatchCase(input: path, name: BatchCase.defaultName(for: path)))
+            let name = BatchCase.defaultName(for: path)
+            if !name.isEmpty && (isDirectory.boolValue || lower.hasSuffix(".nii") || lower.hasSuffix(".nii.gz") || lower.hasSuffix(".hdr") || lower.hasSuffix(".hdr.gz")) {
+                cases.append(BatchCase(input: path, name: name))
             }
         }
         return try checked(cases, source: folder)

@@ -114,10 +114,12 @@ public enum BatchSummary {
     public static func csv(latest: [String: BatchRecord], expected: [BatchCase]? = nil) -> String {
         var names = Set(latest.keys)
         if let expected { names.formUnion(expected.map(\.name)) }
+        // One lookup per missing case (a dictionary, not a search of the list: 100,000 cases).
+        let inputs = Dictionary((expected ?? []).map { ($0.name, $0.input) }, uniquingKeysWith: { first, _ in first })
         var lines = [header]
         for name in names.sorted() {
             guard let record = latest[name] else {
-                let input = expected?.first { $0.name == name }?.input ?? ""
+                let input = inputs[name] ?? ""
                 lines.append([name, "missing", "", "", "", "", input, "no record in any status file"].map(field).joined(separator: ","))
                 continue
             }
@@ -128,8 +130,13 @@ public enum BatchSummary {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private static func field(_ value: String) -> String {
-        guard value.contains(",") || value.contains("\"") || value.contains("\n") else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    /// One CSV field: a text that a spreadsheet would run as a formula (starting with `=`, `+`,
+    /// `-`, `@`, a tab or a carriage return) gets a leading `'`, as OWASP recommends against CSV
+    /// injection; quoted when it holds a comma, a quote, a newline or that prefix.
+    static func field(_ value: String) -> String {
+        let formula = value.first.map { "=+-@\t\r".contains($0) } ?? false
+        let text = formula ? "'" + value : value
+        guard formula || text.contains(",") || text.contains("\"") || text.contains("\n") else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
