@@ -1,5 +1,5 @@
 import Foundation
-import LungSegKit
+@testable import LungSegKit
 import Testing
 
 /// `lungseg batch` as a scheduler runs it. The hidden `--weights stub` predictor (a threshold)
@@ -108,14 +108,36 @@ struct BatchCommandTests {
         process.waitUntilExit()
         let before = space.records().count
         #expect(before >= 1 && before < 6, "killed after \(before) cases")
-        // What a kill in the middle of writing leaves behind.
-        try Data("partial".utf8).write(to: URL(fileURLWithPath: space.outputs + "/.case6_lungs.nii.partial-1234.gz"))
+        // What a kill in the middle of writing leaves behind (a process of this host that is gone),
+        // and the temporary file of another case whose name begins the same (case6 is not case6_b).
+        let host = AtomicOutput.host
+        try Data("partial".utf8).write(to: URL(fileURLWithPath: space.outputs + "/.case6_lungs.partial-\(host)-2147483600-1.nii.gz"))
+        try Data("partial".utf8).write(to: URL(fileURLWithPath: space.outputs + "/.case6_b_lungs.partial-\(host)-1-2.nii.gz"))
         let resumed = try space.batch(["--quiet"])
         #expect(resumed.status == 0, "\(resumed.error)")
         let records = space.records()
         #expect(records.allSatisfy { $0.status == .ok })
         #expect(Dictionary(grouping: records, by: \.name).mapValues(\.count) == Dictionary(uniqueKeysWithValues: names.map { ($0, 1) }))
-        #expect(!(try FileManager.default.contentsOfDirectory(atPath: space.outputs)).contains { $0.contains(".partial-") })
+        #expect((try FileManager.default.contentsOfDirectory(atPath: space.outputs)).filter { $0.contains(".partial-") } == [".case6_b_lungs.partial-\(host)-1-2.nii.gz"])
+    }
+
+    /// Two processes started together on the same output folder and shard share the cases: every
+    /// case is done once (the lock per case), not once by each.
+    @Test func twoProcessesOnOneShardDoEachCaseOnce() throws {
+        let names = (1...6).map { "twin\($0)" }
+        let space = try Workspace(cases: names)
+        defer { space.remove() }
+        let processes = (0..<2).map { _ in
+            let process = Process()
+            process.executableURL = CommandLineTests.binary
+            process.arguments = ["batch", "--input-folder", space.inputs, "-o", space.outputs, "--weights", "stub", "--threads", "1", "--quiet"]
+            return process
+        }
+        for process in processes { try process.run() }
+        for process in processes { process.waitUntilExit() }
+        #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+        let records = space.records()
+        #expect(Dictionary(grouping: records, by: \.name).mapValues(\.count) == Dictionary(uniqueKeysWithValues: names.map { ($0, 1) }))
     }
 
     /// Three shards (from --shard, Slurm's and Kubernetes' variables) do every case exactly once.
@@ -130,7 +152,7 @@ struct BatchCommandTests {
         #expect(records.map(\.name).sorted() == names.sorted())
         #expect(Set(records.map(\.shard)) == ["0/3", "1/3", "2/3"])
         let files = try FileManager.default.contentsOfDirectory(atPath: space.status.path).sorted()
-        #expect(files == ["shard-0-of-3.jsonl", "shard-1-of-3.jsonl", "shard-2-of-3.jsonl"])
+        #expect(files == ["locks", "shard-0-of-3.jsonl", "shard-1-of-3.jsonl", "shard-2-of-3.jsonl"])
         let merged = try CommandLineTests.run(["batch", "--merge", "-o", space.outputs, "--input-folder", space.inputs])
         #expect(merged.status == 0, "\(merged.output)")
         #expect(merged.output.hasPrefix("7 cases with a status: 7 ok, 0 failed, 0 timed out; 0 missing"))
