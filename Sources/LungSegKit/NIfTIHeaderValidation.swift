@@ -94,7 +94,7 @@ struct RawNIfTIHeader {
         }
 
         return ValidatedHeader(
-            niftiVersion: niftiVersion, datatype: datatype, voxelCount: voxels,
+            niftiVersion: niftiVersion, datatype: datatype, voxelCount: voxels, dataOffset: Int64(voxOffset),
             dataByteCount: voxels * Int64(byteCount),
             scaling: try scaling(path: path))
     }
@@ -115,6 +115,8 @@ struct ValidatedHeader {
     var niftiVersion: Int
     var datatype: NIfTIDatatype
     var voxelCount: Int64
+    /// vox_offset as stored (libnifti keeps a 32-bit copy that wraps beyond 2 GiB).
+    var dataOffset: Int64
     var dataByteCount: Int64
     var scaling: (slope: Double, intercept: Double)?
 }

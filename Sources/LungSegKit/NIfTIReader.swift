@@ -32,8 +32,10 @@ public enum NIfTIReader {
         guard affine.isInvertible else { throw .singularAffine(path: path) }
 
         let dataPath = nim.iname.map { String(cString: $0) } ?? path
+        // libnifti's iname_offset wraps for a vox_offset past 2^31 (3e9 became 352): the stored
+        // offset decides, and a file shorter than it is truncated, as nibabel says.
         var bytes = try readVoxelBytes(
-            dataPath, offset: Int64(nim.iname_offset), count: plan.dataByteCount)
+            dataPath, offset: max(Int64(nim.iname_offset), plan.dataOffset), count: plan.dataByteCount)
         if nim.byteorder != nifti_short_order(), nim.swapsize > 1 {
             bytes.withUnsafeMutableBytes { nifti_swap_Nbytes(plan.voxelCount, nim.swapsize, $0.baseAddress) }
         }

@@ -164,6 +164,20 @@ struct NIfTIBadInputTests {
         #expect(try readError(builder) == .invalidDataOffset(path: folder.file("bad.nii"), offset: Double(Float(offset))))
     }
 
+    /// A vox_offset beyond 2^31 (3e9, 1e12) points past the end of the file: truncated data, as
+    /// nibabel says, never the voxels at offset 352 (libnifti's 32-bit copy of it wraps).
+    @Test(arguments: [3e9, 1e12])
+    func dataOffsetBeyondTheFile(offset: Double) throws {
+        var builder = NIfTIFileBuilder()
+        builder.voxOffset = offset
+        let error = try readError(builder)
+        guard case .truncatedData(let path, let expected, _) = error else {
+            Issue.record("expected truncated data, got \(String(describing: error))")
+            return
+        }
+        #expect(path == folder.file("bad.nii") && expected == Int64(Float(offset)) + 48)
+    }
+
     @Test func infiniteSlope() throws {
         var builder = NIfTIFileBuilder()
         builder.sclSlope = .infinity
