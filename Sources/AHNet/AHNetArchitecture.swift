@@ -103,7 +103,7 @@ public struct AHNetArchitecture: Sendable, Equatable {
             .reduce(0) { $0 + $1.shape.reduce(1, *) }
     }
 
-    /// Checks a state dict strictly: every parameter present with its shape, nothing unknown.
+    /// Checks a state dict strictly: every parameter present with its shape and finite values, nothing unknown.
     /// `num_batches_tracked` counters are accepted and ignored (the graph does not use them).
     public func validate(_ stateDict: StateDict) throws(WeightsError) {
         let expected = parameterShapes
@@ -112,6 +112,8 @@ public struct AHNetArchitecture: Sendable, Equatable {
             guard tensor.shape == shape || (tensor.count == shape.reduce(1, *) && shape.count == 1 && tensor.shape.isEmpty) else {
                 throw .shapeMismatch(name: name, expected: shape, actual: tensor.shape)
             }
+            let nonFinite = tensor.values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+            guard nonFinite == 0 else { throw .nonFiniteValues(name: name, count: nonFinite) }
         }
         let known = Set(expected.map(\.name)).union(batchNormNames.map { $0 + ".num_batches_tracked" })
         if let extra = stateDict.keys.sorted().first(where: { !known.contains($0) }) {

@@ -15,6 +15,8 @@ public enum WeightsError: Error, Equatable, Sendable {
     case unexpectedTensor(name: String)
     /// A tensor has the wrong shape.
     case shapeMismatch(name: String, expected: [Int], actual: [Int])
+    /// A tensor holds NaN or infinite values: a network that would segment nothing.
+    case nonFiniteValues(name: String, count: Int)
     /// Model metadata that cannot be used.
     case invalidMetadata(reason: String)
 }
@@ -31,6 +33,7 @@ extension WeightsError: CustomStringConvertible {
         case .missingTensor(let name): "the weights lack tensor \(name)"
         case .unexpectedTensor(let name): "the weights hold tensor \(name), which AH-Net (Clara config) does not have"
         case .shapeMismatch(let name, let expected, let actual): "tensor \(name) has shape \(actual), expected \(expected)"
+        case .nonFiniteValues(let name, let count): "tensor \(name) holds \(count) NaN or infinite values: the weights are unusable"
         case .invalidMetadata(let reason): "invalid model metadata: \(reason)"
         }
     }

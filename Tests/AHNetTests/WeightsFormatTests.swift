@@ -114,6 +114,16 @@ struct ArchitectureTests {
         #expect(throws: WeightsError.shapeMismatch(name: "final.conv.weight", expected: [2, 124, 3, 3, 1], actual: [2, 124, 3, 1, 3])) {
             _ = try AHNetWeights(stateDict: misshapen)
         }
+
+        // NaN or infinite weights make a network that segments nothing: refused at load.
+        for bad in [Float.nan, .infinity, -.infinity] {
+            var poisoned = stateDict
+            var tensor = stateDict["final.conv.weight"] ?? HostTensor(shape: [], values: [])
+            #expect(tensor.values.count == 2 * 124 * 9)
+            tensor.values[tensor.values.count - 1] = bad
+            poisoned["final.conv.weight"] = tensor
+            #expect(throws: WeightsError.nonFiniteValues(name: "final.conv.weight", count: 1)) { _ = try AHNetWeights(stateDict: poisoned) }
+        }
     }
 
     /// The Swift generator reproduces tools/fixtures/seeded.py (values printed by that script).
