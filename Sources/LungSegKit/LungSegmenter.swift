@@ -19,6 +19,32 @@ public struct SegmentationOptions: Sendable, Codable, Equatable {
     public var threshold: Float = 0.5
 
     public init() {}
+
+    /// The largest overlap: at 0.9 a window moves a tenth of its size, about 1,000 times the
+    /// windows of no overlap; beyond it the run practically never ends.
+    public static let maximumOverlap = 0.9
+    /// Host memory one window of a batch takes (the network's activations on the CPU backend:
+    /// 641 MB peak for one window, docs/ARCHITECTURE.md), for bounding `batchSize`.
+    public static let bytesPerBatchedWindow = 700_000_000
+
+    /// The largest batch this machine's memory holds (at least 1).
+    public static var maximumBatchSize: Int {
+        let memory = Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))
+        return max(1, memory / bytesPerBatchedWindow)
+    }
+
+    /// Why these options cannot be used, or nil: a library caller gets the same checks as the CLI.
+    public func problem() -> String? {
+        guard overlap.isFinite, overlap >= 0, overlap <= Self.maximumOverlap else {
+            return "overlap \(overlap) must be between 0 and \(Self.maximumOverlap)"
+        }
+        guard batchSize >= 1, batchSize <= Self.maximumBatchSize else {
+            return "a batch of \(batchSize) windows needs about \(batchSize * Self.bytesPerBatchedWindow / 1_000_000_000) GB; this machine holds at most \(Self.maximumBatchSize)"
+        }
+        guard threshold.isFinite, threshold > 0, threshold < 1 else { return "threshold \(threshold) must be between 0 and 1" }
+        guard bodyMarginMM.isFinite, bodyMarginMM >= 0 else { return "body margin \(bodyMarginMM) must be a non-negative number of mm" }
+        return nil
+    }
 }
 
 /// What a segmentation produced and measured.
@@ -134,6 +160,7 @@ public struct LungSegmenter: Sendable {
     /// The steps before the network (orientation, body crop, resampling, clip and scale): no
     /// backend needed, so a batch runs them for the next case while the current one is on the backend.
     public func prepare(_ volume: Volume) throws -> PreparedVolume {
+        if let problem = options.problem() { throw PipelineError.invalidOptions(problem) }
         var timer = StageTimer()
         var warnings: [String] = []
 

@@ -36,8 +36,13 @@ struct SegmentationFlags: ParsableArguments {
     var noPostprocessing = false
 
     func validate() throws {
-        guard (0..<1).contains(overlap) else { throw ValidationError("--overlap must be in [0, 1)") }
+        guard overlap >= 0 && overlap <= SegmentationOptions.maximumOverlap else {
+            throw ValidationError("--overlap must be between 0 and \(SegmentationOptions.maximumOverlap) (beyond it the windows grow past a thousandfold)")
+        }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard batch <= SegmentationOptions.maximumBatchSize else {
+            throw ValidationError("--batch \(batch) needs about \(batch * SegmentationOptions.bytesPerBatchedWindow / 1_000_000_000) GB of memory; this machine holds at most \(SegmentationOptions.maximumBatchSize) windows")
+        }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard BlendMode(rawValue: blend) != nil else { throw ValidationError("--blend must be gaussian or constant") }
     }

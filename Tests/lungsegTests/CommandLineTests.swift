@@ -221,6 +221,20 @@ struct SegmentCommandTests {
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: folder)) == ["in.nii.gz", "link.nii.gz"])
     }
 
+    /// A batch the memory cannot hold, or an overlap that multiplies the windows past a
+    /// thousandfold, is a usage error at once (not an abort allocating 642 GB, not a run that never ends).
+    @Test func unboundedBatchAndOverlapAreRefused() throws {
+        for arguments in [["--batch", "100000"], ["--overlap", "0.999999"], ["--overlap", "nan"], ["--overlap", "-0.1"]] {
+            let result = try CommandLineTests.run(["segment", Self.ct, "-o", NSTemporaryDirectory() + "/never-\(UUID().uuidString).nii.gz", "--weights", "seeded"] + arguments)
+            #expect(result.status == 64, "\(arguments): \(result.error)")
+        }
+        // The library checks the same for a caller that is not the CLI.
+        var options = SegmentationOptions()
+        options.overlap = .nan
+        let volume = try NIfTIReader.read(Self.ct)
+        #expect(throws: PipelineError.self) { try LungSegmenter(parameters: .clara, options: options).prepare(volume) }
+    }
+
     /// LUNGSEG_MODEL overrides the bundled model; naming a missing file is "no usable model".
     @Test func aMissingModelNamedByTheEnvironmentIsNoModel() throws {
         let mask = NSTemporaryDirectory() + "/never-\(UUID().uuidString).nii.gz"
