@@ -86,15 +86,26 @@ public enum TorchArchive {
 
     /// Copies a (possibly strided) view of a storage into a contiguous float32 tensor, checking
     /// that every element it touches lies inside the storage.
-    private static func gather(
+    static func gather(
         _ storage: [UInt8], dtype: String, width: Int, offset: Int, size: [Int], stride: [Int], name: String, path: String
     ) throws(WeightsError) -> HostTensor {
         guard size.count == stride.count else { throw .malformed(path: path, reason: "tensor \(name): size and stride differ in rank") }
-        let count = size.reduce(1, *)
+        // Every size, stride and offset comes from the file: checked arithmetic only (a crafted
+        // file whose sizes multiply past Int.max trapped here).
+        guard size.allSatisfy({ $0 >= 0 }), stride.allSatisfy({ $0 >= 0 }), offset >= 0 else {
+            throw .malformed(path: path, reason: "tensor \(name) has a negative size, stride or offset")
+        }
+        let count = try Safetensors.elementCount(size, tensor: name, path: path)
         let elements = storage.count / width
         if count > 0 {
-            let last = offset + zip(size, stride).reduce(0) { $0 + ($1.0 - 1) * $1.1 }
-            guard offset >= 0, last < elements else {
+            var last = offset
+            for (extent, step) in zip(size, stride) {
+                let (reach, overflow) = (extent - 1).multipliedReportingOverflow(by: step)
+                let (sum, overflowSum) = last.addingReportingOverflow(reach)
+                guard !overflow, !overflowSum else { throw .malformed(path: path, reason: "tensor \(name) reaches past its storage") }
+                last = sum
+            }
+            guard last < elements else {
                 throw .malformed(path: path, reason: "tensor \(name) reaches past its storage")
             }
         }

@@ -43,15 +43,23 @@ struct Unpickler {
         "torch.ByteStorage", "torch.BoolStorage",
     ]
 
-    /// Bounds that keep a hostile pickle from exhausting memory.
+    /// Bounds that keep a hostile pickle from exhausting memory or time: stack and memo sizes,
+    /// how deeply containers nest (a state dict nests about five deep; a chain of a million
+    /// one-element tuples would overflow the call stack when freed), and how many container
+    /// elements may be built in all.
     static let maximumStackDepth = 100_000
     static let maximumMemo = 1_000_000
+    static let maximumNesting = 64
+    static let maximumElements = 50_000_000
 
     private let bytes: [UInt8]
     private var position = 0
     private var stack: [PickleValue] = []
+    /// How deeply each stack entry nests (0 for a scalar), kept beside the stack.
+    private var nesting: [Int] = []
     private var marks: [Int] = []
-    private var memo: [Int: PickleValue] = [:]
+    private var memo: [Int: (value: PickleValue, nesting: Int)] = [:]
+    private var elements = 0
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
@@ -87,36 +95,43 @@ struct Unpickler {
             case 0x54: try push(.bytes(try read(Int(try readUInt32()))))  // BINSTRING
             case 0x43: try push(.bytes(try read(Int(try readByte()))))  // SHORT_BINBYTES
             case 0x42: try push(.bytes(try read(Int(try readUInt32()))))  // BINBYTES
-            case 0x29: try push(.tuple([]))  // EMPTY_TUPLE
-            case 0x5D: try push(.list([]))  // EMPTY_LIST
-            case 0x7D: try push(.dict([:]))  // EMPTY_DICT
-            case 0x74: try push(.tuple(try popMark()))  // TUPLE
-            case 0x85: try push(.tuple([try pop()]))  // TUPLE1
-            case 0x86:  // TUPLE2
-                let second = try pop()
-                try push(.tuple([try pop(), second]))
-            case 0x87:  // TUPLE3
-                let third = try pop()
-                let second = try pop()
-                try push(.tuple([try pop(), second, third]))
-            case 0x6C: try push(.list(try popMark()))  // LIST
+            case 0x29: try push(.tuple([]), nesting: 1)  // EMPTY_TUPLE
+            case 0x5D: try push(.list([]), nesting: 1)  // EMPTY_LIST
+            case 0x7D: try push(.dict([:]), nesting: 1)  // EMPTY_DICT
+            case 0x74:  // TUPLE
+                let (items, depth) = try popMark()
+                try push(.tuple(items), nesting: depth + 1)
+            case 0x85, 0x86, 0x87:  // TUPLE1, TUPLE2, TUPLE3
+                var items: [PickleValue] = []
+                var depth = 0
+                for _ in 0..<Int(opcode - 0x84) {
+                    let (item, itemDepth) = try popNested()
+                    items.insert(item, at: 0)
+                    depth = max(depth, itemDepth)
+                }
+                try push(.tuple(items), nesting: depth + 1)
+            case 0x6C:  // LIST
+                let (items, depth) = try popMark()
+                try push(.list(items), nesting: depth + 1)
             case 0x61:  // APPEND
-                let item = try pop()
-                try modifyTop { value throws(PickleError) in
+                let (item, depth) = try popNested()
+                try modifyTop(adding: [item], nesting: depth) { value throws(PickleError) in
                     guard case .list(let items) = value else { throw .malformed("APPEND to a non-list") }
                     value = .list(items + [item])
                 }
             case 0x65:  // APPENDS
-                let items = try popMark()
-                try modifyTop { value throws(PickleError) in
+                let (items, depth) = try popMark()
+                try modifyTop(adding: items, nesting: depth) { value throws(PickleError) in
                     guard case .list(let existing) = value else { throw .malformed("APPENDS to a non-list") }
                     value = .list(existing + items)
                 }
             case 0x73:  // SETITEM
-                let value = try pop()
-                let key = try pop()
-                try setItems([key, value])
-            case 0x75: try setItems(try popMark())  // SETITEMS
+                let (value, valueDepth) = try popNested()
+                let (key, keyDepth) = try popNested()
+                try setItems([key, value], nesting: max(keyDepth, valueDepth))
+            case 0x75:  // SETITEMS
+                let (items, depth) = try popMark()
+                try setItems(items, nesting: depth)
             case 0x63:  // GLOBAL "module\nname\n"
                 let module = try readLine()
                 let name = try readLine()
@@ -126,25 +141,24 @@ struct Unpickler {
                 let module = try pop()
                 guard case .string(let n) = name, case .string(let m) = module else { throw .malformed("STACK_GLOBAL needs strings") }
                 try push(try allowedGlobal(m + "." + n))
-            case 0x51: try push(try persistentLoad(try pop()))  // BINPERSID
-            case 0x52:  // REDUCE
+            case 0x51: try push(try persistentLoad(try pop()), nesting: 1)  // BINPERSID
+            case 0x52, 0x81:  // REDUCE, NEWOBJ: only the allowed globals, only to build values
                 let arguments = try pop()
                 let callable = try pop()
-                try push(try reduce(callable, arguments))
-            case 0x81:  // NEWOBJ: only OrderedDict.__new__ is allowed
-                let arguments = try pop()
-                let callable = try pop()
-                try push(try reduce(callable, arguments))
+                try push(try reduce(callable, arguments), nesting: 1)
             case 0x62: _ = try pop()  // BUILD: state (e.g. a state dict's _metadata) is not needed
-            case 0x71: memo[Int(try readByte())] = try peek()  // BINPUT
-            case 0x72: memo[Int(try readUInt32())] = try peek()  // LONG_BINPUT
-            case 0x94:  // MEMOIZE
-                guard memo.count < Self.maximumMemo else { throw .malformed("memo too large") }
-                memo[memo.count] = try peek()
-            case 0x68: try push(try memoValue(Int(try readByte())))  // BINGET
-            case 0x6A: try push(try memoValue(Int(try readUInt32())))  // LONG_BINGET
+            case 0x71: try remember(Int(try readByte()))  // BINPUT
+            case 0x72: try remember(Int(try readUInt32()))  // LONG_BINPUT
+            case 0x94: try remember(memo.count)  // MEMOIZE
+            case 0x68, 0x6A:  // BINGET, LONG_BINGET
+                let index = opcode == 0x68 ? Int(try readByte()) : Int(try readUInt32())
+                guard let entry = memo[index] else { throw .malformed("memo \(index) not set") }
+                try push(entry.value, nesting: entry.nesting)
             case 0x30: _ = try pop()  // POP
-            case 0x32: try push(try peek())  // DUP
+            case 0x32:  // DUP
+                let (value, depth) = try popNested()
+                try push(value, nesting: depth)
+                try push(value, nesting: depth)
             default:
                 throw .unsupportedOpcode(opcode, offset: opcodeOffset)
             }
@@ -203,9 +217,17 @@ struct Unpickler {
         return result
     }
 
-    private mutating func setItems(_ items: [PickleValue]) throws(PickleError) {
+    private mutating func setItems(_ items: [PickleValue], nesting depth: Int) throws(PickleError) {
         guard items.count % 2 == 0 else { throw .malformed("SETITEMS with an odd number of items") }
-        try modifyTop { value throws(PickleError) in
+        // A state dict's keys are names. Hashing a nested key costs its whole size, and a
+        // 439-byte pickle can nest a tuple that doubles at every level: scalars only.
+        for index in stride(from: 0, to: items.count, by: 2) {
+            switch items[index] {
+            case .string, .int, .bool, .float, .none: break
+            default: throw .malformed("a dict key that is not a name or a number")
+            }
+        }
+        try modifyTop(adding: items, nesting: depth) { value throws(PickleError) in
             guard case .dict(var dictionary) = value else { throw .malformed("SETITEMS on a non-dict") }
             for index in stride(from: 0, to: items.count, by: 2) { dictionary[items[index]] = items[index + 1] }
             value = .dict(dictionary)
@@ -214,36 +236,54 @@ struct Unpickler {
 
     // MARK: - Stack
 
-    private mutating func push(_ value: PickleValue) throws(PickleError) {
+    /// Pushes a value that nests `depth` containers deep (0 for a scalar).
+    private mutating func push(_ value: PickleValue, nesting depth: Int = 0) throws(PickleError) {
         guard stack.count < Self.maximumStackDepth else { throw .malformed("stack too deep") }
+        guard depth <= Self.maximumNesting else { throw .malformed("containers nested deeper than \(Self.maximumNesting)") }
         stack.append(value)
+        nesting.append(depth)
     }
 
-    private mutating func pop() throws(PickleError) -> PickleValue {
-        guard stack.count > (marks.last ?? 0), let value = stack.popLast() else { throw .malformed("pop from an empty stack") }
-        return value
+    private mutating func pop() throws(PickleError) -> PickleValue { try popNested().value }
+
+    private mutating func popNested() throws(PickleError) -> (value: PickleValue, nesting: Int) {
+        guard stack.count > (marks.last ?? 0), let value = stack.popLast(), let depth = nesting.popLast() else {
+            throw .malformed("pop from an empty stack")
+        }
+        return (value, depth)
     }
 
-    private func peek() throws(PickleError) -> PickleValue {
-        guard let value = stack.last else { throw .malformed("empty stack") }
-        return value
-    }
-
-    private mutating func modifyTop(_ change: (inout PickleValue) throws(PickleError) -> Void) throws(PickleError) {
+    /// Changes the top container, which takes in `items` nesting `depth` deep.
+    private mutating func modifyTop(adding items: [PickleValue], nesting depth: Int, _ change: (inout PickleValue) throws(PickleError) -> Void) throws(PickleError) {
         guard !stack.isEmpty, stack.count > (marks.last ?? 0) else { throw .malformed("empty stack") }
-        try change(&stack[stack.count - 1])
+        try count(items.count)
+        let top = stack.count - 1
+        nesting[top] = max(nesting[top], depth + 1)
+        guard nesting[top] <= Self.maximumNesting else { throw .malformed("containers nested deeper than \(Self.maximumNesting)") }
+        try change(&stack[top])
     }
 
-    private mutating func popMark() throws(PickleError) -> [PickleValue] {
+    /// The items above the last MARK and the deepest nesting among them.
+    private mutating func popMark() throws(PickleError) -> ([PickleValue], Int) {
         guard let mark = marks.popLast(), mark <= stack.count else { throw .malformed("no MARK") }
         let items = Array(stack[mark...])
+        let depth = nesting[mark...].max() ?? 0
         stack.removeSubrange(mark...)
-        return items
+        nesting.removeSubrange(mark...)
+        try count(items.count)
+        return (items, depth)
     }
 
-    private func memoValue(_ index: Int) throws(PickleError) -> PickleValue {
-        guard let value = memo[index] else { throw .malformed("memo \(index) not set") }
-        return value
+    /// Counts container elements built, against `maximumElements`.
+    private mutating func count(_ added: Int) throws(PickleError) {
+        elements += added
+        guard elements <= Self.maximumElements else { throw .malformed("more than \(Self.maximumElements) container elements") }
+    }
+
+    private mutating func remember(_ index: Int) throws(PickleError) {
+        guard memo.count < Self.maximumMemo || memo[index] != nil else { throw .malformed("memo too large") }
+        guard let value = stack.last, let depth = nesting.last else { throw .malformed("empty stack") }
+        memo[index] = (value, depth)
     }
 
     // MARK: - Bytes

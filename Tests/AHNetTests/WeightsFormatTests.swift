@@ -167,6 +167,26 @@ struct MetadataTests {
     }
 }
 
+@Suite("Tensor views from a model.pt")
+struct TorchViewTests {
+    /// Regression: sizes that multiply past Int.max crashed (Illegal instruction); sizes, strides
+    /// and offsets from the file are checked arithmetic, each failure a typed error.
+    @Test(arguments: [
+        ([1 << 40, 1 << 40], [1, 1], 0), ([3, 1 << 62], [1 << 62, 1], 0), ([-1, 2], [2, 1], 0), ([2, 2], [-1, 1], 0),
+        ([2, 2], [2, 1], -1), ([2, 2], [2, 1], Int.max - 1),
+    ])
+    func craftedSizesAreMalformedNotACrash(size: [Int], stride: [Int], offset: Int) {
+        let storage = [UInt8](repeating: 0, count: 64)
+        #expect(throws: WeightsError.self) {
+            _ = try TorchArchive.gather(storage, dtype: "F32", width: 4, offset: offset, size: size, stride: stride, name: "w", path: "crafted.pt")
+        }
+        // The same storage holds a real 2x2 view.
+        #expect(throws: Never.self) {
+            _ = try TorchArchive.gather(storage, dtype: "F32", width: 4, offset: 1, size: [2, 2], stride: [1, 2], name: "w", path: "crafted.pt")
+        }
+    }
+}
+
 @Suite("Restricted unpickler")
 struct UnpicklerTests {
     /// Regression: the pickle fuzzer's first finding (a FRAME opcode followed by junk; a
@@ -185,5 +205,23 @@ struct UnpicklerTests {
 
     @Test func truncatedPickle() {
         #expect(throws: PickleError.truncated(offset: 3)) { _ = try Unpickler.load([0x80, 0x02, 0x58, 0x05]) }
+    }
+
+    /// Regression: a 439-byte pickle whose dict key nested a doubling tuple hung at 100 % CPU
+    /// (hashing it costs 2^depth). Keys must be names or numbers; nesting is capped.
+    @Test func nestedKeysAndDeepNestingAreRefusedAtOnce() {
+        // EMPTY_DICT, then a key tuple nested 60 deep through the memo, a value, SETITEM, STOP.
+        var keyed: [UInt8] = [0x80, 0x02, 0x7D, 0x4B, 0x01, 0x85, 0x71, 0x00]
+        for _ in 0..<60 { keyed += [0x68, 0x00, 0x68, 0x00, 0x86, 0x71, 0x00, 0x30] }
+        keyed += [0x68, 0x00, 0x4B, 0x02, 0x73, 0x2E]
+        #expect(throws: PickleError.malformed("a dict key that is not a name or a number")) { _ = try Unpickler.load(keyed) }
+        // A chain of 100 one-element tuples: deeper than any state dict.
+        let chain: [UInt8] = [0x80, 0x02, 0x4B, 0x01] + [UInt8](repeating: 0x85, count: 100) + [0x2E]
+        #expect(throws: PickleError.malformed("containers nested deeper than 64")) { _ = try Unpickler.load(chain) }
+        // A tuple doubling through the memo as a plain value: stopped by the nesting cap too.
+        var doubling: [UInt8] = [0x80, 0x02, 0x4B, 0x01, 0x85, 0x71, 0x00, 0x30]
+        for _ in 0..<100 { doubling += [0x68, 0x00, 0x68, 0x00, 0x86, 0x71, 0x00, 0x30] }
+        doubling += [0x68, 0x00, 0x2E]
+        #expect(throws: PickleError.malformed("containers nested deeper than 64")) { _ = try Unpickler.load(doubling) }
     }
 }
