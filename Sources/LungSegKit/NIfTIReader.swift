@@ -66,6 +66,9 @@ public enum NIfTIReader {
 
     // MARK: - Steps
 
+    /// How much voxel data is read (and allocated) at a time.
+    static let compressedReadChunk: Int64 = 64 << 20
+
     /// Reads `count` bytes at `offset` of the data file (gzip or not), or says why it cannot.
     private static func readVoxelBytes(_ dataPath: String, offset: Int64, count: Int64) throws(NIfTIError) -> [UInt8] {
         guard FileManager.default.fileExists(atPath: dataPath) else { throw .fileNotFound(path: dataPath) }
@@ -77,10 +80,24 @@ public enum NIfTIReader {
         guard let file = znzopen(dataPath, "rb", compressed ? 1 : 0) else { throw .fileNotFound(path: dataPath) }
         var handle: znzFile? = file
         defer { Xznzclose(&handle) }
-        var bytes = [UInt8](repeating: 0, count: Int(count))
         // fseek answers 0 on success, gzseek the new offset; both answer -1 on failure.
         let positioned = znzseek(file, .init(offset), SEEK_SET) >= 0
-        let read = positioned ? bytes.withUnsafeMutableBytes { znzread($0.baseAddress, 1, $0.count, file) } : 0
+        // A gzip stream says nothing true about its length until it ends: the bytes grow as they
+        // arrive, so a 110-byte file that declares 8 GB is refused after reading what it holds,
+        // not after allocating what it claims.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(compressed ? Int(min(count, Self.compressedReadChunk)) : Int(count))
+        var read = 0
+        if positioned {
+            var chunk = [UInt8](repeating: 0, count: Int(min(count, Self.compressedReadChunk)))
+            while read < Int(count) {
+                let wanted = min(chunk.count, Int(count) - read)
+                let got = chunk.withUnsafeMutableBytes { znzread($0.baseAddress, 1, wanted, file) }
+                guard got > 0 else { break }
+                bytes.append(contentsOf: chunk[0..<got])
+                read += got
+            }
+        }
         guard read == Int(count) else {
             guard compressed else {
                 throw .truncatedData(path: dataPath, expectedBytes: expected, availableBytes: NIfTIFileName.fileSize(dataPath))

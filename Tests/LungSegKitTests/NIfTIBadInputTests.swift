@@ -63,6 +63,24 @@ struct NIfTIBadInputTests {
         #expect(try readError(builder) == .truncatedData(path: path, expectedBytes: 352 + 48, availableBytes: 352 + 20))
     }
 
+    /// Regression: a tiny .nii.gz declaring 1000^3 float64 voxels (8 GB) made lungseg allocate
+    /// the 8 GB before finding the stream's end. Now the bytes grow as they arrive: the error comes
+    /// with the process's peak memory grown by far less than the declared size.
+    @Test func gzipBombIsRefusedBeforeAllocatingItsClaim() throws {
+        var builder = NIfTIFileBuilder()
+        builder.dim = [3, 1000, 1000, 1000, 1, 1, 1, 1]
+        builder.datatype = 64  // FLOAT64
+        builder.bitpix = 64
+        builder.data = [UInt8](repeating: 0, count: 8)
+        let path = folder.file("bomb.nii.gz")
+        var before = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &before)
+        #expect(try readError(builder, name: "bomb.nii.gz") == .truncatedData(path: path, expectedBytes: 352 + 8_000_000_000, availableBytes: 352 + 8))
+        var after = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &after)
+        #expect(after.ru_maxrss - before.ru_maxrss < 2_000_000, "peak RSS grew by \(after.ru_maxrss - before.ru_maxrss) KiB")
+    }
+
     @Test func gzipHoldingTooFewVoxels() throws {
         var builder = NIfTIFileBuilder()
         builder.data = NIfTIFileBuilder.int16Ramp(10)
