@@ -6,7 +6,7 @@ import AHNetCPU
 
 /// Each OpenCL kernel against the CPU backend (itself checked against double-precision loops),
 /// on odd sizes that do not divide the tiles, channel slices, batches of two. Runs on PoCL in CI.
-@Suite("OpenCL kernels vs CPU backend", .serialized)
+@Suite("OpenCL kernels vs CPU backend", .serialized, .timeLimit(.minutes(10)))
 struct OpenCLOperationTests {
     let opencl: OpenCLBackend? = try? OpenCLBackend(deviceIndex: 0)
 

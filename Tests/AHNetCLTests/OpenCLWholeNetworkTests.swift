@@ -6,7 +6,7 @@ import AHNetCPU
 
 /// The full Clara-config network on OpenCL (PoCL in CI) against MONAI's logits and against the
 /// CPU backend, on the MONAI fixtures of AHNetCPUTests.
-@Suite("Whole network on OpenCL", .serialized)
+@Suite("Whole network on OpenCL", .serialized, .timeLimit(.minutes(10)))
 struct OpenCLWholeNetworkTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("AHNetCPUTests/Fixtures")

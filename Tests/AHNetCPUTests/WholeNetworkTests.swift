@@ -5,7 +5,7 @@ import AHNet
 
 /// The full-size Clara-config AH-Net on the CPU backend against MONAI's AHNet on the same
 /// weights (seeded generator + calibrated BN statistics; tools/fixtures/make_ahnet_fixtures.py).
-@Suite("Whole network vs MONAI", .serialized)
+@Suite("Whole network vs MONAI", .serialized, .timeLimit(.minutes(5)))
 struct WholeNetworkTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 

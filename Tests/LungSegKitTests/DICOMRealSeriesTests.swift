@@ -5,7 +5,7 @@ import Testing
 
 /// Real CT series read through DCMTK, against the NIfTI of the same CT and against what pydicom
 /// 3.0.2 (with pylibjpeg for JPEG Lossless) reports for them (tools/fixtures/dicom_facts.py).
-@Suite("DICOM real series")
+@Suite("DICOM real series", .timeLimit(.minutes(5)))
 struct DICOMRealSeriesTests {
     static let cipFolder = TestFixtures.path("dicom_cip_ct64")
     static let jpegFolder = TestFixtures.path("dicom_covidctmd_normal001_12")

@@ -9,7 +9,12 @@ struct NIfTIWriteTests {
 
     init() throws {
         folder = try TemporaryFolder()
-        source = try NIfTIReader.read(RepositoryData.path("cip_ct64.nii.gz"))
+        var ct = try NIfTIReader.read(RepositoryData.path("cip_ct64.nii.gz"))
+        // A source whose intent, scaling and display range are all set, so that the reset of
+        // each is seen (cip_ct64's own are already 0, 1, 0 and would hide a copy).
+        (ct.header.intentCode, ct.header.intentName) = (1002, "label")
+        (ct.header.sclSlope, ct.header.sclInter, ct.header.calMin, ct.header.calMax) = (2, -1024, -1000, 1000)
+        source = ct
     }
 
     /// The grid-describing fields must survive; scaling, display range and intent are reset.

@@ -81,7 +81,7 @@ struct DarkVoxelPredictor: WindowPredictor {
     }
 }
 
-@Suite("Pipeline geometry", .serialized)
+@Suite("Pipeline geometry", .serialized, .timeLimit(.minutes(5)))
 struct PipelineGeometryTests {
     static func parameters() -> PipelineParameters {
         var parameters = PipelineParameters.clara

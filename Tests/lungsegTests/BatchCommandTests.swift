@@ -4,7 +4,7 @@ import Testing
 
 /// `lungseg batch` as a scheduler runs it. The hidden `--weights stub` predictor (a threshold)
 /// keeps each case under a second; the loop, status files, skipping and sharding are what is tested.
-@Suite("lungseg batch", .serialized)
+@Suite("lungseg batch", .serialized, .timeLimit(.minutes(5)))
 struct BatchCommandTests {
     struct Workspace {
         let root: String
@@ -94,6 +94,16 @@ struct BatchCommandTests {
 
     /// A run killed in the middle, then started again: every case ends with exactly one ok record,
     /// and the partial files of the killed case are gone.
+
+    /// A generous timeout never fires: every case ok, all outputs there.
+    @Test func aGenerousTimeoutDoesNotFire() throws {
+        let space = try Workspace(cases: ["g1", "g2"])
+        defer { space.remove() }
+        let result = try space.batch(["--timeout", "3600", "--quiet"])
+        #expect(result.status == 0, "\(result.error)")
+        #expect(space.records().map(\.status) == [.ok, .ok])
+        for name in ["g1", "g2"] { #expect(FileManager.default.fileExists(atPath: "\(space.outputs)/\(name)_lungs.nii.gz")) }
+    }
     @Test func aKilledRunResumes() throws {
         let names = (1...6).map { "case\($0)" }
         let space = try Workspace(cases: names)

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// The lungseg binary as a user runs it: exit codes, messages, fallbacks.
-@Suite("Command line", .serialized)
+@Suite("Command line", .serialized, .timeLimit(.minutes(5)))
 struct CommandLineTests {
     /// The `lungseg` executable SwiftPM built beside this test bundle.
     static let binary: URL = {
@@ -104,7 +104,7 @@ struct CommandLineTests {
     }
 }
 
-@Suite("lungseg segment", .serialized)
+@Suite("lungseg segment", .serialized, .timeLimit(.minutes(5)))
 struct SegmentCommandTests {
     static let ct = CommandLineTests.repository.appendingPathComponent("data/cip_ct64.nii.gz").path
 
@@ -177,6 +177,34 @@ struct SegmentCommandTests {
         ])
         #expect(again.status == 0, "\(again.error)")
         #expect(try NIfTIReader.read(folder + "/again.nii.gz").voxels == mask.voxels)
+        // The probability map is what the mask came from: thresholded at 0.5 without any
+        // post-processing it is the raw mask, voxel for voxel.
+        let raw = try CommandLineTests.run([
+            "postprocess", Self.ct, "--probabilities", folder + "/p.nii.gz", "-o", folder + "/raw.nii.gz", "--no-postprocessing",
+        ])
+        #expect(raw.status == 0, "\(raw.error)")
+        let probability = try NIfTIReader.read(folder + "/p.nii.gz")
+        #expect(probability.voxels.allSatisfy { $0 >= 0 && $0 <= 1 })
+        #expect(try NIfTIReader.read(folder + "/raw.nii.gz").voxels == probability.voxels.map { $0 >= 0.5 ? 1 : 0 })
+        // Every key of the documented schema (docs/REPORT.md) is in the report, and the volumes add up.
+        #expect(Self.documentedReportKeys().count > 25)
+        for key in Self.documentedReportKeys() {
+            #expect(Self.value(at: key, in: report) != nil, "docs/REPORT.md documents \(key), which the report lacks")
+        }
+        let volumes = report?["lungs"] as? [String: Any]
+        let (right, left, total) = (volumes?["rightML"] as? Double ?? -1, volumes?["leftML"] as? Double ?? -1, volumes?["totalML"] as? Double ?? -1)
+        #expect(abs(right + left - total) <= 0.11 && right > 1000 && left > 1000)
+        #expect((report?["timings"] as? [[String: Any]])?.compactMap { $0["stage"] as? String }
+                == ["orient", "body crop", "resample", "inference", "resample back", "post-process", "measure"])
+        #expect(report?["outputs"] as? [String: String] == ["mask": folder + "/mask.nii.gz", "report": folder + "/report.json", "qc": folder + "/qc.png",
+                                                            "probabilities": folder + "/p.nii.gz", "airways": folder + "/airways.nii.gz"])
+        // The QC picture is the mask and airways written: the same picture made from the files
+        // read back is the same PNG, byte for byte.
+        let redrawn = try QCPicture(volume: input, labels: mask.voxels.map { UInt8($0) },
+                                    airways: airways.voxels.indices.filter { airways.voxels[$0] != 0 }, volumesML: [right, left, volumes?["airwaysML"] as? Double ?? 0])
+        try redrawn.write(to: folder + "/redrawn.png")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: folder + "/redrawn.png")) == Data(contentsOf: URL(fileURLWithPath: folder + "/qc.png")))
+        #expect(redrawn.pixels.indices.filter { $0 % 3 == 0 }.contains { (redrawn.pixels[$0], redrawn.pixels[$0 + 1], redrawn.pixels[$0 + 2]) == (255, 60, 60) })
         // A probability map on another grid is refused before anything is written.
         let small = NIfTIHeader.synthesized(dims: [4, 4, 4], affine: .scaling([1, 1, 1]), datatypeCode: NIfTIDatatype.float32.rawValue, description: "")
         try NIfTIWriter.writeMap([Float](repeating: 1, count: 64), like: small, to: folder + "/small.nii.gz")
@@ -185,6 +213,29 @@ struct SegmentCommandTests {
         #expect(!FileManager.default.fileExists(atPath: folder + "/never.nii.gz"))
         let png = try Data(contentsOf: URL(fileURLWithPath: folder + "/qc.png"))
         #expect(png.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+    }
+
+    /// The key paths docs/REPORT.md documents (its first column; `.run` continues the key before).
+    static func documentedReportKeys() -> [String] {
+        let text = (try? String(contentsOf: CommandLineTests.repository.appendingPathComponent("docs/REPORT.md"), encoding: .utf8)) ?? ""
+        var keys: [String] = []
+        for line in text.split(separator: "\n") where line.hasPrefix("| `") {
+            let cell = line.dropFirst(2).prefix { $0 != "|" }
+            var parent = ""
+            for token in cell.split(separator: "`").enumerated().filter({ $0.offset % 2 == 0 }).map(\.element) {
+                let key = token.hasPrefix(".") ? parent + token : String(token)
+                parent = String(key.split(separator: ".").dropLast().joined(separator: "."))
+                keys.append(key)
+            }
+        }
+        return keys
+    }
+
+    /// The value at a dotted key path (`lungs.rightML`), or nil.
+    static func value(at path: String, in object: [String: Any]?) -> Any? {
+        var current: Any? = object
+        for part in path.split(separator: ".") { current = (current as? [String: Any])?[String(part)] }
+        return current
     }
 
     /// An output that cannot be written fails before any work, and an existing mask is untouched.

@@ -3,7 +3,7 @@ import LungSegKit
 import Testing
 
 /// The command line with a DICOM folder where a NIfTI path used to go.
-@Suite("Command line: DICOM input", .serialized)
+@Suite("Command line: DICOM input", .serialized, .timeLimit(.minutes(5)))
 struct DICOMCommandLineTests {
     static let cipFolder = CommandLineTests.repository.appendingPathComponent("Tests/LungSegKitTests/Fixtures/dicom_cip_ct64").path
     static let cipSeries = "1.2.826.0.1.3680043.2.1125.1.18085492126195434258212517481071422"

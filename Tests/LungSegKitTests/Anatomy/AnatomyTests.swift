@@ -1,7 +1,7 @@
 import Testing
 @testable import LungSegKit
 
-@Suite("Anatomical post-processing on a synthetic chest")
+@Suite("Anatomical post-processing on a synthetic chest", .timeLimit(.minutes(3)))
 struct AnatomyTests {
     static func run(_ chest: SyntheticChest, mask: [UInt8]) -> AnatomicalPostprocessing.Outcome {
         AnatomicalPostprocessing(grid: chest.grid).run(mask: mask, hu: chest.hu, coarse: chest.coarseBody, fillHoles: true)
