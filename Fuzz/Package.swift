@@ -1,5 +1,6 @@
 // swift-tools-version: 6.1
-// A libFuzzer target over lungseg's NIfTI header validation and read path. Kept out of the main
+// libFuzzer targets over what lungseg reads from files: NIfTI, the torch.save pickle and archive,
+// safetensors, DICOM. Kept out of the main
 // package so that ordinary builds never see `-sanitize=fuzzer`. See Fuzz/README.md.
 import PackageDescription
 
@@ -14,6 +15,15 @@ let package = Package(
         .executableTarget(
             name: "PickleFuzz",
             dependencies: [.product(name: "AHNet", package: "lungseg")]),
+        .executableTarget(
+            name: "SafetensorsFuzz",
+            dependencies: [.product(name: "AHNet", package: "lungseg")]),
+        .executableTarget(
+            name: "TorchArchiveFuzz",
+            dependencies: [.product(name: "AHNet", package: "lungseg")]),
+        .executableTarget(
+            name: "DICOMFuzz",
+            dependencies: [.product(name: "LungSegKit", package: "lungseg")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -3,7 +3,9 @@
 datatypes) and the data.pkl pickles of the committed torch.save fixtures for PickleFuzz.
 
 Standard library only. The first byte of each NIfTI seed selects the file name the fuzz target uses
-(0: .nii, 1: .nii.gz, 2: .hdr). Usage: python3 tools/fuzz_seeds.py Fuzz/corpus Fuzz/pickle-corpus
+(0: .nii, 1: .nii.gz, 2: .hdr). Also copies committed fixtures as seeds for SafetensorsFuzz,
+TorchArchiveFuzz and DICOMFuzz. Usage (from the repository root):
+python3 tools/fuzz_seeds.py [Fuzz/corpus Fuzz/pickle-corpus Fuzz/safetensors-corpus Fuzz/torch-corpus Fuzz/dicom-corpus]
 """
 import gzip
 import os
@@ -70,6 +72,22 @@ def pickle_seeds(folder, fixtures="Tests/AHNetTests/Fixtures"):
                             f.write(archive.read(entry))
 
 
+def file_seeds(folder, sources):
+    """Copies committed fixtures as seeds: whole safetensors files, model.pt archives, DICOM slices."""
+    import shutil
+    os.makedirs(folder, exist_ok=True)
+    for source in sources:
+        shutil.copy(source, os.path.join(folder, os.path.basename(source)))
+
+
 if __name__ == "__main__":
     main(sys.argv[1] if len(sys.argv) > 1 else "Fuzz/corpus")
     pickle_seeds(sys.argv[2] if len(sys.argv) > 2 else "Fuzz/pickle-corpus")
+    fixtures = "Tests/AHNetTests/Fixtures"
+    file_seeds(sys.argv[3] if len(sys.argv) > 3 else "Fuzz/safetensors-corpus",
+               [os.path.join(fixtures, n) for n in sorted(os.listdir(fixtures)) if n.endswith(".safetensors")])
+    file_seeds(sys.argv[4] if len(sys.argv) > 4 else "Fuzz/torch-corpus",
+               [os.path.join(fixtures, n) for n in sorted(os.listdir(fixtures)) if n.endswith(".pt")])
+    dicom = "Tests/LungSegKitTests/Fixtures/dicom_cip_ct64"
+    file_seeds(sys.argv[5] if len(sys.argv) > 5 else "Fuzz/dicom-corpus",
+               [os.path.join(dicom, n) for n in ("IMG0001.dcm", "IMG0040.dcm")])

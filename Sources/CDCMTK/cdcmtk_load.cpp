@@ -3,6 +3,8 @@
 
 #include <cstdio>
 #include <cstring>
+#include <string>
+#include <sys/stat.h>
 
 namespace cdcmtk {
 
@@ -27,11 +29,34 @@ cdcmtk_status load(const char *path, DcmFileFormat &file, char *message, size_t 
     }
     OFCondition condition = file.loadFile(
         path, EXS_Unknown, EGL_noChange, DCM_MaxReadLength, kind == FileKind::part10 ? ERM_fileOnly : ERM_dataset);
+    cdcmtk_status status = CDCMTK_OK;
     if (condition.bad()) {
         setMessage(message, capacity, std::string("DCMTK could not parse it: ") + condition.text());
-        return kind == FileKind::part10 ? CDCMTK_READ_FAILED : CDCMTK_NOT_DICOM;
+        if (kind != FileKind::part10) return CDCMTK_NOT_DICOM;
+        // The attributes parsed before the damage are still read: they get the check below too.
+        status = CDCMTK_READ_FAILED;
     }
-    return CDCMTK_OK;
+    // DCMTK leaves values longer than DCM_MaxReadLength on disk and, when one is asked for,
+    // allocates the length the file declares: a 12 KB file declaring a 4 GB value made it
+    // allocate 4 GB (found by DICOMFuzz). No value can be longer than the file itself.
+    // Such an attribute is dropped (a later read finds it absent) and the file counts as damaged.
+    struct stat info;
+    DcmDataset *dataset = file.getDataset();
+    if (stat(path, &info) == 0 && dataset != nullptr) {
+        unsigned long index = 0;
+        while (index < dataset->card()) {
+            DcmElement *element = dataset->getElement(index);
+            const Uint32 length = element == nullptr ? 0 : element->getLengthField();
+            if (length != DCM_UndefinedLength && static_cast<off_t>(length) > info.st_size) {
+                setMessage(message, capacity, "an attribute declares " + std::to_string(length) + " bytes, more than the file holds");
+                delete dataset->remove(index);
+                status = CDCMTK_READ_FAILED;
+            } else {
+                ++index;
+            }
+        }
+    }
+    return status;
 }
 
 }  // namespace cdcmtk

@@ -187,4 +187,22 @@ struct DICOMDecodingTests {
         #expect(series.warnings.count == 1)
         #expect(series.warnings.first?.hasPrefix("1 damaged DICOM file skipped: \(victim)") == true)
     }
+
+    /// Regression (DICOMFuzz): a 9 KB file whose ImagePositionPatient declares 4 GB made DCMTK
+    /// allocate the 4 GB when the header was read. Now the attribute is dropped, the file is
+    /// damaged, and reading it costs what the file holds.
+    @Test func anAttributeLongerThanItsFileIsDamageNotA4GBAllocation() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/dicom_oversized_attribute.dcm").path
+        var before = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &before)
+        let content = try DICOMFile.readHeader(path)
+        var after = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &after)
+        guard case .damaged(let reason, _) = content else {
+            Issue.record("expected a damaged file, got \(content)")
+            return
+        }
+        #expect(reason.contains("more than the file holds"), "\(reason)")
+        #expect(after.ru_maxrss - before.ru_maxrss < 1_000_000, "peak RSS grew by \(after.ru_maxrss - before.ru_maxrss) KiB")
+    }
 }
