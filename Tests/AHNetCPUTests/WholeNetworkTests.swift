@@ -28,6 +28,27 @@ struct WholeNetworkTests {
         #expect(agreement.argmaxAgreement >= 0.9999, "argmax agreement \(agreement.argmaxAgreement)")
     }
 
+    /// The full-size window the pipeline runs (224x224x32) against MONAI: every 17th logit of
+    /// each channel (tools/fixtures/make_ahnet_fixtures.py, step 4).
+    @Test func fullSizeWindowMatchesMONAI() throws {
+        let statistics = try Safetensors.read(Self.fixtures.appendingPathComponent("ahnet_bn_statistics.safetensors").path).tensors
+        let weights = try AHNetWeights(stateDict: SeededWeights.stateDict(statistics: statistics))
+        let graph = try AHNetGraph(weights: weights, backend: CPUBackend(threads: 2))
+        let (h, w, d) = (224, 224, 32)
+        let input = MONAILayout.toActivation(SeededWeights.uniform(seed: 103, count: h * w * d), batch: 1, channels: 1, h: h, w: w, d: d)
+        let logits = try graph.forward(input, batch: 1, size: SpatialSize(d: d, w: w, h: h))
+        let ours = MONAILayout.fromActivation(logits, batch: 1, channels: 2, h: h, w: w, d: d)
+        let plane = h * w * d
+        let kept = stride(from: 0, to: plane, by: 17).map { $0 }
+        let sampled = kept.map { ours[$0] } + kept.map { ours[plane + $0] }
+        let expected = try #require(
+            try Safetensors.read(Self.fixtures.appendingPathComponent("ahnet_window_224.safetensors").path).tensors["c_every17"])
+        #expect(expected.shape == [2, kept.count])
+        let agreement = Agreement(sampled, expected.values, channels: 2, plane: kept.count)
+        #expect(agreement.relativeL2 <= 1e-4, "relative L2 \(agreement.relativeL2)")
+        #expect(agreement.argmaxAgreement >= 0.9999, "argmax agreement \(agreement.argmaxAgreement)")
+    }
+
     /// The activation buffers are planned once and shared between short-lived tensors (the stem's
     /// buffer holds the encoder's and dense blocks' temporaries): a batch of two windows, a larger
     /// window after it, and the first window again all give what each window gives alone.
