@@ -13,6 +13,7 @@ public enum TorchArchive {
 
     public static func read(_ path: String) throws(WeightsError) -> StateDict {
         guard FileManager.default.fileExists(atPath: path) else { throw .fileNotFound(path: path) }
+        try ZipDirectoryCheck.validate(path)
         let archive: Archive
         do {
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)

@@ -41,18 +41,21 @@ cdcmtk_status load(const char *path, DcmFileFormat &file, char *message, size_t 
     // allocate 4 GB (found by DICOMFuzz). No value can be longer than the file itself.
     // Such an attribute is dropped (a later read finds it absent) and the file counts as damaged.
     struct stat info;
-    DcmDataset *dataset = file.getDataset();
-    if (stat(path, &info) == 0 && dataset != nullptr) {
-        unsigned long index = 0;
-        while (index < dataset->card()) {
-            DcmElement *element = dataset->getElement(index);
-            const Uint32 length = element == nullptr ? 0 : element->getLengthField();
-            if (length != DCM_UndefinedLength && static_cast<off_t>(length) > info.st_size) {
-                setMessage(message, capacity, "an attribute declares " + std::to_string(length) + " bytes, more than the file holds");
-                delete dataset->remove(index);
-                status = CDCMTK_READ_FAILED;
-            } else {
-                ++index;
+    if (stat(path, &info) == 0) {
+        // The meta header (TransferSyntaxUID is read from it) and the dataset alike.
+        DcmItem *items[] = {file.getMetaInfo(), file.getDataset()};
+        for (DcmItem *item : items) {
+            unsigned long index = 0;
+            while (item != nullptr && index < item->card()) {
+                DcmElement *element = item->getElement(index);
+                const Uint32 length = element == nullptr ? 0 : element->getLengthField();
+                if (length != DCM_UndefinedLength && static_cast<off_t>(length) > info.st_size) {
+                    setMessage(message, capacity, "an attribute declares " + std::to_string(length) + " bytes, more than the file holds");
+                    delete item->remove(index);
+                    status = CDCMTK_READ_FAILED;
+                } else {
+                    ++index;
+                }
             }
         }
     }

@@ -11,8 +11,11 @@ struct OpenCLWholeNetworkTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("AHNetCPUTests/Fixtures")
 
-    @Test func logitsMatchMONAIAndTheCPUBackend() throws {
-        let backend = try #require(try? OpenCLBackend(deviceIndex: 0), "no OpenCL device")
+    /// With the device's default tiles (PoCL: the CPU tiles) and with the tiles NVIDIA GPUs run
+    /// (64x64, K 32, 256 work-items), so that the GPU kernels are at least built and checked here.
+    @Test(arguments: [nil, ConvolutionTiles.gpu])
+    func logitsMatchMONAIAndTheCPUBackend(tiles: ConvolutionTiles?) throws {
+        let backend = try #require(try? OpenCLBackend(deviceIndex: 0, tiles: tiles), "no OpenCL device")
         let statistics = try Safetensors.read(Self.fixtures.appendingPathComponent("ahnet_bn_statistics.safetensors").path).tensors
         let weights = try AHNetWeights(stateDict: SeededWeights.stateDict(statistics: statistics))
         let (h, w, d) = (64, 64, 32)

@@ -167,6 +167,19 @@ struct MetadataTests {
     }
 }
 
+@Suite("Zip directories checked before ZIPFoundation")
+struct ZipDirectoryTests {
+    /// Regression (TorchArchiveFuzz): a 3.5 KB archive whose ZIP64 end record points past the file
+    /// stopped the process inside ZIPFoundation ("Not enough bits"); now a typed error, exit 4.
+    @Test func aDirectoryPointingOutsideTheFileIsMalformed() {
+        #expect(throws: WeightsError.malformed(path: fixture("crafted_zip64_offset.pt"), reason: "zip directory: a ZIP64 end record outside the file")) {
+            _ = try TorchArchive.read(fixture("crafted_zip64_offset.pt"))
+        }
+        // torch.save writes ZIP64 records even for small files: those pass.
+        #expect(throws: Never.self) { try ZipDirectoryCheck.validate(fixture("views.pt")) }
+    }
+}
+
 @Suite("Tensor views from a model.pt")
 struct TorchViewTests {
     /// Regression: sizes that multiply past Int.max crashed (Illegal instruction); sizes, strides

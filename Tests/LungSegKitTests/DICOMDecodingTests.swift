@@ -188,11 +188,13 @@ struct DICOMDecodingTests {
         #expect(series.warnings.first?.hasPrefix("1 damaged DICOM file skipped: \(victim)") == true)
     }
 
-    /// Regression (DICOMFuzz): a 9 KB file whose ImagePositionPatient declares 4 GB made DCMTK
-    /// allocate the 4 GB when the header was read. Now the attribute is dropped, the file is
-    /// damaged, and reading it costs what the file holds.
-    @Test func anAttributeLongerThanItsFileIsDamageNotA4GBAllocation() throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/dicom_oversized_attribute.dcm").path
+    /// Regressions (DICOMFuzz): a 9 KB file whose ImagePositionPatient (in the dataset), or whose
+    /// TransferSyntaxUID (in the meta header), declares 4 GB made DCMTK allocate the 4 GB when the
+    /// header was read. Now the attribute is dropped, the file is damaged, and reading it costs
+    /// what the file holds.
+    @Test(arguments: ["dicom_oversized_attribute.dcm", "dicom_oversized_meta_attribute.dcm"])
+    func anAttributeLongerThanItsFileIsDamageNotA4GBAllocation(name: String) throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)").path
         var before = rusage()
         getrusage(RUSAGE_SELF.rawValue, &before)
         let content = try DICOMFile.readHeader(path)

@@ -92,7 +92,13 @@ struct CommandLineTests {
         let automatic = try Self.run(["forward", "--weights", "seeded", "--input", window, "--output", folder + "/auto.npy"], environment: environment)
         #expect(automatic.status == 0, "\(automatic.error)")
         #expect(automatic.error.contains("on CPU (OpenBLAS"))
-        #expect(FileManager.default.fileExists(atPath: folder + "/auto.npy"))
+        // What auto wrote is the network's output: the same logits as the CPU backend asked for by name.
+        let cpu = try Self.run(["forward", "--weights", "seeded", "--input", window, "--output", folder + "/cpu.npy", "--backend", "cpu"])
+        #expect(cpu.status == 0, "\(cpu.error)")
+        let (viaAuto, viaCPU) = (try NumPyArray.read(folder + "/auto.npy"), try NumPyArray.read(folder + "/cpu.npy"))
+        #expect(viaAuto.shape == [1, 2, 32, 32, 32] && viaAuto.shape == viaCPU.shape)
+        #expect(viaAuto.values == viaCPU.values)
+        #expect(viaAuto.values.contains { $0 != 0 })
     }
 
     @Test func weightsThatAreNotAHNetExitWithStatus4() throws {
