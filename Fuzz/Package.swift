@@ -8,22 +8,24 @@ let package = Package(
     name: "lungseg-fuzz",
     dependencies: [.package(name: "lungseg", path: "..")],
     targets: [
+        // libFuzzer's driver entry, shared by the targets.
+        .target(name: "FuzzDriver"),
         .executableTarget(
             name: "NIfTIFuzz",
-            dependencies: [.product(name: "LungSegKit", package: "lungseg")]),
+            dependencies: ["FuzzDriver", .product(name: "LungSegKit", package: "lungseg")]),
         // Needs `-Xswiftc -enable-testing` (it reaches the internal Unpickler).
         .executableTarget(
             name: "PickleFuzz",
-            dependencies: [.product(name: "AHNet", package: "lungseg")]),
+            dependencies: ["FuzzDriver", .product(name: "AHNet", package: "lungseg")]),
         .executableTarget(
             name: "SafetensorsFuzz",
-            dependencies: [.product(name: "AHNet", package: "lungseg")]),
+            dependencies: ["FuzzDriver", .product(name: "AHNet", package: "lungseg")]),
         .executableTarget(
             name: "TorchArchiveFuzz",
-            dependencies: [.product(name: "AHNet", package: "lungseg")]),
+            dependencies: ["FuzzDriver", .product(name: "AHNet", package: "lungseg")]),
         .executableTarget(
             name: "DICOMFuzz",
-            dependencies: [.product(name: "LungSegKit", package: "lungseg")]),
+            dependencies: ["FuzzDriver", .product(name: "LungSegKit", package: "lungseg")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -127,7 +127,7 @@ python_free_check() {
   [ "$cases" -eq 0 ] || { echo "a case was done more than once" >&2; return 1; }
   ok=$(cat "$shared"/out/status/shard-*-of-3.jsonl | grep -c '"status":"ok"')
   [ "$ok" -eq 6 ] || { echo "expected 6 ok cases, found $ok" >&2; return 1; }
-  [ "$(ls "$shared"/out/status | wc -l)" -eq 3 ] || { echo "expected 3 shard status files" >&2; return 1; }
+  [ "$(ls "$shared"/out/status/*.jsonl | wc -l)" -eq 3 ] || { echo "expected 3 shard status files" >&2; return 1; }
   [ "$(grep -c ',ok,' "$shared/out/summary.csv")" -eq 6 ] || { echo "summary.csv does not list 6 ok cases" >&2; return 1; }
   for i in 1 2 3 4 5 6; do
     [ -s "$shared/out/patient${i}_lungs.nii.gz" ] && [ -s "$shared/out/patient${i}_report.json" ] && [ -s "$shared/out/patient${i}_qc.png" ] \

@@ -1,5 +1,6 @@
 import Foundation
 import LungSegKit
+import FuzzDriver
 
 /// Scratch files live in memory-backed /dev/shm when it exists: the reader takes paths.
 private let scratch: String = {
@@ -36,18 +37,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     return 0
 }
 
-/// libFuzzer's driver, linked in by `-sanitize=fuzzer`.
-@_silgen_name("LLVMFuzzerRunDriver")
-private func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32
-) -> Int32
-
 /// SwiftPM links an executable target's entry point as `<target>_main`; hand control to libFuzzer.
 @_cdecl("NIfTIFuzz_main")
 public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var arguments = argv
-    return runFuzzerDriver(&count, &arguments) { data, size in fuzzOneInput(data, size) }
+    runLibFuzzer(argc, argv) { data, size in fuzzOneInput(data, size) }
 }

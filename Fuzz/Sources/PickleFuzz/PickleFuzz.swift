@@ -1,4 +1,5 @@
 @testable import AHNet
+import FuzzDriver
 
 /// libFuzzer target over the restricted unpickler that reads `data.pkl` of `torch.save` files.
 /// Any input must end in a value or a typed error: no crash, no hang, no unbounded memory.
@@ -9,17 +10,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     return 0
 }
 
-@_silgen_name("LLVMFuzzerRunDriver")
-private func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32
-) -> Int32
-
 /// SwiftPM links an executable target's entry point as `<target>_main`; hand control to libFuzzer.
 @_cdecl("PickleFuzz_main")
 public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var arguments = argv
-    return runFuzzerDriver(&count, &arguments) { data, size in fuzzOneInput(data, size) }
+    runLibFuzzer(argc, argv) { data, size in fuzzOneInput(data, size) }
 }

@@ -1,5 +1,6 @@
 import Foundation
 @testable import AHNet
+import FuzzDriver
 
 /// libFuzzer target over the safetensors reader (the 8-byte length, the JSON header, offsets,
 /// shapes, dtypes, `__metadata__`). Every input must end in tensors or a typed error.
@@ -9,17 +10,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     return 0
 }
 
-@_silgen_name("LLVMFuzzerRunDriver")
-private func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32
-) -> Int32
-
 /// SwiftPM links an executable target's entry point as `<target>_main`; hand control to libFuzzer.
 @_cdecl("SafetensorsFuzz_main")
 public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var arguments = argv
-    return runFuzzerDriver(&count, &arguments) { data, size in fuzzOneInput(data, size) }
+    runLibFuzzer(argc, argv) { data, size in fuzzOneInput(data, size) }
 }
