@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "lungsegTests", dependencies: ["lungseg", "LungSegKit"]),
         .testTarget(name: "AHNetTests", dependencies: ["AHNet"], exclude: ["Fixtures"]),
         .testTarget(name: "AHNetCPUTests", dependencies: ["AHNetCPU", "AHNet"], exclude: ["Fixtures"]),
-        .testTarget(name: "AHNetCLTests", dependencies: ["AHNetCL", "AHNetCPU", "AHNet"]),
+        .testTarget(name: "AHNetCLTests", dependencies: ["AHNetCL", "AHNetCPU", "AHNet", "LungSegKit"]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17
