@@ -174,6 +174,9 @@ struct SegmentCommandTests {
         #expect(Double(airwayFound) / Double(airway) > 0.9)
         let lungs = report?["lungs"] as? [String: Any]
         #expect(lungs?["lungCount"] as? Int == 2)
+        // cip_ct64's lungs touch at the front: split along the junction, and the report says so.
+        #expect((report?["warnings"] as? [String])?.contains { $0.contains("separated along the junction") } == true)
+        #expect(lungs?["labels"] as? [String: String] == ["1": "right lung", "2": "left lung"])
         #expect(((lungs?["airwaysML"] as? Double) ?? 0) > 30)
         let removed = (report?["removed"] as? [[String: Any]])?.compactMap { $0["reason"] as? String }
         #expect(removed?.contains("trachea and main bronchi") == true)
