@@ -15,6 +15,7 @@ packages=(
   libpng-dev           # the QC picture
   libdcmtk-dev         # DICOM series input (DCMTK: dcmdata, JPEG, JPEG-LS and RLE decoders)
   libssl-dev           # SHA-256 (libcrypto) of batch inputs, to skip finished cases
+  python3              # tools/fuzz_seeds.py (standard library only): the fuzz seeds CI makes
 )
 
 missing=()

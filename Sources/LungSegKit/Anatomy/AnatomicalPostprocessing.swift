@@ -36,7 +36,7 @@ struct AnatomicalPostprocessing {
 
         // 1. Body.
         let body = coarse.map { BodyMask.find(hu: hu, grid: grid, coarse: $0) } ?? [UInt8](repeating: 1, count: grid.count)
-        let (outside, _) = removeOutside(&mask, body: body, hu: hu)
+        let outside = removeOutside(&mask, body: body, hu: hu)
         if outside > 0 { removed.append((.outsideBody, outside)) }
 
         // 2. Airways, searched above the middle of what the network called lung.
@@ -164,8 +164,8 @@ struct AnatomicalPostprocessing {
 
     /// Takes out mask voxels outside the body, except for components that the image's side
     /// border (`imageFaces`) cuts and whose outside part is lung tissue (a field of view narrower than the chest).
-    /// Returns the voxels removed and those kept that way.
-    func removeOutside(_ mask: inout [UInt8], body: [UInt8], hu: [Float]) -> (removed: Int, cut: Int) {
+    /// Returns the voxels removed (what is kept outside is counted at the end, after every stage).
+    func removeOutside(_ mask: inout [UInt8], body: [UInt8], hu: [Float]) -> Int {
         // Labelling is needed only when the mask reaches the side border (a cut lung is possible).
         let sideBorder = sideBorderIndices()
         guard sideBorder.contains(where: { mask[$0] != 0 }) else {
@@ -174,7 +174,7 @@ struct AnatomicalPostprocessing {
                 mask[index] = 0
                 removed += 1
             }
-            return (removed, 0)
+            return removed
         }
         let components = BinaryMask.label(mask, dims: grid.dims)
         let outside = ComponentStatistics.collect(labels: components.labels, labelCount: components.sizes.count, hu: hu, dims: grid.dims) { body[$0] == 0 }
@@ -184,16 +184,11 @@ struct AnatomicalPostprocessing {
         let minimum = Int(1.0 / grid.voxelML)
         let cutLung = outside.indices.map { cutByBorder[$0] && outside[$0].count >= minimum && outside[$0].looksLikeLungTissue }
         var removed = 0
-        var cut = 0
-        for index in mask.indices where mask[index] != 0 && body[index] == 0 {
-            if cutLung[Int(components.labels[index])] {
-                cut += 1
-            } else {
-                mask[index] = 0
-                removed += 1
-            }
+        for index in mask.indices where mask[index] != 0 && body[index] == 0 && !cutLung[Int(components.labels[index])] {
+            mask[index] = 0
+            removed += 1
         }
-        return (removed, cut)
+        return removed
     }
 
     /// The voxels on the side faces of the grid that are the image's border (`imageFaces`).

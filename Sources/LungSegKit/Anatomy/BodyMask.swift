@@ -59,7 +59,7 @@ struct CoarseBody: Sendable {
         mask = BinaryMask.fillHolesPerSlice(components.labels.map { $0 == largest ? 1 : 0 }, dims: dims)
         self.dims = dims
         self.factors = factors
-        grown = Self.grow(mask, dims: dims)
+        grown = BoxDilation.apply(mask, dims: dims, radius: [1, 1, 1])
     }
 
     private let grown: [UInt8]
@@ -68,21 +68,5 @@ struct CoarseBody: Sendable {
     func isPatient(_ i: Int, _ j: Int, _ k: Int) -> Bool {
         guard i < dims[0], j < dims[1], k < dims[2] else { return false }
         return grown[i + dims[0] * (j + dims[1] * k)] != 0
-    }
-
-    /// The mask dilated by one voxel in every direction (separable max along each axis).
-    static func grow(_ mask: [UInt8], dims: [Int]) -> [UInt8] {
-        var current = mask
-        let strides = [1, dims[0], dims[0] * dims[1]]
-        for axis in 0..<3 {
-            var next = current
-            for index in current.indices where current[index] != 0 {
-                let position = (index / strides[axis]) % dims[axis]
-                if position > 0 { next[index - strides[axis]] = 1 }
-                if position < dims[axis] - 1 { next[index + strides[axis]] = 1 }
-            }
-            current = next
-        }
-        return current
     }
 }
