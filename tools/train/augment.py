@@ -29,7 +29,7 @@ def random_crop(rng, image, label, ignore, size, foreground_probability=0.7):
     out_label[target] = label[source]
     if ignore is not None:
         out_ignore[target] = ignore[source]
-    return out_image, out_label, out_ignore, margin
+    return out_image, out_label, out_ignore, margin, lower
 
 
 def smooth_noise(rng, shape, sigma):
@@ -71,6 +71,137 @@ def add_lesions(rng, image, label, count):
     return image
 
 
+def lung_edge_points(image, label):
+    """Lung voxels on the lung's in-plane edge with tissue (> -300 HU) within 2 voxels: where the
+    lung meets the chest wall, the mediastinum or the diaphragm."""
+    lung = label.astype(bool)
+    edge = lung & ~ndimage.binary_erosion(lung, structure=np.ones((3, 3, 1), bool))
+    tissue = ndimage.binary_dilation(image > -300, structure=np.ones((5, 5, 1), bool))
+    return np.argwhere(edge & tissue)
+
+
+def add_attached_masses(rng, image, label, count):
+    """Dense masses (-30..+70 HU, textured, wobbly outline) centred on the lung's edge against the
+    chest wall or the mediastinum, filling the lung they overlap; the label stays lung (a tumour at
+    the pleura is lung tissue to a lung mask, as lungmask's R231 keeps it)."""
+    points = lung_edge_points(image, label)
+    if len(points) == 0:
+        return image
+    sx, sy, sz = common.SPACING
+    for _ in range(count):
+        centre = points[rng.integers(len(points))]
+        radius_mm = rng.uniform(8, 35)
+        radii = np.array([radius_mm * rng.uniform(0.7, 1.3) / sx, radius_mm * rng.uniform(0.7, 1.3) / sy,
+                          max(radius_mm * rng.uniform(0.6, 1.2) / sz, 0.8)])
+        lower = np.maximum(centre - np.ceil(radii * 1.6).astype(int), 0)
+        upper = np.minimum(centre + np.ceil(radii * 1.6).astype(int) + 1, image.shape)
+        box = tuple(slice(lo, hi) for lo, hi in zip(lower, upper))
+        grids = np.meshgrid(*[np.arange(lo, hi) - c for lo, hi, c in zip(lower, upper, centre)], indexing="ij")
+        distance = np.sqrt(sum((g / r) ** 2 for g, r in zip(grids, radii)))
+        wobble = 0.3 * smooth_noise(rng, distance.shape, (3, 3, 1))
+        alpha = np.clip((1.0 + wobble - distance) / 0.2, 0, 1) * label[box]
+        texture = rng.uniform(-30, 70) + 30 * smooth_noise(rng, distance.shape, (1.5, 1.5, 0.5))
+        image[box] = alpha * texture + (1 - alpha) * image[box]
+    return image
+
+
+def add_effusion(rng, image, label):
+    """Pleural-effusion-like fluid (0..30 HU) in the dependent (posterior, low j) part of one lung,
+    deepest at the base and thinning upwards, with a smooth meniscus; labelled not lung."""
+    lung = label.astype(bool)
+    if not lung.any():
+        return image, label
+    points = np.argwhere(lung)
+    middle = np.median(points[:, 0])
+    side = np.arange(image.shape[0]) < middle if rng.random() < 0.5 else np.arange(image.shape[0]) >= middle
+    has = lung.any(axis=1)  # [i, k]
+    first = np.argmax(lung, axis=1)  # the most posterior lung row of each (i, k) column
+    slices = np.nonzero(has.any(axis=0))[0]
+    bottom, top = slices[0], slices[-1]
+    span = max(1.0, (top - bottom + 1) * rng.uniform(0.3, 0.8))
+    depth_mm = rng.uniform(10, 50)
+    taper = np.clip(1.0 - (np.arange(image.shape[2]) - bottom) / span, 0, 1)
+    depth = depth_mm / common.SPACING[1] * taper[None, :] * (1 + 0.2 * smooth_noise(rng, has.shape, (8, 1)))
+    rows = np.arange(image.shape[1])[None, :, None]
+    fluid = lung & (rows < (first + depth)[:, None, :]) & has[:, None, :] & side[:, None, None]
+    if not fluid.any():
+        return image, label
+    image = image.copy()
+    image[fluid] = rng.uniform(0, 30) + 8 * rng.standard_normal(int(fluid.sum()))
+    label = label.copy()
+    label[fluid] = 0
+    return image, label
+
+
+def add_padding_circle(rng, image, label, lower, volume_shape):
+    """The reconstruction circle: outside a circle inscribed in the scan's square field, the value
+    scanners write there (-1024, -2048 or -3024 HU); nothing outside it is lung. Returns the image,
+    the label and the outside (in-plane) mask."""
+    radius = 0.5 * min(volume_shape[0], volume_shape[1]) * rng.uniform(0.92, 1.02)
+    centre = [0.5 * (volume_shape[0] - 1) - lower[0], 0.5 * (volume_shape[1] - 1) - lower[1]]
+    i = np.arange(image.shape[0])[:, None] - centre[0]
+    j = np.arange(image.shape[1])[None, :] - centre[1]
+    outside = (i ** 2 + j ** 2) > radius ** 2
+    image = image.copy()
+    image[outside] = rng.choice([-1024.0, -2048.0, -3024.0])
+    label = label.copy()
+    label[outside] = 0
+    return image, label, outside
+
+
+def add_table_and_arms(rng, image):
+    """A flat or curved patient table below the body and arms beside it, drawn only into air."""
+    body = image > -500
+    if not body.any():
+        return image
+    image = image.copy()
+    air = image < -800
+    columns = np.nonzero(body.any(axis=(1, 2)))[0]
+    rows = np.nonzero(body.any(axis=(0, 2)))[0]
+    sx, sy = common.SPACING[0], common.SPACING[1]
+    # Table: a slab (optionally hollow) some millimetres below the body's back.
+    gap = int(rng.uniform(0, 20) / sy)
+    thickness = int(rng.uniform(4, 30) / sy)
+    top = rows[0] - gap
+    i = np.arange(image.shape[0])[:, None]
+    sag = rng.uniform(0, 25) / sy * ((i - image.shape[0] / 2) / (image.shape[0] / 2)) ** 2 if rng.random() < 0.5 else 0 * i
+    j = np.arange(image.shape[1])[None, :]
+    slab = (j < top + sag) & (j >= top + sag - thickness)
+    value = rng.uniform(50, 400)
+    table = np.where(slab, value, np.nan)
+    if thickness > 8 and rng.random() < 0.5:
+        shell = (j < top + sag - 2) & (j >= top + sag - thickness + 2)
+        table = np.where(shell, -900.0, table)
+    place = ~np.isnan(table)[:, :, None] & air
+    image[place] = np.broadcast_to(table[:, :, None], image.shape)[place]
+    # Arms: soft-tissue ellipses with a bone core, a little outside the body's sides.
+    if rng.random() < 0.5:
+        centre_j = 0.5 * (rows[0] + rows[-1]) + rng.uniform(-0.2, 0.2) * (rows[-1] - rows[0])
+        for edge, direction in ((columns[0], -1), (columns[-1], 1)):
+            radius_i, radius_j = rng.uniform(30, 50) / sx, rng.uniform(35, 60) / sy
+            centre_i = edge + direction * (rng.uniform(3, 30) / sx + radius_i)
+            d = ((np.arange(image.shape[0])[:, None] - centre_i) / radius_i) ** 2 + \
+                ((np.arange(image.shape[1])[None, :] - centre_j) / radius_j) ** 2
+            arm = np.where(d < 1, rng.uniform(20, 60), np.nan)
+            arm = np.where(d < 0.06, rng.uniform(400, 900), arm)
+            place = ~np.isnan(arm)[:, :, None] & air
+            image[place] = np.broadcast_to(arm[:, :, None], image.shape)[place]
+    return image
+
+
+def scanner_texture(rng, hu):
+    """Reconstruction kernels (sharp: unsharp masking; smooth: in-plane blur), thicker slices (blur
+    along k: up to about 8 mm at 5 mm spacing) and noise up to 60 HU. hu: numpy [H, W, D]."""
+    choice = rng.random()
+    if choice < 0.25:
+        hu = hu + rng.uniform(0.5, 1.5) * (hu - ndimage.gaussian_filter(hu, (1.0, 1.0, 0)))
+    elif choice < 0.5:
+        hu = ndimage.gaussian_filter(hu, (rng.uniform(0.4, 1.2),) * 2 + (0,))
+    if rng.random() < 0.3:
+        hu = ndimage.gaussian_filter1d(hu, rng.uniform(0.2, 0.7), axis=2)
+    return hu + rng.uniform(0, 60) * rng.standard_normal(hu.shape).astype(np.float32)
+
+
 def lower_resolution(image, factor):
     """A CT acquired or stored at `factor` times coarser in-plane spacing (area downsampling, then
     linear upsampling back to the model grid): real inputs range from 0.5 mm to 4+ mm."""
@@ -103,7 +234,7 @@ def to_tensors(rng, image, label, ignore, margin, size, lowres_probability=0.0):
     if rng.random() < lowres_probability:
         image_out = lower_resolution(image_out, rng.uniform(1.5, 6.0))
     hu = image_out * rng.uniform(0.95, 1.05) + rng.uniform(-40, 40)
-    hu = hu + rng.uniform(0, 20) * torch.randn_like(hu)
+    hu = torch.from_numpy(scanner_texture(rng, hu[0].numpy()).astype(np.float32))[None]
     low, high = common.CLIP
     x = (hu.clamp(low, high) - low) / (high - low)
     return x, masks_out[0].round().to(torch.int64), masks_out[1] > 0.5

@@ -17,19 +17,28 @@ CLIP = (-1500.0, 500.0)
 WINDOW = (224, 224, 32)
 
 # name: (CT file, reference or None, role). Roles: "train" (classical labels unless a reference
-# is given), "holdout" (never seen in training: evaluated against its reference), "negative"
-# (no lung; held out: evaluated for false lung volume).
+# is given), "train-negative" (no lung; trained on as all background: abdominal gas), "holdout"
+# (never seen in training: evaluated against its reference, or against its reviewed classical label
+# when it has none), "negative" (no lung; held out: evaluated for false lung volume).
+# ts_example_ct_sm is a crop of ts_example_ct_abdpelvis (the same patient): both are held out.
 CASES = {
     "covidctmd_cap001": ("covidctmd_cap001.nii.gz", None, "train"),
     "covidctmd_P001": ("covidctmd_P001.nii.gz", None, "train"),
     "covidctmd_normal001": ("covidctmd_normal001.nii.gz", None, "train"),
     "pyrad_lung1_2x": ("pyrad_lung1_2x.nii.gz", None, "train"),
     "ts_pulmonary_ct_cropped": ("ts_pulmonary_ct_cropped.nii.gz", None, "train"),
+    "itk_chest00": ("itk_chest00.nii.gz", None, "train"),
+    "ts_upper_abdomen_negative": ("ts_upper_abdomen_negative.nii.gz", None, "train-negative"),
     "cip_ct64": ("cip_ct64.nii.gz", ("cip_ct64_cip_labelmap.nii.gz", "cip"), "holdout"),
     "cip_crop_ct_2slices": ("cip_crop_ct_2slices.nii.gz", ("cip_crop_ct_2slices_cip_labelmap.nii.gz", "cip"), "holdout"),
+    "lungdx_A0001": ("lungdx_A0001.nii.gz", None, "holdout"),
+    "lungdx_A0002": ("lungdx_A0002.nii.gz", None, "holdout"),
     "ts_example_ct_sm": ("ts_example_ct_sm.nii.gz", ("ts_example_ct_sm_seg_total.nii.gz", "totalseg"), "holdout"),
+    "ts_example_ct_abdpelvis": ("ts_example_ct_abdpelvis.nii.gz", ("ts_example_ct_abdpelvis_lungs_tsfast.nii.gz", "binary"), "holdout"),
     "cip_simple_dicom_abdomen_negative": ("cip_simple_dicom_abdomen_negative.nii.gz", None, "negative"),
 }
+
+TRAINING_ROLES = ("train", "train-negative")
 
 
 def reference_lung(values, kind):
@@ -40,6 +49,8 @@ def reference_lung(values, kind):
         return ((region >= 1) & (region <= 14)).astype(np.uint8)
     if kind == "totalseg":  # TotalSegmentator v2: 10-14 are the five lung lobes
         return ((values >= 10) & (values <= 14)).astype(np.uint8)
+    if kind == "binary":  # 1 = lung
+        return (values == 1).astype(np.uint8)
     raise ValueError(kind)
 
 

@@ -10,7 +10,10 @@ classical label described in README.md:
   4. lungs: the largest one or two 3D air components (a second one only if >= 25 % of the first),
      chosen after one erosion so that thin contacts (stomach under the dome) do not join them;
   5. holes filled slice by slice (vessels, lesions surrounded by aerated lung), then a 3D
-     closing with a small ball.
+     closing with a small ball;
+  6. the airways as lungseg's post-processing defines them (trachea and main bronchi with a 2 mm
+     wall, `lungseg postprocess ... --airways`, see README.md) removed, when
+     WORK/airways/NAME.nii.gz exists.
 Writes WORK/cache/NAME.{image,label}.npy (image: HU float32; label: uint8) and QC pictures to
 WORK/qc/NAME_label.png (coronal + 3 axial slices, label outline in green).
 
@@ -133,6 +136,15 @@ def convex_hull_per_slice(mask):
     return hull
 
 
+def lungseg_airways(name, shape):
+    """lungseg's airway mask of the case (input grid) on the model grid, or None when not made."""
+    path = os.path.join(common.WORK, "airways", f"{name}.nii.gz")
+    if not os.path.exists(path):
+        return None
+    data, spacing, _ = common.load_ras(path)
+    return common.resample((data > 0).astype(np.float32), spacing, dims=shape, order=1) >= 0.25
+
+
 def prepare(name):
     ct, reference, role = common.CASES[name]
     data, spacing, _ = common.load_ras(os.path.join(common.DATA, ct))
@@ -145,10 +157,15 @@ def prepare(name):
         inter = (label & classical).sum()
         dice = 2 * inter / max(label.sum() + classical.sum(), 1)
         print(f"{name}: classical label vs reference Dice {dice:.4f} (model grid)")
-    elif role == "negative":
+    elif role in ("negative", "train-negative"):
         label = np.zeros(hu.shape, np.uint8)
     else:
         label = classical_label(hu, whole_field_body=name in WHOLE_FIELD_BODY)
+        airways = lungseg_airways(name, hu.shape)
+        if airways is not None:
+            removed = int((label.astype(bool) & airways).sum())
+            label[airways] = 0
+            print(f"{name}: {removed * np.prod(common.SPACING) / 1000:.1f} mL of airway removed from the label")
     if name in UNCERTAIN_DENSE:
         ignore = convex_hull_per_slice(label) & ~label.astype(bool)
         np.save(common.cache_path(name, "ignore"), ignore.astype(np.uint8))

@@ -28,7 +28,7 @@ def make_network():
 def load_cases():
     cases = []
     for name, (_, _, role) in common.CASES.items():
-        if role != "train":
+        if role not in common.TRAINING_ROLES:
             continue
         ignore_path = common.cache_path(name, "ignore")
         cases.append((name, np.load(common.cache_path(name, "image")), np.load(common.cache_path(name, "label")),
@@ -58,6 +58,17 @@ def main():
     parser.add_argument("--lesion-probability", type=float, default=0.6)
     parser.add_argument("--lowres-probability", type=float, default=0.0,
                         help="share of crops shown at a coarser in-plane resolution (1.5-6x)")
+    parser.add_argument("--mass-probability", type=float, default=0.0,
+                        help="share of crops with 1-2 dense masses attached to the chest wall or mediastinum")
+    parser.add_argument("--effusion-probability", type=float, default=0.0,
+                        help="share of crops with pleural fluid below a lung (labelled not lung)")
+    parser.add_argument("--circle-probability", type=float, default=0.0,
+                        help="share of crops with padding outside the reconstruction circle")
+    parser.add_argument("--table-probability", type=float, default=0.0,
+                        help="share of crops with a synthetic table (and sometimes arms)")
+    parser.add_argument("--negative-share", type=float, default=0.08,
+                        help="share of crops drawn from the cases without lung")
+    parser.add_argument("--init", help="safetensors weights to start from (fine-tuning) when no checkpoint exists")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--checkpoint", default=os.path.join(common.WORK, "checkpoint.pt"))
     args = parser.parse_args()
@@ -65,8 +76,16 @@ def main():
     torch.manual_seed(args.seed)
     cases = load_cases()
     weights = np.array([c[2].sum() ** 0.5 for c in cases], np.float64)
+    negatives = weights == 0
     weights /= weights.sum()
+    if negatives.any():
+        weights = np.where(negatives, args.negative_share / negatives.sum(), weights * (1 - args.negative_share))
     network = make_network()
+    if args.init and not os.path.exists(args.checkpoint):
+        from safetensors.torch import load_file
+        missing, unexpected = network.load_state_dict({k: v.float() for k, v in load_file(args.init).items()}, strict=False)
+        assert not unexpected and all(k.endswith("num_batches_tracked") for k in missing), (missing, unexpected)
+        print(f"starting from {args.init}", flush=True)
     optimiser = torch.optim.AdamW(network.parameters(), lr=args.lr, weight_decay=1e-4)
     step = 0
     if os.path.exists(args.checkpoint):
@@ -87,9 +106,18 @@ def main():
         xs, ys, ignores, names = [], [], [], []
         for _ in range(args.batch):
             name, image, label, ignore = cases[rng.choice(len(cases), p=weights)]
-            crop, crop_label, crop_ignore, margin = augment.random_crop(rng, image, label, ignore, args.crop)
+            crop, crop_label, crop_ignore, margin, lower = augment.random_crop(rng, image, label, ignore, args.crop)
+            if rng.random() < args.table_probability:
+                crop = augment.add_table_and_arms(rng, crop)
+            if rng.random() < args.circle_probability:
+                crop, crop_label, outside = augment.add_padding_circle(rng, crop, crop_label, lower, image.shape)
+                crop_ignore[outside] = 0
             if rng.random() < args.lesion_probability:
                 crop = augment.add_lesions(rng, crop, crop_label, int(rng.integers(1, 4)))
+            if rng.random() < args.mass_probability:
+                crop = augment.add_attached_masses(rng, crop, crop_label, int(rng.integers(1, 3)))
+            if rng.random() < args.effusion_probability:
+                crop, crop_label = augment.add_effusion(rng, crop, crop_label)
             x, y, ig = augment.to_tensors(rng, crop, crop_label, crop_ignore, margin, args.crop, args.lowres_probability)
             xs.append(x), ys.append(y), ignores.append(ig), names.append(name)
         x = torch.stack(xs)
