@@ -12,8 +12,8 @@ struct Airways: Sendable {
     /// thresholds at which the airway does not open into the lung.
     static let thresholds: [Float] = [-700, -850, -950]
     static var airHU: Float { thresholds[0] }
-    /// Slices in a row through which a leaking airway is followed only under its own footprint.
-    static let leakingSlices = 2
+    /// How far (mm) a leaking airway is followed only under its own footprint: at least two slices.
+    static let leakingMM = 12.0
     /// A trachea's cross-section, mm² (diameters of about 9 to 34 mm).
     static let tracheaArea: ClosedRange<Double> = 60...900
     /// How far from the body's midline the trachea's centre may lie, mm.
@@ -125,11 +125,18 @@ struct Airways: Sendable {
         let body: [UInt8]
         let grid: AnatomyGrid
 
+        /// One airway branch being followed: its region in the last slice, and for how many
+        /// slices in a row it has been followed only under its own footprint (leaking).
+        struct Branch {
+            var pixels: [Int]
+            var leaking: Int
+        }
+
         func follow(from start: [Int], at startPosition: Int, order: [Int]) -> Airways? {
             let nx = grid.dims[0]
             let plane = grid.planeCount
             var lumen = [UInt8](repeating: 0, count: grid.count)
-            var previous: [(pixels: [Int], area: Int)] = [(start, start.count)]
+            var branches = [Branch(pixels: start, leaking: 0)]
             var labels = [Int32](repeating: 0, count: plane)
             var carina: Int?
             var sumX = 0.0
@@ -137,26 +144,35 @@ struct Airways: Sendable {
             var followed = 0
             let firstK = order[startPosition]
             for pixel in start { lumen[firstK * plane + pixel] = 1 }
-            var leaking = 0
             for position in (startPosition + 1)..<order.count {
                 let k = order[position]
                 let base = k * plane
-                guard var next = continuation(in: base, of: previous, labels: &labels) else { break }
-                leaking = next.leaked ? leaking + 1 : 0
-                if leaking > Airways.leakingSlices { break }
+                if let carina, Double(abs(k - carina)) * grid.spacing[2] > Airways.bronchusMM { break }
+                // Each branch continues, leaks and stops on its own: a bronchus opening into the
+                // lung on one side does not end the other.
+                var next: [Branch] = []
+                var taken = Set<Int>()
+                for branch in branches {
+                    guard let continued = continuation(in: base, of: [(branch.pixels, branch.pixels.count)], labels: &labels) else { continue }
+                    let leaking = continued.leaked ? branch.leaking + 1 : 0
+                    guard leaking <= max(2, Int(Airways.leakingMM / grid.spacing[2])) else { continue }
+                    for region in continued.regions {
+                        guard let first = region.pixels.first, taken.insert(first).inserted else { continue }
+                        next.append(Branch(pixels: region.pixels, leaking: leaking))
+                    }
+                }
+                guard !next.isEmpty else { break }
                 if carina == nil {
-                    let branches = next.regions.filter { Double($0.area) * grid.pixelArea >= 20 }
-                    if branches.count >= 2 {
+                    let large = next.filter { Double($0.pixels.count) * grid.pixelArea >= 20 }
+                    if large.count >= 2 {
                         carina = k
-                    } else if let trachea = branches.first {
-                        sumX += trachea.pixels.reduce(0.0) { $0 + grid.worldX(Double($1 % nx), Double($1 / nx), Double(k)) } / Double(trachea.area)
+                    } else if let trachea = large.first {
+                        sumX += trachea.pixels.reduce(0.0) { $0 + grid.worldX(Double($1 % nx), Double($1 / nx), Double(k)) } / Double(trachea.pixels.count)
                         counted += 1
                     }
                 }
-                if let carina, Double(abs(k - carina)) * grid.spacing[2] > Airways.bronchusMM { break }
-                next.regions = next.regions.filter { !$0.pixels.isEmpty }
-                for region in next.regions { for pixel in region.pixels { lumen[base + pixel] = 1 } }
-                previous = next.regions
+                for branch in next { for pixel in branch.pixels { lumen[base + pixel] = 1 } }
+                branches = next
                 followed += 1
             }
             // Without a carina the tube was not a trachea (a colon seen end-on looks the same).
@@ -202,11 +218,12 @@ struct Airways: Sendable {
                     for number in touched { reference[Int(number) - 1] = max(reference[Int(number) - 1], region.area) }
                 }
                 // Specks of noise in the lung are not an airway: a region counts from `minimumRegionMM2`,
-                // and the regions together must keep a third of the airway above (a tube does not
-                // shrink threefold from one slice to the next).
+                // and the regions together must keep a fifth of the branch above (a tube does not
+                // shrink fivefold from one slice to the next; at 4 mm voxels a bronchus leaving the
+                // slice obliquely can shrink threefold).
                 let touching = regions.indices.filter { reference[$0] > 0 && Double(regions[$0].area) * grid.pixelArea >= Airways.minimumRegionMM2 }
                 let previousArea = previous.reduce(0) { $0 + $1.area }
-                guard touching.reduce(0, { $0 + regions[$1].area }) * 3 >= previousArea else {
+                guard touching.reduce(0, { $0 + regions[$1].area }) * 5 >= previousArea else {
                     if attempt == Airways.thresholds.count - 1 { return nil }
                     continue
                 }

@@ -47,6 +47,25 @@ struct AnatomyTests {
         #expect((outcome.removed.first { $0.0 == .airways }?.1 ?? 0) >= lumen)
     }
 
+    @Test func aBronchusOpeningIntoTheLungDoesNotEndTheOther() {
+        var options = SyntheticChest.Options()
+        options.leftBronchusSlices = 8
+        options.bullaAtRightBronchus = true
+        let chest = SyntheticChest(options)
+        let mask = zip(chest.airMask(), chest.body).map { $0.0 & $0.1 }
+        let airways = Airways.find(hu: chest.hu, body: chest.body, lungs: mask, grid: chest.grid)
+        // The left bronchus is followed to its end, eight slices below the carina.
+        let leftLumen = (0..<chest.hu.count).filter { chest.tracheaLumen[$0] != 0 && $0 % SyntheticChest.dims[0] < 80 }
+        #expect(leftLumen.allSatisfy { airways.mask[$0] != 0 })
+        let deepest = SyntheticChest.carinaSlice - 8
+        #expect(leftLumen.contains { $0 / (SyntheticChest.dims[0] * SyntheticChest.dims[1]) == deepest })
+        // The right one stops in the bulla after a few slices under its own footprint: the bulla
+        // (about 1250 mm² a slice) stays lung.
+        let plane = SyntheticChest.dims[0] * SyntheticChest.dims[1]
+        let rightInBulla = (0..<chest.hu.count).filter { airways.mask[$0] != 0 && $0 % SyntheticChest.dims[0] > 100 && $0 / plane < SyntheticChest.carinaSlice - 1 }
+        #expect(rightInBulla.count < 300)
+    }
+
     @Test func noTracheaIsInventedWithoutACarinaFlankedByLung() {
         var options = SyntheticChest.Options()
         options.trachea = false

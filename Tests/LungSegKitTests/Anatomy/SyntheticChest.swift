@@ -12,6 +12,11 @@ struct SyntheticChest {
         /// A bridge of lung between the two lungs in front of the heart (the anterior junction).
         var touchingInFront = false
         var trachea = true
+        /// Slices below the carina through which the left main bronchus runs.
+        var leftBronchusSlices = 4
+        /// A bulla (pure air, part of the lung) that the right main bronchus opens into two
+        /// slices below the carina: there the right branch leaks into the lung.
+        var bullaAtRightBronchus = false
         /// A gas bubble under the left lung (the stomach), separated by tissue.
         var gasUnderDiaphragm = false
         /// Colon gas pressed into the left lung's base, touching it over a broad face.
@@ -97,12 +102,12 @@ struct SyntheticChest {
                 }
             }
         }
-        if options.trachea { addAirways() }
+        if options.trachea { addAirways(options) }
     }
 
     /// A trachea of 16 mm from the top down to the carina at the midline, then two main bronchi
-    /// running 4 mm outward per slice for four slices into each lung.
-    private mutating func addAirways() {
+    /// running 4 mm outward per slice for four slices (the left: `leftBronchusSlices`) into each lung.
+    private mutating func addAirways(_ options: Options) {
         let (nx, ny, nz) = (Self.dims[0], Self.dims[1], Self.dims[2])
         func disc(_ cx: Double, _ cy: Double, _ k: Int, radius: Double) {
             for j in 0..<ny {
@@ -117,11 +122,21 @@ struct SyntheticChest {
             }
         }
         for k in Self.carinaSlice..<nz { disc(0, 20, k, radius: 8) }
-        for step in 1...4 {
+        for step in 1...max(4, options.leftBronchusSlices) {
             let k = Self.carinaSlice - step
             let offset = 6.0 + 4.0 * Double(step)
-            disc(offset, 20, k, radius: 6)
-            disc(-offset, 20, k, radius: 6)
+            if step <= 4 { disc(offset, 20, k, radius: 6) }
+            if step <= options.leftBronchusSlices { disc(-offset, 20, k, radius: 6) }
+        }
+        if options.bullaAtRightBronchus {
+            for k in (Self.carinaSlice - 8)...(Self.carinaSlice - 2) {
+                for j in 0..<ny {
+                    for i in 0..<nx {
+                        let (x, y) = (Double(i - 80) * 2, Double(j - 60) * 2)
+                        if (x - 40) * (x - 40) + (y - 20) * (y - 20) <= 20 * 20 { hu[Self.index(i, j, k)] = -1000 }
+                    }
+                }
+            }
         }
     }
 
