@@ -4,7 +4,7 @@
 # examples/slurm/lungseg-array.sbatch (3 tasks) over 6 cases, waits, merges, and checks that every
 # case was done exactly once and that the merged summary is right. Needs root (apt-get, daemons).
 #
-#   tests/integration/slurm-batch.sh [LUNGSEG_BINARY]
+#   scripts/integration/slurm-batch.sh [LUNGSEG_BINARY]
 #
 # LUNGSEG_BINARY defaults to a debug build of this checkout. LUNGSEG_WEIGHTS (default: the
 # bundled model) picks the weights; `stub` runs the pipeline with a threshold instead of AH-Net.
