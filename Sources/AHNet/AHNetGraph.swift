@@ -4,6 +4,8 @@ public enum AHNetError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidInputSize(h: Int, w: Int, d: Int)
     /// The input array does not hold batch x channels x H x W x D values.
     case inputCountMismatch(expected: Int, actual: Int)
+    /// One window needs a buffer larger than the backend can address.
+    case bufferTooLarge(elements: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -11,6 +13,8 @@ public enum AHNetError: Error, Equatable, Sendable, CustomStringConvertible {
             "input size \(h)x\(w)x\(d) (HxWxD): each axis must be a positive multiple of 32"
         case .inputCountMismatch(let expected, let actual):
             "input holds \(actual) values, expected \(expected)"
+        case .bufferTooLarge(let elements, let limit):
+            "a window of this size needs a buffer of \(elements) values; the backend addresses at most \(limit) (use smaller windows)"
         }
     }
 }
@@ -127,6 +131,29 @@ public final class AHNetGraph<Backend: AHNetBackend> {
         }
         let expected = batch * architecture.inChannels * size.count
         guard input.count == expected else { throw AHNetError.inputCountMismatch(expected: expected, actual: input.count) }
+        let chunk = windowsPerForward(size: size)
+        guard batch > chunk else { return try forwardChunk(input, batch: batch, size: size) }
+        // Samples are independent: a batch too large for the backend's buffers runs in parts.
+        var output: [Float] = []
+        output.reserveCapacity(batch * architecture.outChannels * size.count)
+        let inputPerWindow = architecture.inChannels * size.count
+        for start in stride(from: 0, to: batch, by: chunk) {
+            let count = min(chunk, batch - start)
+            let part = Array(input[(start * inputPerWindow)..<((start + count) * inputPerWindow)])
+            output += try forwardChunk(part, batch: count, size: size)
+        }
+        return output
+    }
+
+    /// How many windows of `size` one forward holds without a buffer passing the backend's
+    /// `maximumBufferElements`. The largest buffer is the stem's output (64 channels at half the
+    /// in-plane size), which later holds the temporaries; `BufferPool` checks every buffer anyway.
+    public func windowsPerForward(size: SpatialSize) -> Int {
+        let perWindow = 64 * (size.h / 2) * (size.w / 2) * size.d
+        return max(1, backend.maximumBufferElements / max(perWindow, 1))
+    }
+
+    private func forwardChunk(_ input: [Float], batch: Int, size: SpatialSize) throws -> [Float] {
 
         let inputRegion = try region("input", channels: architecture.inChannels, batch: batch, size: size)
         try input.withUnsafeBufferPointer { try backend.upload($0, to: inputRegion.buffer, at: 0) }
@@ -321,6 +348,9 @@ struct BufferPool<Backend: AHNetBackend> {
 
     mutating func buffer(_ role: String, count: Int) throws -> Backend.Buffer {
         if let existing = buffers[role], existing.count >= count { return existing.buffer }
+        guard count <= backend.maximumBufferElements else {
+            throw AHNetError.bufferTooLarge(elements: count, limit: backend.maximumBufferElements)
+        }
         let buffer = try backend.makeBuffer(count: count)
         buffers[role] = (buffer, count)
         return buffer

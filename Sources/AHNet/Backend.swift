@@ -151,6 +151,11 @@ public protocol AHNetBackend: AnyObject {
     /// A name for reports, e.g. "CPU (OpenBLAS, 2 threads)".
     var deviceDescription: String { get }
 
+    /// The most elements one buffer may hold for the backend's kernels to address it correctly
+    /// (OpenCL's kernels index with 32-bit `int`). `AHNetGraph` splits a batch into forwards that
+    /// stay below it and refuses a window that alone would not.
+    var maximumBufferElements: Int { get }
+
     func makeBuffer(count: Int) throws -> Buffer
     func prepare(_ convolution: PreparedConvolution) throws -> Convolution
     func prepare(_ affine: ChannelAffine) throws -> Affine
@@ -176,4 +181,9 @@ public protocol AHNetBackend: AnyObject {
 
     /// Waits until all submitted work is done.
     func synchronize() throws
+}
+
+extension AHNetBackend {
+    /// No limit beyond memory (the CPU backend indexes with `Int`).
+    public var maximumBufferElements: Int { .max }
 }

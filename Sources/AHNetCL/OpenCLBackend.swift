@@ -80,6 +80,11 @@ public final class OpenCLBackend: AHNetBackend {
 
     public var deviceDescription: String { "OpenCL: \(runtime.device.name) (\(runtime.device.platformName))" }
 
+    /// kernels.cl indexes buffers with 32-bit `int`, and the device caps one allocation.
+    public var maximumBufferElements: Int {
+        min(Int(Int32.max), Int(clamping: runtime.device.maxAllocationBytes) / MemoryLayout<Float>.stride)
+    }
+
     public func makeBuffer(count: Int) throws -> OpenCLBuffer { try runtime.makeBuffer(count: count) }
 
     public func prepare(_ convolution: PreparedConvolution) throws -> OpenCLConvolution {

@@ -77,6 +77,10 @@ public final class CPUBackend: AHNetBackend {
 
     public var deviceDescription: String { "CPU (OpenBLAS, \(threads) thread\(threads == 1 ? "" : "s"))" }
 
+    /// No limit by default (`Int` indexing); a smaller one makes the graph split batches as it
+    /// does for OpenCL's 32-bit kernels (tests use it to check that splitting changes nothing).
+    public var maximumBufferElements: Int = .max
+
     public func makeBuffer(count: Int) throws -> CPUBuffer { CPUBuffer(count: count) }
     public func prepare(_ convolution: PreparedConvolution) throws -> CPUConvolution { CPUConvolution(convolution) }
     public func prepare(_ affine: ChannelAffine) throws -> CPUAffine { CPUAffine(affine) }

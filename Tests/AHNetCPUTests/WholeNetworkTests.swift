@@ -75,6 +75,31 @@ struct WholeNetworkTests {
         #expect(relative(pair[(2 * plane)...], secondAlone[...]) < 1e-5)
         #expect(again == alone)
     }
+
+    /// A batch whose buffers would pass what the backend addresses (OpenCL's 32-bit indices:
+    /// about 84 windows of 224x224x32) runs as several forwards with the same result; a window
+    /// that alone passes it is refused with a typed error.
+    @Test func batchesLargerThanTheBackendAddressesRunInParts() throws {
+        let weights = try AHNetWeights(stateDict: SeededWeights.stateDict())
+        let small = SpatialSize(d: 32, w: 64, h: 64)
+        let windows = (0..<3).map { SeededWeights.uniform(seed: 20 + UInt64($0), count: small.count) }
+        let whole = try AHNetGraph(weights: weights, backend: CPUBackend(threads: 2)).forward(windows.flatMap { $0 }, batch: 3, size: small)
+
+        let limited = CPUBackend(threads: 2)
+        // Room for one window's largest buffer (the stem's: 64 x 32 x 32 x 32), not two.
+        limited.maximumBufferElements = 64 * 32 * 32 * 32 + 1
+        let graph = try AHNetGraph(weights: weights, backend: limited)
+        #expect(graph.windowsPerForward(size: small) == 1)
+        let parts = try graph.forward(windows.flatMap { $0 }, batch: 3, size: small)
+        #expect(parts.count == whole.count)
+        let difference = zip(parts, whole).reduce(0.0) { max($0, Double(abs($1.0 - $1.1))) }
+        #expect(difference <= 1e-5, "largest difference \(difference)")
+
+        limited.maximumBufferElements = 64 * 32 * 32 * 32 - 1
+        #expect(throws: AHNetError.bufferTooLarge(elements: 64 * 32 * 32 * 32, limit: 64 * 32 * 32 * 32 - 1)) {
+            try AHNetGraph(weights: weights, backend: limited).forward(windows[0], batch: 1, size: small)
+        }
+    }
 }
 
 /// Relative L2 error and argmax agreement of two-channel logits in MONAI layout.
