@@ -2,9 +2,12 @@ import Foundation
 
 /// Containers often mount NVIDIA's OpenCL driver (`libnvidia-opencl.so.1`) without the
 /// `/etc/OpenCL/vendors/nvidia.icd` file that tells the ICD loader about it
-/// (NVIDIA/nvidia-container-toolkit#682). Before the first OpenCL call, this points ocl-icd at
-/// a private folder holding the system's .icd files plus one for the driver it found.
-enum NVIDIAICDFallback {
+/// (NVIDIA/nvidia-container-toolkit#682). Called before the first OpenCL call, this points ocl-icd
+/// at a private folder holding the system's .icd files plus one for the driver it found.
+///
+/// It changes the process's environment (`OCL_ICD_VENDORS`), so the library never calls it on its
+/// own: an application chooses to (the `lungseg` command does, before its first OpenCL call).
+public enum NVIDIAICDFallback {
     static let library = "libnvidia-opencl.so.1"
     static let systemVendors = "/etc/OpenCL/vendors"
 
@@ -19,7 +22,7 @@ enum NVIDIAICDFallback {
 
     /// Applies the fallback when it is needed; returns what it did, or nil when nothing was needed
     /// (an NVIDIA .icd exists, no driver library is present, or the user set OCL_ICD_VENDORS).
-    static func applyIfNeeded() -> String? {
+    public static func applyIfNeeded() -> String? {
         let environment = ProcessInfo.processInfo.environment
         guard environment["OCL_ICD_VENDORS"] == nil else { return nil }
         let manager = FileManager.default

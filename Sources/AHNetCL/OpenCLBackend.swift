@@ -66,9 +66,9 @@ public final class OpenCLBackend: AHNetBackend {
         placeholder = try runtime.makeBuffer(count: 1)
     }
 
-    /// Opens device `deviceIndex` (see `OpenCLDevices.all()`).
-    public convenience init(deviceIndex: Int = 0, tiles: ConvolutionTiles? = nil) throws(OpenCLError) {
-        try self.init(runtime: OpenCLRuntime(deviceIndex: deviceIndex, tiles: tiles))
+    /// Opens device `deviceIndex` (see `OpenCLDevices.all()`); see `OpenCLRuntime.init` for the tiles.
+    public convenience init(deviceIndex: Int = 0, tiles: ConvolutionTiles? = nil, narrowTiles: Bool = true) throws(OpenCLError) {
+        try self.init(runtime: OpenCLRuntime(deviceIndex: deviceIndex, tiles: tiles, narrowTiles: narrowTiles))
     }
 
     deinit {

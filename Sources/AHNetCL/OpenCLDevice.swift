@@ -42,16 +42,7 @@ public enum OpenCLDevices {
         () throws(OpenCLError) in try discover()
     }
 
-    /// What the NVIDIA fallback did before discovery, if anything (see `NVIDIAICDFallback`).
-    public static var icdNote: String? {
-        _ = try? handles()
-        return fallbackNote
-    }
-
-    private nonisolated(unsafe) static var fallbackNote: String?
-
     private static func discover() throws(OpenCLError) -> [DeviceHandle] {
-        fallbackNote = NVIDIAICDFallback.applyIfNeeded()
         var platformCount: cl_uint = 0
         let status = clGetPlatformIDs(0, nil, &platformCount)
         // The ICD loader answers CL_PLATFORM_NOT_FOUND_KHR (-1001) when no driver is installed.

@@ -18,12 +18,13 @@ public final class OpenCLRuntime: @unchecked Sendable {
     /// The tile sizes kernels.cl was built with.
     public let tiles: ConvolutionTiles
     /// kernels.cl built again with `tiles.narrow`, for convolutions with few output channels; nil
-    /// when there is no narrow variant or LUNGSEG_NARROW_TILES=0.
+    /// when there is no narrow variant or the caller turned it off.
     let narrowProgram: cl_program?
 
     /// Opens device `index` of `OpenCLDevices.all()` and builds kernels.cl for it, with the
-    /// convolution tiles given or the defaults for the device.
-    public init(deviceIndex index: Int = 0, tiles: ConvolutionTiles? = nil) throws(OpenCLError) {
+    /// convolution tiles given or the defaults for the device; `narrowTiles` builds the narrow
+    /// variant too when the tiles have one (a second program build, faster final layers on GPUs).
+    public init(deviceIndex index: Int = 0, tiles: ConvolutionTiles? = nil, narrowTiles: Bool = true) throws(OpenCLError) {
         let handles = try OpenCLDevices.handles()
         guard handles.indices.contains(index) else { throw .noDevice(index: index, available: handles.count) }
         let chosen = handles[index]
@@ -50,10 +51,9 @@ public final class OpenCLRuntime: @unchecked Sendable {
             clReleaseContext(context)
             throw error
         }
-        let narrowEnabled = getenv("LUNGSEG_NARROW_TILES").map { String(cString: $0) != "0" } ?? true
         do {
             narrowProgram = try tiles.narrow.flatMap { narrow throws(OpenCLError) in
-                narrowEnabled ? try Self.buildProgram(context: context, device: chosen.device, deviceName: chosen.info.name, options: narrow.buildOptions) : nil
+                narrowTiles ? try Self.buildProgram(context: context, device: chosen.device, deviceName: chosen.info.name, options: narrow.buildOptions) : nil
             }
         } catch {
             clReleaseProgram(program)

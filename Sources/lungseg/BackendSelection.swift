@@ -14,14 +14,15 @@ enum BackendSelection {
         case .cpu:
             return .cpu(CPUBackend(threads: threads))
         case .opencl:
-            return .opencl(try OpenCLBackend(deviceIndex: device ?? 0, tiles: tiles))
+            return .opencl(try OpenCLSetup.backend(deviceIndex: device ?? 0, tiles: tiles))
         case .auto:
+            OpenCLSetup.prepare()
             let devices = OpenCLDevices.all()
             guard let index = device ?? devices.firstIndex(where: \.isGPU) else {
                 return .cpu(CPUBackend(threads: threads))
             }
             do {
-                return .opencl(try OpenCLBackend(deviceIndex: index, tiles: tiles))
+                return .opencl(try OpenCLSetup.backend(deviceIndex: index, tiles: tiles))
             } catch {
                 warn("OpenCL device \(index) is unusable (\(error)); falling back to the CPU backend")
                 return .cpu(CPUBackend(threads: threads))

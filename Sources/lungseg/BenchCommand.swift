@@ -49,10 +49,11 @@ struct BenchCommand: ParsableCommand {
                 wholeCTLines += try wholeCT(weights, cpu)
             }
             if backend != .cpu {
+                OpenCLSetup.prepare()
                 let devices = OpenCLDevices.all()
                 let indices = device.map { [$0] } ?? devices.indices.filter { devices[$0].isGPU || backend == .opencl }
                 for index in indices {
-                    let opencl = try OpenCLBackend(deviceIndex: index)
+                    let opencl = try OpenCLSetup.backend(deviceIndex: index)
                     results.append((opencl.deviceDescription, try time(weights, opencl, window, size)))
                     wholeCTLines += try wholeCT(weights, opencl)
                 }

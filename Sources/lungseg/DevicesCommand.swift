@@ -10,8 +10,9 @@ struct DevicesCommand: ParsableCommand {
     var probePTX = false
 
     func run() throws {
+        OpenCLSetup.prepare()
         let devices = OpenCLDevices.all()
-        if let note = OpenCLDevices.icdNote { print("note: \(note)") }
+        if let note = OpenCLSetup.icdNote { print("note: \(note)") }
         if devices.isEmpty {
             print("OpenCL: no platform found.")
         }

@@ -1,0 +1,23 @@
+import AHNetCL
+import Foundation
+
+/// The command line's choices about OpenCL that change the process or read its environment; the
+/// library makes neither on its own.
+enum OpenCLSetup {
+    /// What the NVIDIA ICD fallback did (it may set OCL_ICD_VENDORS), once per process, before the
+    /// first OpenCL call; nil when nothing was needed.
+    static let icdNote: String? = NVIDIAICDFallback.applyIfNeeded()
+
+    /// LUNGSEG_NARROW_TILES=0 turns off the narrow-tile build of kernels.cl (a diagnostic switch:
+    /// docs/GPU.md measures both).
+    static var narrowTiles: Bool { ProcessInfo.processInfo.environment["LUNGSEG_NARROW_TILES"] != "0" }
+
+    /// Runs the fallback if it has not run yet; call before any OpenCL use.
+    static func prepare() { _ = icdNote }
+
+    /// Opens an OpenCL device with the command line's choices.
+    static func backend(deviceIndex: Int, tiles: ConvolutionTiles? = nil) throws -> OpenCLBackend {
+        prepare()
+        return try OpenCLBackend(deviceIndex: deviceIndex, tiles: tiles, narrowTiles: narrowTiles)
+    }
+}
