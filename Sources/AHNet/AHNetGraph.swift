@@ -63,62 +63,44 @@ public final class AHNetGraph<Backend: AHNetBackend> {
     let final: Transition
     private var pool: BufferPool<Backend>
 
-    /// Prepares every layer on the backend (weights are uploaded once).
+    /// Prepares every layer of the table (`AHNetLayers`) on the backend (weights are uploaded
+    /// once, BatchNorms folded where the table says).
     public init(weights: AHNetWeights, backend: Backend) throws {
         self.backend = backend
         architecture = weights.architecture
         pool = BufferPool(backend: backend)
         let sd = weights.stateDict
-        stem = try backend.prepare(prepareConvolution(sd, "conv1", stride: Window3(2, 2, 1), padding: Window3(3, 3, 1)))
-        stemAffine = try backend.prepare(BatchNorm(sd, "bn0").affine)
-
-        var layers: [[Bottleneck]] = []
-        for (index, count) in architecture.layers.enumerated() {
-            let planes = 64 << index
-            let stride = index == 0 ? 1 : 2
-            var blocks: [Bottleneck] = []
-            for block in 0..<count {
-                let p = "layer\(index + 1).\(block)"
-                let blockStride = block == 0 ? stride : 1
-                var downsample: Backend.Convolution?
-                var downsampleAffine: Backend.Affine?
-                if block == 0 {
-                    if blockStride == 1 {
-                        downsample = try backend.prepare(prepareConvolution(sd, p + ".downsample.0", foldingBatchNorm: p + ".downsample.2"))
-                    } else {
-                        downsample = try backend.prepare(prepareConvolution(sd, p + ".downsample.0", stride: Window3(blockStride, blockStride, 1)))
-                        downsampleAffine = try backend.prepare(BatchNorm(sd, p + ".downsample.2").affine)
-                    }
-                }
-                blocks.append(Bottleneck(
-                    conv1: try backend.prepare(prepareConvolution(sd, p + ".conv1", foldingBatchNorm: p + ".bn1")),
-                    conv2: try backend.prepare(prepareConvolution(
-                        sd, p + ".conv2", stride: Window3(blockStride, blockStride, 1), padding: Window3(1, 1, 0), foldingBatchNorm: p + ".bn2")),
-                    conv3: try backend.prepare(prepareConvolution(sd, p + ".conv3", foldingBatchNorm: p + ".bn3")),
-                    planes: planes, stride: blockStride, downsample: downsample, downsampleAffine: downsampleAffine))
+        let table = AHNetLayers(architecture)
+        func convolution(_ layer: AHNetLayers.Convolution) throws -> Backend.Convolution {
+            try backend.prepare(prepareConvolution(
+                sd, layer.name, stride: layer.stride, padding: layer.padding, foldingBatchNorm: layer.foldsNorm ? layer.norm?.name : nil))
+        }
+        func affine(_ norm: AHNetLayers.Norm?) throws -> Backend.Affine? {
+            try norm.map { try backend.prepare(BatchNorm(sd, $0.name).affine) }
+        }
+        func affine(_ norm: AHNetLayers.Norm) throws -> Backend.Affine { try backend.prepare(BatchNorm(sd, norm.name).affine) }
+        func transition(_ layer: AHNetLayers.Transition) throws -> Transition {
+            Transition(norm: try affine(layer.norm), conv: try convolution(layer.conv))
+        }
+        stem = try convolution(table.stem)
+        stemAffine = try affine(table.stemNorm)
+        layers = try table.encoder.map { blocks in
+            try blocks.map { block in
+                Bottleneck(
+                    conv1: try convolution(block.conv1), conv2: try convolution(block.conv2), conv3: try convolution(block.conv3),
+                    planes: block.planes, stride: block.stride,
+                    downsample: try block.downsample.map(convolution),
+                    downsampleAffine: try block.downsample.flatMap { $0.foldsNorm ? nil : try affine($0.norm) })
             }
-            layers.append(blocks)
         }
-        self.layers = layers
-
-        func transition(_ name: String, kernel3x3: Bool = false) throws -> Transition {
-            Transition(
-                norm: try backend.prepare(BatchNorm(sd, name + ".norm").affine),
-                conv: try backend.prepare(prepareConvolution(sd, name + ".conv", padding: kernel3x3 ? Window3(1, 1, 0) : .zero)))
-        }
-        ups = try ["up0", "up1", "up2", "trans1", "up3"].map { try transition($0) }
-        final = try transition("final", kernel3x3: true)
-        dense = try (0..<5).map { blockIndex in
-            try (1...AHNetArchitecture.denseLayers).map { layer in
-                let p = "dense\(blockIndex).denselayer\(layer)"
-                return DenseLayer(
-                    norm1: try backend.prepare(BatchNorm(sd, p + ".bn1").affine),
-                    conv1: try backend.prepare(prepareConvolution(sd, p + ".conv1", foldingBatchNorm: p + ".bn2")),
-                    conv2: try backend.prepare(prepareConvolution(sd, p + ".conv2", padding: Window3(1, 1, 0))),
-                    norm3: try backend.prepare(BatchNorm(sd, p + ".bn3").affine),
-                    conv3: try backend.prepare(prepareConvolution(sd, p + ".conv3", padding: Window3(0, 0, 1))),
-                    norm4: try backend.prepare(BatchNorm(sd, p + ".bn4").affine),
-                    conv4: try backend.prepare(prepareConvolution(sd, p + ".conv4")))
+        ups = try table.transitions.map(transition)
+        final = try transition(table.final)
+        dense = try table.dense.map { block in
+            try block.map { layer in
+                DenseLayer(
+                    norm1: try affine(layer.norm1), conv1: try convolution(layer.conv1), conv2: try convolution(layer.conv2),
+                    norm3: try affine(layer.norm3), conv3: try convolution(layer.conv3),
+                    norm4: try affine(layer.norm4), conv4: try convolution(layer.conv4))
             }
         }
     }
@@ -149,26 +131,27 @@ public final class AHNetGraph<Backend: AHNetBackend> {
     /// `maximumBufferElements`. The largest buffer is the stem's output (64 channels at half the
     /// in-plane size), which later holds the temporaries; `BufferPool` checks every buffer anyway.
     public func windowsPerForward(size: SpatialSize) -> Int {
-        let perWindow = 64 * (size.h / 2) * (size.w / 2) * size.d
+        let perWindow = AHNetLayers.stemChannels * (size.h / 2) * (size.w / 2) * size.d
         return max(1, backend.maximumBufferElements / max(perWindow, 1))
     }
 
     private func forwardChunk(_ input: [Float], batch: Int, size: SpatialSize) throws -> [Float] {
 
-        let inputRegion = try region("input", channels: architecture.inChannels, batch: batch, size: size)
+        let inputRegion = try region(.input, channels: architecture.inChannels, batch: batch, size: size)
         try input.withUnsafeBufferPointer { try backend.upload($0, to: inputRegion.buffer, at: 0) }
 
         // Encoder stem: conv (7,7,3)/(2,2,1) -> max-pool (1,1,2) -> bn0 + ReLU = conv_x.
         let stemSize = SpatialSize(d: size.d, w: size.w / 2, h: size.h / 2)
+        let stemChannels = AHNetLayers.stemChannels
         // The stem's output is dead once pooled: its buffer ("scratch") then holds the bottlenecks'
         // temporaries, the dense layers' temporaries and the dense0-3 block buffers.
-        let stemOut = try region("scratch", channels: 64, batch: batch, size: stemSize)
+        let stemOut = try region(.scratch, channels: stemChannels, batch: batch, size: stemSize)
         try backend.convolve(inputRegion, stem, inputAffine: nil, into: stemOut, epilogue: Epilogue())
-        let convX = try region("conv_x", channels: 64, batch: batch, size: halved(stemSize, h: false, w: false, d: true))
+        let convX = try region(.convX, channels: stemChannels, batch: batch, size: halved(stemSize, h: false, w: false, d: true))
         try backend.maxPool(stemOut, kernel: Window3(1, 1, 2), stride: Window3(1, 1, 2), padding: .zero, into: convX,
                             epilogue: Epilogue(affine: stemAffine, relu: true))
         // Max-pool 3/2/1 in all axes = pool_x.
-        let poolX = try region("pool_x", channels: 64, batch: batch, size: halved(convX.size))
+        let poolX = try region(.poolX, channels: stemChannels, batch: batch, size: halved(convX.size))
         try backend.maxPool(convX, kernel: Window3(3, 3, 3), stride: Window3(2, 2, 2), padding: Window3(1, 1, 1), into: poolX, epilogue: Epilogue())
 
         var features: [Region] = []
@@ -176,7 +159,7 @@ public final class AHNetGraph<Backend: AHNetBackend> {
         for (index, blocks) in layers.enumerated() {
             for (blockIndex, block) in blocks.enumerated() {
                 let isLast = blockIndex == blocks.count - 1
-                x = try bottleneck(block, input: x, output: isLast ? .feature("fm\(index + 1)") : .scratchSlot(blockIndex % 2))
+                x = try bottleneck(block, input: x, output: isLast ? .feature(index + 1) : .scratchSlot(blockIndex % 2))
             }
             features.append(x)
         }
@@ -186,9 +169,9 @@ public final class AHNetGraph<Backend: AHNetBackend> {
         // temporaries (a block is read only by the next level), each slot as large as dense2's,
         // the widest at the largest of these sizes: (120 + 2 x 316) of the stem's 1024 channels
         // at pool_x size.
-        let grown = AHNetArchitecture.denseLayers * AHNetArchitecture.growth
+        let grown = AHNetLayers.denseLayers * AHNetLayers.growth
         let poolUnit = batch * poolX.size.count
-        let temporariesSize = (AHNetArchitecture.denseBottleneck + 2 * AHNetArchitecture.growth) * poolUnit
+        let temporariesSize = (AHNetLayers.denseBottleneck + 2 * AHNetLayers.growth) * poolUnit
         let slotSize = (features[0].channels + grown) * poolUnit
         func blockBuffer(level: Int, channels: Int, size: SpatialSize) throws -> Region {
             try scratchRegion(channels: channels, batch: batch, size: size, base: temporariesSize + (level % 2) * slotSize)
@@ -203,20 +186,20 @@ public final class AHNetGraph<Backend: AHNetBackend> {
             current = block
         }
         // trans1: projection 316 -> 64 at pool_x size, + pool_x.
-        let dense3 = try blockBuffer(level: 3, channels: 64 + grown, size: poolX.size)
+        let dense3 = try blockBuffer(level: 3, channels: stemChannels + grown, size: poolX.size)
         let trans = ups[3]
-        try backend.convolve(current, trans.conv, inputAffine: trans.norm, into: dense3.slice(0..<64), epilogue: Epilogue(residual: poolX))
-        try denseBlock(dense[3], buffer: dense3, startChannels: 64)
+        try backend.convolve(current, trans.conv, inputAffine: trans.norm, into: dense3.slice(0..<stemChannels), epilogue: Epilogue(residual: poolX))
+        try denseBlock(dense[3], buffer: dense3, startChannels: stemChannels)
         // up3 adds conv_x; dense4 at conv_x size.
-        let dense4 = try region("dense4", channels: 64 + grown, batch: batch, size: convX.size)
-        try upTransition(ups[4], input: dense3, skip: convX, into: dense4.slice(0..<64))
-        try denseBlock(dense[4], buffer: dense4, startChannels: 64)
+        let dense4 = try region(.dense4, channels: stemChannels + grown, batch: batch, size: convX.size)
+        try upTransition(ups[4], input: dense3, skip: convX, into: dense4.slice(0..<stemChannels))
+        try denseBlock(dense[4], buffer: dense4, startChannels: stemChannels)
 
         // final: BN, ReLU, conv (3,3,1) -> upsample x2.
         let outChannels = architecture.outChannels
-        let low = try region("final_low", channels: outChannels, batch: batch, size: convX.size)
+        let low = try region(.finalLow, channels: outChannels, batch: batch, size: convX.size)
         try backend.convolve(dense4, final.conv, inputAffine: final.norm, into: low, epilogue: Epilogue())
-        let logits = try region("logits", channels: outChannels, batch: batch, size: size)
+        let logits = try region(.logits, channels: outChannels, batch: batch, size: size)
         try backend.upsampleTrilinear2x(low, adding: nil, into: logits)
 
         var output = [Float](repeating: 0, count: batch * outChannels * size.count)
@@ -229,7 +212,7 @@ public final class AHNetGraph<Backend: AHNetBackend> {
     /// Where a bottleneck writes its output: a named feature map kept for the decoder, or one of
     /// two alternating slots of the scratch buffer.
     private enum BottleneckOutput {
-        case feature(String)
+        case feature(Int)
         case scratchSlot(Int)
     }
 
@@ -251,7 +234,7 @@ public final class AHNetGraph<Backend: AHNetBackend> {
         }
         func out() throws -> Region {
             switch output {
-            case .feature(let role): return try region(role, channels: outChannels, batch: batch, size: pooledSize)
+            case .feature(let level): return try region(.feature(level), channels: outChannels, batch: batch, size: pooledSize)
             case .scratchSlot(let slot): return try scratchRegion(channels: outChannels, batch: batch, size: pooledSize, base: slot * unit)
             }
         }
@@ -291,7 +274,7 @@ public final class AHNetGraph<Backend: AHNetBackend> {
 
     /// BN, ReLU, conv 1x1x1, trilinear x2, + skip, written into `output`.
     private func upTransition(_ transition: Transition, input: Region, skip: Region, into output: Region) throws {
-        let low = try region("up_low", channels: output.channels, batch: input.batch, size: input.size)
+        let low = try region(.upLow, channels: output.channels, batch: input.batch, size: input.size)
         try backend.convolve(input, transition.conv, inputAffine: transition.norm, into: low, epilogue: Epilogue())
         try backend.upsampleTrilinear2x(low, adding: skip, into: output)
     }
@@ -299,10 +282,10 @@ public final class AHNetGraph<Backend: AHNetBackend> {
     /// Three Pseudo-3D layers, each appending 20 channels to `buffer` in place.
     private func denseBlock(_ layers: [DenseLayer], buffer: Region, startChannels: Int) throws {
         var channels = startChannels
-        let growth = AHNetArchitecture.growth
+        let growth = AHNetLayers.growth
         // The three temporaries of a layer are channel slices of one region in the stem's buffer
         // (at dense4, the largest, 120 channels of conv_x's size fit in the stem's 64 of twice the depth).
-        let bottleneckChannels = AHNetArchitecture.denseBottleneck
+        let bottleneckChannels = AHNetLayers.denseBottleneck
         let temporaries = try scratchRegion(channels: bottleneckChannels + 2 * growth, batch: buffer.batch, size: buffer.size, base: 0)
         let bottleneck = temporaries.slice(0..<bottleneckChannels)
         let a = temporaries.slice(bottleneckChannels..<(bottleneckChannels + growth))
@@ -319,34 +302,38 @@ public final class AHNetGraph<Backend: AHNetBackend> {
 
     // MARK: - Memory
 
-    private func region(_ role: String, channels: Int, batch: Int, size: SpatialSize) throws -> Region {
+    private func region(_ role: BufferRole, channels: Int, batch: Int, size: SpatialSize) throws -> Region {
         let buffer = try pool.buffer(role, count: batch * channels * size.count)
         return Region(buffer: buffer, batch: batch, bufferChannels: channels, size: size)
     }
 
     /// A tensor at element `base` of the scratch buffer (the stem's output, then temporaries).
     private func scratchRegion(channels: Int, batch: Int, size: SpatialSize, base: Int) throws -> Region {
-        let buffer = try pool.buffer("scratch", count: base + batch * channels * size.count)
+        let buffer = try pool.buffer(.scratch, count: base + batch * channels * size.count)
         return Region(buffer: buffer, batch: batch, bufferChannels: channels, size: size, base: base)
     }
 
     private func halved(_ size: SpatialSize, h: Bool = true, w: Bool = true, d: Bool = true) -> SpatialSize {
         SpatialSize(d: d ? size.d / 2 : size.d, w: w ? size.w / 2 : size.w, h: h ? size.h / 2 : size.h)
     }
+}
 
-    /// Bytes of activation memory the last forward planned.
-    public var activationBytes: Int { pool.totalElements * MemoryLayout<Float>.stride }
+/// What an activation buffer holds: the pool keeps one buffer per role. `scratch` starts as the
+/// stem's output and then holds every short-lived tensor at fixed offsets; `feature(n)` is the
+/// output of encoder layer n (fm1...fm4), kept for the decoder's skips.
+enum BufferRole: Hashable {
+    case input, scratch, convX, poolX, feature(Int), dense4, upLow, finalLow, logits
 }
 
 /// Activation buffers by role, allocated on first use and reused by every later forward of the
 /// same (or a smaller) window shape: the memory of a forward is planned once per shape.
 struct BufferPool<Backend: AHNetBackend> {
     let backend: Backend
-    private var buffers: [String: (buffer: Backend.Buffer, count: Int)] = [:]
+    private var buffers: [BufferRole: (buffer: Backend.Buffer, count: Int)] = [:]
 
     init(backend: Backend) { self.backend = backend }
 
-    mutating func buffer(_ role: String, count: Int) throws -> Backend.Buffer {
+    mutating func buffer(_ role: BufferRole, count: Int) throws -> Backend.Buffer {
         if let existing = buffers[role], existing.count >= count { return existing.buffer }
         guard count <= backend.maximumBufferElements else {
             throw AHNetError.bufferTooLarge(elements: count, limit: backend.maximumBufferElements)
@@ -355,6 +342,4 @@ struct BufferPool<Backend: AHNetBackend> {
         buffers[role] = (buffer, count)
         return buffer
     }
-
-    var totalElements: Int { buffers.values.reduce(0) { $0 + $1.count } }
 }

@@ -12,6 +12,8 @@ public enum OpenCLError: Error, Equatable, Sendable {
     case allocationTooLarge(bytes: Int, limit: Int)
     /// The device ran out of memory.
     case outOfMemory(bytes: Int)
+    /// A size or offset passed to a kernel does not fit its 32-bit `int`.
+    case integerArgumentOverflow(index: Int, value: Int)
 }
 
 extension OpenCLError: CustomStringConvertible {
@@ -29,6 +31,8 @@ extension OpenCLError: CustomStringConvertible {
             return "a buffer of \(bytes) bytes exceeds the device's largest allocation (\(limit) bytes)"
         case .outOfMemory(let bytes):
             return "the OpenCL device is out of memory (allocating \(bytes) bytes); try a smaller --batch"
+        case .integerArgumentOverflow(let index, let value):
+            return "kernel argument \(index) is \(value), beyond kernels.cl's 32-bit int (a smaller --batch or window)"
         }
     }
 }

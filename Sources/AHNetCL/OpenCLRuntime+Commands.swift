@@ -1,10 +1,9 @@
 import COpenCL
 
-/// A kernel argument.
+/// A kernel argument. kernels.cl takes sizes and offsets as 32-bit `int`.
 enum KernelArgument {
     case buffer(OpenCLBuffer)
     case int(Int)
-    case float(Float)
 }
 
 extension OpenCLRuntime {
@@ -63,10 +62,9 @@ extension OpenCLRuntime {
                 var memory: cl_mem? = buffer.memory
                 try setArgument(kernel, cl_uint(index), &memory)
             case .int(let value):
-                var number = cl_int(truncatingIfNeeded: value)
-                try setArgument(kernel, cl_uint(index), &number)
-            case .float(let value):
-                var number = value
+                // The graph keeps buffers below 2^31 elements (`maximumBufferElements`); a value
+                // that does not fit is refused, never wrapped.
+                guard var number = cl_int(exactly: value) else { throw .integerArgumentOverflow(index: index, value: value) }
                 try setArgument(kernel, cl_uint(index), &number)
             }
         }

@@ -91,6 +91,22 @@ struct ArchitectureTests {
         #expect(AHNetArchitecture.clara.batchNormNames.count == 119)
     }
 
+    /// The layer table reads as the paper draws it: strides only where MONAI has them, the
+    /// anisotropic kernels, which BatchNorms fold, the decoder's channels.
+    @Test func layerTableMatchesTheNetwork() {
+        let table = AHNetLayers(.clara)
+        #expect(table.stem.kernel == Window3(7, 7, 3) && table.stem.stride == Window3(2, 2, 1) && !table.stem.foldsNorm)
+        #expect(table.encoder.map(\.count) == [3, 4, 6, 3])
+        #expect(table.encoder.map { $0.map(\.stride) } == [[1, 1, 1], [2, 1, 1, 1], [2, 1, 1, 1, 1, 1], [2, 1, 1]])
+        // The projection's BatchNorm folds only where no max-pool follows the convolution.
+        #expect(table.encoder.map { $0[0].downsample?.foldsNorm } == [true, false, false, false])
+        #expect(table.transitions.map { "\($0.conv.name) \($0.conv.inChannels)->\($0.conv.outChannels)" }
+                == ["up0.conv 2048->1024", "up1.conv 1084->512", "up2.conv 572->256", "trans1.conv 316->64", "up3.conv 124->64"])
+        #expect(table.dense.map { $0[0].norm1.channels } == [1024, 512, 256, 64, 64])
+        #expect(table.dense[0][0].conv3.kernel == Window3(1, 1, 3) && table.dense[0][0].conv2.kernel == Window3(3, 3, 1))
+        #expect(table.final.conv.inChannels == 124 && table.final.conv.outChannels == 2 && table.final.conv.padding == Window3(1, 1, 0))
+    }
+
     @Test func parameterCountMatchesMONAI() {
         #expect(AHNetArchitecture.clara.parameterCount == 27_086_072)
     }
