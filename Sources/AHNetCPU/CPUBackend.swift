@@ -145,3 +145,11 @@ struct UnsafeSendableClosure: @unchecked Sendable {
     let body: (Int, Int) -> Void
     init(_ body: @escaping (Int, Int) -> Void) { self.body = body }
 }
+
+extension CPUBackend {
+    /// The CPU backend in a `BackendRegistry`: always available, never accelerated.
+    public static let registration = BackendRegistration(
+        name: "cpu", summary: "OpenBLAS im2col + SGEMM and Winograd on the CPU",
+        availability: { BackendAvailability(available: true, accelerated: false, reason: "OpenBLAS on the CPU") },
+        open: { options in CPUBackend(threads: options.threads) })
+}

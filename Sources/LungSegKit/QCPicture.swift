@@ -106,7 +106,8 @@ public struct QCPicture {
         var (x, row) = (6, 0)
         for (position, name) in names.enumerated() {
             guard let color = Self.colors[UInt8(position + 1)] else { continue }
-            let text = volumesML.map { String(format: "%@ %.0f ML", name, $0[position]) } ?? name
+            // The report's figure (0.1 mL) rounded to whole mL, so that the picture and the report agree.
+            let text = volumesML.map { String(format: "%@ %.0f ML", name, (($0[position] * 10).rounded() / 10).rounded()) } ?? name
             let entryWidth = 20 + text.count * QCFont.advance
             if x > 6 && x + entryWidth > width {
                 (x, row) = (6, row + 1)

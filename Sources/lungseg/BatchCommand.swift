@@ -96,8 +96,15 @@ struct BatchCommand: ParsableCommand {
         let mine = assigned.select(all)
         try createFolder(outputFolder)
         let status = BatchStatusFolder(outputFolder: outputFolder)
+        let quiet = self.quiet
         let runner = BatchRunner(
-            outputFolder: outputFolder, status: status, shard: assigned, timeout: timeout, force: force, writeQC: !noQc, quiet: quiet)
+            outputFolder: outputFolder, status: status, shard: assigned, timeout: timeout, force: force, writeQC: !noQc,
+            log: { message in
+                switch message {
+                case .progress(let text): if !quiet { note(text) }
+                case .warning(let text): warn(text)
+                }
+            })
         let todo = runner.casesToRun(mine)
         if !quiet {
             note("shard \(assigned) (\(source)): \(mine.count) of \(all.count) cases, \(mine.count - todo.count) already done, \(todo.count) to run")
@@ -111,14 +118,10 @@ struct BatchCommand: ParsableCommand {
         let segmenter = LungSegmenter(parameters: parameters, options: segmentation.options)
         let model = BatchRunner.Model(
             segmenter: segmenter, weights: weightsArgument, metadata: loaded?.metadata ?? .nvidiaDefaults, options: segmentation.options)
-        var attempts = 0
-        let outcome = try BackendSelection.run(segmentation.backend, device: segmentation.device, threads: segmentation.threads) { backend in
-            let predictor: any WindowPredictor = if let loaded { try makePredictor(loaded, on: backend) } else { ThresholdPredictor(parameters: parameters) }
-            // After an OpenCL failure `auto` calls this again on the CPU: the cases finished by then are skipped.
-            attempts += 1
-            let cases = attempts == 1 ? todo : runner.casesToRun(todo)
-            return try runner.run(cases, model: model, predictor: predictor, backendName: backend.deviceDescription)
-        }
+        // The threshold stub needs no backend; the network gets `auto`'s fallback in its predictor.
+        let network = try loaded.map { try segmentation.compute.predictor(weights: $0) }
+        let predictor: any WindowPredictor = network ?? ThresholdPredictor(parameters: parameters)
+        let outcome = try runner.run(todo, model: model, predictor: predictor) { network?.deviceDescription ?? "none (threshold stub)" }
         if !quiet { note("done: \(outcome.ok) ok, \(outcome.failed) failed, \(outcome.timedOut) timed out; status in \(status.file(for: assigned))") }
         if outcome.failed + outcome.timedOut > 0 { throw ExitCode(ExitStatus.someCasesFailed) }
     }
@@ -151,12 +154,3 @@ struct BatchCommand: ParsableCommand {
     }
 }
 
-/// AH-Net on a concrete backend (opens the existential that `BackendSelection.run` passes).
-private func makePredictor<Backend: AHNetBackend>(_ weights: AHNetWeights, on backend: Backend) throws -> any WindowPredictor {
-    try AHNetPredictor(weights: weights, backend: backend)
-}
-
-/// One line on stderr, for progress.
-func note(_ message: String) {
-    FileHandle.standardError.write(Data("lungseg: \(message)\n".utf8))
-}

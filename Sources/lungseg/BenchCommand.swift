@@ -5,19 +5,14 @@ import ArgumentParser
 import Foundation
 import LungSegKit
 
-/// Which backends `bench` measures.
-enum BenchBackends: String, ExpressibleByArgument, CaseIterable {
-    case all, cpu, opencl
-}
-
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Time one 224x224x32 window per backend (and a whole CT with --input), beside the machine's SGEMM peak.",
         discussion: "Uses the seeded full-size network (timing does not depend on trained values). 80.87 GFLOP per window.")
 
-    @Option(help: "Backends to measure: all, cpu or opencl.")
-    var backend: BenchBackends = .all
+    @Option(help: ArgumentHelp("Backends to measure: all (every available one, each device of a backend that has several) or one of \(Backends.registry.registrations.map(\.name).joined(separator: ", ")).", valueName: "name"))
+    var backend: String = "all"
 
     @Option(help: "CPU threads.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -25,8 +20,35 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Forward passes per backend (the first is reported apart as warm-up).")
     var repeats: Int = 4
 
-    @Option(help: "OpenCL device index.")
+    @Option(help: "Device index within the backend (OpenCL: see `lungseg devices`).")
     var device: Int?
+
+    func validate() throws {
+        guard backend == "all" || Backends.registry.registration(named: backend) != nil else {
+            throw ValidationError("--backend must be all or one of \(Backends.registry.registrations.map(\.name).joined(separator: ", "))")
+        }
+    }
+
+    /// The backends to measure, opened: asked for by name, that one (on `--device`); `all`, every
+    /// available backend (OpenCL: its GPUs, or the given device).
+    private func backends() throws -> [any AHNetBackend] {
+        OpenCLSetup.prepare()
+        let settings = OpenCLSetup.narrowTiles ? [:] : ["narrow-tiles": "0"]
+        var opened: [any AHNetBackend] = []
+        for registration in Backends.registry.registrations where backend == "all" || registration.name == backend {
+            let availability = registration.availability()
+            guard backend != "all" || availability.available else { continue }
+            if registration.selectsDevices && device == nil && backend == "all" {
+                // Every GPU of the backend, or none when it has no accelerator.
+                for index in OpenCLDevices.all().indices where OpenCLDevices.all()[index].isGPU {
+                    opened.append(try registration.open(BackendOptions(threads: threads, device: index, settings: settings)))
+                }
+            } else {
+                opened.append(try registration.open(BackendOptions(threads: threads, device: device, settings: settings)))
+            }
+        }
+        return opened
+    }
 
     @Option(help: "A CT to run the whole pipeline on, per backend.")
     var input: String?
@@ -43,20 +65,9 @@ struct BenchCommand: ParsableCommand {
             print("backend                                   | first (s) | median (s) | windows/s | GFLOP/s | share of SGEMM peak")
             var results: [(String, [Double])] = []
             var wholeCTLines: [String] = []
-            if backend != .opencl {
-                let cpu = CPUBackend(threads: threads)
-                results.append((cpu.deviceDescription, try time(weights, cpu, window, size)))
-                wholeCTLines += try wholeCT(weights, cpu)
-            }
-            if backend != .cpu {
-                OpenCLSetup.prepare()
-                let devices = OpenCLDevices.all()
-                let indices = device.map { [$0] } ?? devices.indices.filter { devices[$0].isGPU || backend == .opencl }
-                for index in indices {
-                    let opencl = try OpenCLSetup.backend(deviceIndex: index)
-                    results.append((opencl.deviceDescription, try time(weights, opencl, window, size)))
-                    wholeCTLines += try wholeCT(weights, opencl)
-                }
+            for opened in try backends() {
+                results.append((opened.deviceDescription, try time(weights, opened, window, size)))
+                wholeCTLines += try wholeCT(weights, opened)
             }
             for (name, times) in results {
                 let median = times.dropFirst().sorted()[max(0, (times.count - 1) / 2)]

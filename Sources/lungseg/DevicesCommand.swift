@@ -1,3 +1,4 @@
+import AHNet
 import AHNetCL
 import ArgumentParser
 import Foundation
@@ -23,8 +24,15 @@ struct DevicesCommand: ParsableCommand {
             print("    memory: \(String(format: "%.1f", memory)) GiB, largest buffer \(device.maxAllocationBytes >> 20) MiB, compute units: \(device.computeUnits)")
             print("    kernel language: \(device.openCLCVersion), driver \(device.driverVersion)")
         }
-        print("CPU backend (OpenBLAS): available, \(ProcessInfo.processInfo.activeProcessorCount) threads")
-        print(BackendSelection.explainAuto(devices))
+        print("backends:")
+        for registration in Backends.registry.registrations {
+            let availability = registration.availability()
+            print("  \(registration.name): \(availability.available ? "available" : "unavailable") (\(availability.reason)); \(registration.summary)")
+        }
+        let threads = ProcessInfo.processInfo.activeProcessorCount
+        if let chosen = try? Backends.registry.resolve(BackendRegistry.automatic, options: BackendOptions(threads: threads)) {
+            print("auto picks \(chosen.reason ?? chosen.primary.name)")
+        }
         if probePTX {
             for (index, device) in devices.enumerated() where device.isGPU {
                 do {

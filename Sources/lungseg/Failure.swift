@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import LungSegKit
 import AHNet
-import AHNetCL
 
 /// The exit codes documented in the README and `lungseg --help`.
 enum ExitStatus {
@@ -26,12 +25,14 @@ func fail(_ error: any Error) -> ExitCode {
         }
     case is DICOMError:
         return ExitCode(ExitStatus.badInput)
-    case is OpenCLError:
+    case is BackendFailure:
         return ExitCode(ExitStatus.backendFailure)
     case is WeightsError:
         return ExitCode(ExitStatus.noModel)
     case is NumPyError, is AHNetError, is BatchInputError, is ChecksumError, is PipelineError:
         return ExitCode(ExitStatus.badInput)
+    case is BackendChoiceError:
+        return ExitCode(ExitCode.validationFailure.rawValue)
     case let failure as CommandFailure:
         return ExitCode(failure.exitStatus)
     default:

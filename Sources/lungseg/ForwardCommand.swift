@@ -5,11 +5,6 @@ import ArgumentParser
 import Foundation
 import LungSegKit
 
-/// Which compute backend runs the network.
-enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
-    case auto, cpu, opencl
-}
-
 struct ForwardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "forward",
@@ -29,20 +24,19 @@ struct ForwardCommand: ParsableCommand {
     @Option(help: "Output .npy for the logits, float32 [N, 2, H, W, D].")
     var output: String
 
-    @Option(help: "Compute backend: auto, cpu or opencl.")
-    var backend: BackendChoice = .auto
-
-    @Option(help: "OpenCL device index (see `lungseg devices`).")
-    var device: Int?
-
-    @Option(help: "CPU threads.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var compute: BackendFlags
 
     @Option(name: .customLong("repeat"), help: "Run the forward this many times and report each time (the first includes warm-up).")
     var repetitions: Int = 1
 
     @Option(help: "OpenCL convolution tiles M,N,K,perItemM,perItemN (default: chosen per device).")
     var tiles: String?
+
+    func validate() throws {
+        if let tiles {
+            do { _ = try ConvolutionTiles(parsing: tiles) } catch { throw ValidationError("--tiles: \(error)") }
+        }
+    }
 
     func run() throws {
         do {
@@ -55,10 +49,10 @@ struct ForwardCommand: ParsableCommand {
             }
             let (batch, h, w, d) = (array.shape[0], array.shape[2], array.shape[3], array.shape[4])
             let loaded = clock.now
-            let tileOverride = try tiles.map(parseTiles)
             var times: [Double] = []
-            let (logits, description) = try BackendSelection.run(backend, device: device, threads: threads, tiles: tileOverride) { backend in
-                try timedForward(weights, on: backend, array.values, batch: batch, h: h, w: w, d: d, repetitions: repetitions, times: &times)
+            let (logits, description) = try Backends.registry.run(compute.backend, options: compute.options(tiles: tiles), warn: warn) { backend in
+                times = []
+                return try timedForward(weights, on: backend, array.values, batch: batch, h: h, w: w, d: d, repetitions: repetitions, times: &times)
             }
             let device = description
             let done = clock.now
@@ -82,18 +76,6 @@ struct ForwardCommand: ParsableCommand {
 /// Seconds in a Duration.
 func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
-}
-
-/// "64,64,16,4,4" as convolution tiles.
-func parseTiles(_ text: String) throws -> ConvolutionTiles {
-    let values = text.split(separator: ",").compactMap { Int($0) }
-    guard values.count == 5, values.allSatisfy({ $0 > 0 }), values[0] % values[3] == 0, values[1] % values[4] == 0,
-          values[1] % 4 == 0, values[2] % 4 == 0 else {
-        throw CommandFailure(
-            description: "--tiles takes M,N,K,perItemM,perItemN: M and N divisible by their per-item counts, N and K by 4",
-            exitStatus: 64)
-    }
-    return ConvolutionTiles(tileM: values[0], tileN: values[1], tileK: values[2], workPerThreadM: values[3], workPerThreadN: values[4])
 }
 
 /// Loads a weights file, or makes the seeded test weights for "seeded[:SALT]".

@@ -14,10 +14,4 @@ enum OpenCLSetup {
 
     /// Runs the fallback if it has not run yet; call before any OpenCL use.
     static func prepare() { _ = icdNote }
-
-    /// Opens an OpenCL device with the command line's choices.
-    static func backend(deviceIndex: Int, tiles: ConvolutionTiles? = nil) throws -> OpenCLBackend {
-        prepare()
-        return try OpenCLBackend(deviceIndex: deviceIndex, tiles: tiles, narrowTiles: narrowTiles)
-    }
 }

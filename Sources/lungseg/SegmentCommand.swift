@@ -42,10 +42,10 @@ struct SegmentCommand: ParsableCommand {
             let options = segmentation.options
             let segmenter = LungSegmenter(parameters: loaded.metadata.pipeline, options: options)
             let progress = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
-            let (result, device) = try BackendSelection.run(segmentation.backend, device: segmentation.device, threads: segmentation.threads) { backend in
-                try segmentOn(backend, weights: loaded, volume: volume, segmenter: segmenter, progress: progress)
-            }
+            let predictor = try segmentation.compute.predictor(weights: loaded)
+            let result = try segmenter.segment(volume, predictor: predictor) { done, total in progress.update(done, total) }
             progress.finish()
+            let device = predictor.deviceDescription
             try outputs.outputs(probabilities: probabilities).write(
                 result, volume: volume, inputPath: input, weights: weightsArgument, metadata: loaded.metadata, backend: device, options: options)
             for warning in result.warnings { warn(warning) }
@@ -71,15 +71,6 @@ struct SegmentCommand: ParsableCommand {
         let stages = result.timings.map { String(format: "%@ %.2f s", $0.stage, $0.seconds) }.joined(separator: ", ")
         FileHandle.standardError.write(Data("stub pipeline: \(stages); \(result.windows.run) of \(result.windows.windows) windows\n".utf8))
     }
-}
-
-/// Runs the shared pipeline with AH-Net on one backend.
-func segmentOn<Backend: AHNetBackend>(
-    _ backend: Backend, weights: AHNetWeights, volume: Volume, segmenter: LungSegmenter, progress: ProgressBar
-) throws -> (SegmentationResult, String) {
-    let predictor = try AHNetPredictor(weights: weights, backend: backend)
-    let result = try segmenter.segment(volume, predictor: predictor) { done, total in progress.update(done, total) }
-    return (result, backend.deviceDescription)
 }
 
 /// A one-line progress bar on stderr, only on a terminal.

@@ -1,0 +1,46 @@
+import Foundation
+
+/// Reads a case, prepares it for the network and checksums it, on a background thread.
+final class CaseReader: @unchecked Sendable {
+    struct Loaded: Sendable {
+        var prepared: Result<PreparedVolume, any Error>
+        var checksum: String?
+        var seconds: Double
+        /// What the reader noticed about the input (DICOM series choices, ...).
+        var warnings: [String] = []
+    }
+
+    private let done = DispatchSemaphore(value: 0)
+    private var loaded: Loaded?
+
+    static func start(_ item: BatchCase, segmenter: LungSegmenter) -> CaseReader {
+        let reader = CaseReader()
+        let input = item.input
+        DispatchQueue.global().async {
+            let clock = ContinuousClock()
+            let started = clock.now
+            var warnings: [String] = []
+            let prepared = Result { () throws -> PreparedVolume in
+                let (volume, noticed) = try VolumeInput.read(input)
+                warnings = noticed
+                return try segmenter.prepare(volume)
+            }
+            let checksum = try? FileChecksum.sha256(of: input)
+            reader.loaded = Loaded(prepared: prepared, checksum: checksum, seconds: elapsed(since: started, clock), warnings: warnings)
+            reader.done.signal()
+        }
+        return reader
+    }
+
+    /// Blocks until the case is read; the semaphore orders the write of `loaded` before this read.
+    func wait() -> Loaded {
+        done.wait()
+        done.signal()
+        return loaded ?? Loaded(prepared: .failure(CaseReaderLost()), checksum: nil, seconds: 0)
+    }
+}
+
+private struct CaseReaderLost: Error, CustomStringConvertible {
+    var description: String { "the background read of this case produced nothing" }
+}
+

@@ -1,0 +1,46 @@
+import AHNet
+import Foundation
+import Testing
+@testable import LungSegKit
+
+/// A batch through the library alone (no command line): one good case, one unreadable one; the
+/// second run skips the finished case.
+@Suite("Batch runner (library)")
+struct BatchRunnerTests {
+    final class Messages: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: [BatchMessage] = []
+        func append(_ message: BatchMessage) { lock.withLock { stored.append(message) } }
+        var all: [BatchMessage] { lock.withLock { stored } }
+    }
+
+    @Test func runsCasesRecordsFailuresAndSkipsWhatIsDone() throws {
+        let folder = NSTemporaryDirectory() + "lungseg-runner-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let broken = folder + "/broken.nii"
+        try Data("not a NIfTI file".utf8).write(to: URL(fileURLWithPath: broken))
+        let cases = [BatchCase(input: RepositoryData.path("cip_ct64.nii.gz"), name: "cip"), BatchCase(input: broken, name: "broken")]
+        let output = folder + "/out"
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        let messages = Messages()
+        let runner = BatchRunner(
+            outputFolder: output, status: BatchStatusFolder(outputFolder: output), shard: try Shard(index: 0, count: 1),
+            timeout: nil, force: false, writeQC: true, log: { messages.append($0) })
+        let parameters = PipelineParameters.clara
+        let model = BatchRunner.Model(
+            segmenter: LungSegmenter(parameters: parameters, options: SegmentationOptions()), weights: "stub",
+            metadata: .nvidiaDefaults, options: SegmentationOptions())
+        let outcome = try runner.run(cases, model: model, predictor: ThresholdPredictor(parameters: parameters)) { "threshold" }
+        #expect(outcome == BatchRunner.Outcome(ok: 1, failed: 1, timedOut: 0))
+        for suffix in ["_lungs.nii.gz", "_report.json", "_qc.png"] {
+            #expect(FileManager.default.fileExists(atPath: output + "/cip" + suffix))
+            #expect(!FileManager.default.fileExists(atPath: output + "/broken" + suffix))
+        }
+        #expect(messages.all.filter { if case .progress = $0 { true } else { false } }.count == 2)
+        let latest = BatchStatusFolder(outputFolder: output).latest()
+        #expect(latest["cip"]?.status == .ok && latest["broken"]?.status == .failed && latest["cip"]?.backend == "threshold")
+        // Done cases are not run again; the failed one is.
+        #expect(runner.casesToRun(cases).map(\.name) == ["broken"])
+    }
+}
