@@ -56,7 +56,7 @@ struct BatchCommand: ParsableCommand {
         }
         if let timeout { guard timeout > 0 else { throw ValidationError("--timeout must be positive") } }
         if let shardCount { guard shardCount >= 1 else { throw ValidationError("--shard-count must be at least 1") } }
-        // A malformed --shard is wrong usage (64), like every other bad option.
+        // A malformed --shard is wrong usage (ExitStatus.usage), like every other bad option.
         if let shard {
             do { _ = try Shard(parsing: shard) } catch { throw ValidationError("\(error)") }
         }
@@ -111,13 +111,13 @@ struct BatchCommand: ParsableCommand {
         }
         guard !todo.isEmpty else { return }
 
-        let stub = segmentation.weights == "stub"  // hidden: the pipeline without a network, for tests
-        let weightsArgument = stub ? "stub" : try segmentation.weightsArgument()
-        let loaded = stub ? nil : try loadWeights(weightsArgument)
+        // Hidden "stub": the pipeline without a network, for tests.
+        let weightsSource = try WeightsSource.chosen(segmentation.weights)
+        let loaded = try weightsSource.load()
         let parameters = loaded?.metadata.pipeline ?? .clara
         let segmenter = LungSegmenter(parameters: parameters, options: segmentation.options)
         let model = BatchRunner.Model(
-            segmenter: segmenter, weights: weightsArgument, metadata: loaded?.metadata ?? .nvidiaDefaults, options: segmentation.options)
+            segmenter: segmenter, weights: weightsSource.description, metadata: loaded?.metadata ?? .nvidiaDefaults, options: segmentation.options)
         // The threshold stub needs no backend; the network gets `auto`'s fallback in its predictor.
         let network = try loaded.map { try segmentation.compute.predictor(weights: $0) }
         let predictor: any WindowPredictor = network ?? ThresholdPredictor(parameters: parameters)

@@ -90,7 +90,7 @@ struct BenchCommand: ParsableCommand {
         return try (0..<max(2, repeats)).map { _ in
             let start = clock.now
             _ = try graph.forward(window, batch: 1, size: size)
-            return seconds(clock.now - start)
+            return (clock.now - start).seconds
         }
     }
 
@@ -99,14 +99,14 @@ struct BenchCommand: ParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         let volume = try NIfTIReader.read(input)
-        let read = seconds(clock.now - start)
+        let read = (clock.now - start).seconds
         let predictor = try AHNetPredictor(weights: weights, backend: backend)
         var options = SegmentationOptions()
         options.batchSize = 1
         let result = try LungSegmenter(parameters: weights.metadata.pipeline, options: options).segment(volume, predictor: predictor)
         let stages = result.timings.map { String(format: "%@ %.2f", $0.stage, $0.seconds) }.joined(separator: ", ")
         return [String(format: "whole CT on %@: %d of %d windows; read %.2f s, %@ s; total %.2f s",
-                       backend.deviceDescription, result.windows.run, result.windows.windows, read, stages, seconds(clock.now - start))]
+                       backend.deviceDescription, result.windows.run, result.windows.windows, read, stages, (clock.now - start).seconds)]
     }
 
     /// Best of three 2048^3 SGEMMs, in GFLOP/s.
@@ -121,7 +121,7 @@ struct BenchCommand: ParsableCommand {
         for _ in 0..<3 {
             let start = clock.now
             BLAS.sgemm(m: n, n: n, k: n, a: a, b: b, c: &c)
-            best = min(best, seconds(clock.now - start))
+            best = min(best, (clock.now - start).seconds)
         }
         return 2 * Double(n * n * n) / best / 1e9
     }

@@ -12,6 +12,8 @@ enum ExitStatus {
     static let writeFailed: Int32 = 5
     /// `batch`: the run finished but some cases failed or timed out.
     static let someCasesFailed: Int32 = 6
+    /// Wrong command-line usage (ArgumentParser's validation failure, EX_USAGE).
+    static let usage: Int32 = ExitCode.validationFailure.rawValue
 }
 
 /// Prints `lungseg: error: MESSAGE` once on stderr and exits with the code that fits the error.
@@ -32,7 +34,7 @@ func fail(_ error: any Error) -> ExitCode {
     case is NumPyError, is AHNetError, is BatchInputError, is ChecksumError, is PipelineError:
         return ExitCode(ExitStatus.badInput)
     case is BackendChoiceError:
-        return ExitCode(ExitCode.validationFailure.rawValue)
+        return ExitCode(ExitStatus.usage)
     case let failure as CommandFailure:
         return ExitCode(failure.exitStatus)
     default:

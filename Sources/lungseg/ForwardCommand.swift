@@ -16,7 +16,7 @@ struct ForwardCommand: ParsableCommand {
             """)
 
     @Option(help: "Weights: a .safetensors or torch.save file, or seeded[:SALT].")
-    var weights: String
+    var weights: WeightsSource
 
     @Option(help: "Input .npy, float32 [N, 1, H, W, D].")
     var input: String
@@ -42,7 +42,7 @@ struct ForwardCommand: ParsableCommand {
         do {
             let clock = ContinuousClock()
             let start = clock.now
-            let weights = try loadWeights(weights)
+            let weights = try weights.loadNetwork()
             let array = try NumPyArray.read(input)
             guard array.shape.count == 5, array.shape[1] == weights.architecture.inChannels else {
                 throw CommandFailure(description: "\(input): shape \(array.shape); expected [N, \(weights.architecture.inChannels), H, W, D]", exitStatus: ExitStatus.badInput)
@@ -58,7 +58,7 @@ struct ForwardCommand: ParsableCommand {
             let done = clock.now
             try NumPyArray(shape: [batch, weights.architecture.outChannels, h, w, d], values: logits).write(to: output)
             let format = { (value: Double) in String(format: "%.3f s", value) }
-            var report = "forward: \(batch) window(s) of \(h)x\(w)x\(d) on \(device): load \(format(seconds(loaded - start))), forward \(format(seconds(done - loaded)))"
+            var report = "forward: \(batch) window(s) of \(h)x\(w)x\(d) on \(device): load \(format((loaded - start).seconds)), forward \(format((done - loaded).seconds))"
             if times.count > 1 {
                 let sorted = times.dropFirst().sorted()
                 report += "; each forward: " + times.map { String(format: "%.4f", $0) }.joined(separator: " ")
@@ -71,20 +71,6 @@ struct ForwardCommand: ParsableCommand {
             throw fail(error)
         }
     }
-}
-
-/// Seconds in a Duration.
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
-}
-
-/// Loads a weights file, or makes the seeded test weights for "seeded[:SALT]".
-func loadWeights(_ argument: String) throws -> AHNetWeights {
-    if argument == "seeded" || argument.hasPrefix("seeded:") {
-        let salt = UInt64(argument.dropFirst("seeded:".count)) ?? 0
-        return try AHNetWeights(stateDict: SeededWeights.stateDict(salt: salt))
-    }
-    return try WeightsFile.load(argument)
 }
 
 /// Runs the graph `repetitions` times on any backend, MONAI layout in and out; returns the logits
@@ -100,7 +86,7 @@ func timedForward<Backend: AHNetBackend>(
     for _ in 0..<max(1, repetitions) {
         let begin = clock.now
         output = try graph.forward(input, batch: batch, size: SpatialSize(d: d, w: w, h: h))
-        times.append(seconds(clock.now - begin))
+        times.append((clock.now - begin).seconds)
     }
     let logits = MONAILayout.fromActivation(output, batch: batch, channels: weights.architecture.outChannels, h: h, w: w, d: d)
     return (logits, backend.deviceDescription)

@@ -32,13 +32,12 @@ struct SegmentCommand: ParsableCommand {
             try outputs.check(extraVolumes: [probabilities])
             let (volume, inputWarnings) = try VolumeInput.read(input, series: series)
             for warning in inputWarnings { warn(warning) }
-            if segmentation.weights == "stub" {
+            let source = try WeightsSource.chosen(segmentation.weights)
+            guard let loaded = try source.load() else {
                 // Hidden: the pipeline without a network (a threshold), for measuring memory and time.
                 try runStub(volume)
                 return
             }
-            let weightsArgument = try segmentation.weightsArgument()
-            let loaded = try loadWeights(weightsArgument)
             let options = segmentation.options
             let segmenter = LungSegmenter(parameters: loaded.metadata.pipeline, options: options)
             let progress = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
@@ -47,7 +46,7 @@ struct SegmentCommand: ParsableCommand {
             progress.finish()
             let device = predictor.deviceDescription
             try outputs.outputs(probabilities: probabilities).write(
-                result, volume: volume, inputPath: input, weights: weightsArgument, metadata: loaded.metadata, backend: device, options: options)
+                result, volume: volume, inputPath: input, weights: source.description, metadata: loaded.metadata, backend: device, options: options)
             for warning in result.warnings { warn(warning) }
             if !quiet {
                 let summary = String(format: "lungs: right %.1f mL, left %.1f mL, total %.1f mL; airways %.1f mL; %d of %d windows run on %@",
@@ -70,23 +69,5 @@ struct SegmentCommand: ParsableCommand {
         try NIfTIWriter.writeMask(result.mask(), like: volume.header, to: outputs.output)
         let stages = result.timings.map { String(format: "%@ %.2f s", $0.stage, $0.seconds) }.joined(separator: ", ")
         FileHandle.standardError.write(Data("stub pipeline: \(stages); \(result.windows.run) of \(result.windows.windows) windows\n".utf8))
-    }
-}
-
-/// A one-line progress bar on stderr, only on a terminal.
-final class ProgressBar {
-    let enabled: Bool
-    init(enabled: Bool) { self.enabled = enabled }
-
-    func update(_ done: Int, _ total: Int) {
-        guard enabled, total > 0 else { return }
-        let width = 30
-        let filled = width * done / total
-        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        FileHandle.standardError.write(Data("\rwindows [\(bar)] \(done)/\(total)".utf8))
-    }
-
-    func finish() {
-        if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }

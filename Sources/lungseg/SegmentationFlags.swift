@@ -6,13 +6,13 @@ import LungSegKit
 /// The model, backend and pipeline options shared by `segment` and `batch`.
 struct SegmentationFlags: ParsableArguments {
     @Option(help: "Model weights (safetensors or NVIDIA's model.pt), or seeded[:SALT] for untrained test weights; the bundled model when omitted.")
-    var weights: String?
+    var weights: WeightsSource?
 
     @Option(help: "Overlap of neighbouring windows, 0 ..< 1.")
     var overlap: Double = 0.25
 
     @Option(help: "Blending of overlapping windows: gaussian or constant.")
-    var blend: String = "gaussian"
+    var blend: BlendMode = .gaussian
 
     @Option(help: "Windows per forward pass.")
     var batch: Int = 1
@@ -36,13 +36,12 @@ struct SegmentationFlags: ParsableArguments {
         guard batch <= SegmentationOptions.maximumBatchSize else {
             throw ValidationError("--batch \(batch) needs about \(batch * SegmentationOptions.bytesPerBatchedWindow / 1_000_000_000) GB of memory; this machine holds at most \(SegmentationOptions.maximumBatchSize) windows")
         }
-        guard BlendMode(rawValue: blend) != nil else { throw ValidationError("--blend must be gaussian or constant") }
     }
 
     var options: SegmentationOptions {
         var options = SegmentationOptions()
         options.overlap = overlap
-        options.blend = BlendMode(rawValue: blend) ?? .gaussian
+        options.blend = blend
         options.batchSize = batch
         options.splitLungs = splitLungs
         options.bodyCrop = !noBodyCrop
@@ -50,7 +49,6 @@ struct SegmentationFlags: ParsableArguments {
         options.fillHoles = !noPostprocessing
         return options
     }
-
-    /// The weights argument: `--weights`, or the bundled model's path.
-    func weightsArgument() throws -> String { try weights ?? BundledModel.locate() }
 }
+
+extension BlendMode: ExpressibleByArgument {}
