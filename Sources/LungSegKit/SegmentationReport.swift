@@ -62,7 +62,7 @@ public struct SegmentationReport: Codable, Sendable {
         self.backend = backend
         self.options = options
         windows = result.windows
-        timings = result.timings.map { Stage(stage: $0.stage, seconds: ($0.seconds * 1000).rounded() / 1000) }
+        timings = result.timings.map { Stage(stage: $0.stage.rawValue, seconds: ($0.seconds * 1000).rounded() / 1000) }
         lungs = Lungs(
             rightML: (result.rightVolumeML * 10).rounded() / 10, leftML: (result.leftVolumeML * 10).rounded() / 10,
             totalML: (result.totalVolumeML * 10).rounded() / 10, rightMeanHU: result.rightMeanHU.map { ($0 * 10).rounded() / 10 },
@@ -70,7 +70,7 @@ public struct SegmentationReport: Codable, Sendable {
             airwaysML: (result.airwaysML * 10).rounded() / 10,
             labels: options.splitLungs ? ["1": "right lung", "2": "left lung"] : ["1": "lung"])
         removed = result.removed.map { Removal(reason: $0.reason.rawValue, mL: ($0.ml * 10).rounded() / 10) }
-        warnings = result.warnings
+        warnings = result.warnings.map(\.description)
         self.outputs = outputs
     }
 

@@ -104,7 +104,7 @@ struct BenchCommand: ParsableCommand {
         var options = SegmentationOptions()
         options.batchSize = 1
         let result = try LungSegmenter(parameters: weights.metadata.pipeline, options: options).segment(volume, predictor: predictor)
-        let stages = result.timings.map { String(format: "%@ %.2f", $0.stage, $0.seconds) }.joined(separator: ", ")
+        let stages = result.timings.map { String(format: "%@ %.2f", $0.stage.rawValue, $0.seconds) }.joined(separator: ", ")
         return [String(format: "whole CT on %@: %d of %d windows; read %.2f s, %@ s; total %.2f s",
                        backend.deviceDescription, result.windows.run, result.windows.windows, read, stages, (clock.now - start).seconds)]
     }

@@ -45,7 +45,7 @@ struct PostprocessCommand: ParsableCommand {
             let result = try LungSegmenter(parameters: metadata.pipeline, options: options).postprocess(volume, probability: map.voxels)
             try outputs.outputs().write(
                 result, volume: volume, inputPath: input, weights: probabilities, metadata: metadata, backend: "none (saved probabilities)", options: options)
-            for warning in result.warnings { warn(warning) }
+            for warning in result.warnings { warn(warning.description) }
             let summary = String(format: "lungs: right %.1f mL, left %.1f mL, total %.1f mL; airways %.1f mL", result.rightVolumeML, result.leftVolumeML, result.totalVolumeML, result.airwaysML)
             FileHandle.standardError.write(Data((summary + "\n").utf8))
         } catch let error as ExitCode {

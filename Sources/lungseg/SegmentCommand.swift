@@ -47,7 +47,7 @@ struct SegmentCommand: ParsableCommand {
             let device = predictor.deviceDescription
             try outputs.outputs(probabilities: probabilities).write(
                 result, volume: volume, inputPath: input, weights: source.description, metadata: loaded.metadata, backend: device, options: options)
-            for warning in result.warnings { warn(warning) }
+            for warning in result.warnings { warn(warning.description) }
             if !quiet {
                 let summary = String(format: "lungs: right %.1f mL, left %.1f mL, total %.1f mL; airways %.1f mL; %d of %d windows run on %@",
                                      result.rightVolumeML, result.leftVolumeML, result.totalVolumeML, result.airwaysML, result.windows.run,
@@ -67,7 +67,7 @@ struct SegmentCommand: ParsableCommand {
         let result = try LungSegmenter(parameters: parameters, options: options)
             .segment(volume, predictor: ThresholdPredictor(parameters: parameters))
         try NIfTIWriter.writeMask(result.mask(), like: volume.header, to: outputs.output)
-        let stages = result.timings.map { String(format: "%@ %.2f s", $0.stage, $0.seconds) }.joined(separator: ", ")
+        let stages = result.timings.map { String(format: "%@ %.2f s", $0.stage.rawValue, $0.seconds) }.joined(separator: ", ")
         FileHandle.standardError.write(Data("stub pipeline: \(stages); \(result.windows.run) of \(result.windows.windows) windows\n".utf8))
     }
 }

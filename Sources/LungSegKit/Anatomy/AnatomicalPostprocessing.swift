@@ -19,7 +19,7 @@ struct AnatomicalPostprocessing {
         /// Voxels taken out, per reason, in the order the stages ran.
         var removed: [(RemovalReason, Int)]
         var lungCount: Int
-        var warnings: [String]
+        var warnings: [PipelineWarning]
     }
 
     let grid: AnatomyGrid
@@ -32,7 +32,7 @@ struct AnatomicalPostprocessing {
     func run(mask input: [UInt8], hu: [Float], coarse: CoarseBody?, fillHoles: Bool) -> Outcome {
         var mask = input
         var removed: [(RemovalReason, Int)] = []
-        var warnings: [String] = []
+        var warnings: [PipelineWarning] = []
 
         // 1. Body.
         let body = coarse.map { BodyMask.find(hu: hu, grid: grid, coarse: $0) } ?? [UInt8](repeating: 1, count: grid.count)
@@ -63,7 +63,7 @@ struct AnatomicalPostprocessing {
         // What the final mask keeps outside the patient's outline: lung that the image's border cuts.
         let cut = zip(result, body).reduce(0) { $0 + ($1.0 != 0 && $1.1 == 0 ? 1 : 0) }
         if Double(cut) * grid.voxelML >= 1 {
-            warnings.append(String(format: "%.0f mL of lung reaches the image's border, where the field of view cuts the chest: it was kept", Double(cut) * grid.voxelML))
+            warnings.append(.lungCutByImageBorder(ml: Double(cut) * grid.voxelML))
         }
         return Outcome(labels: result, airways: airways, removed: Self.merged(removed + innerRemoved), lungCount: lungCount,
                        warnings: warnings + notes)
@@ -71,7 +71,7 @@ struct AnatomicalPostprocessing {
 
     /// Stages 3 to 5 on `grid` (the box around the mask).
     func lungsAndSides(mask input: [UInt8], hu: [Float], body: [UInt8], airways: [UInt8], fillHoles: Bool, midlineX: Double)
-        -> (labels: [UInt8], lungCount: Int, removed: [(RemovalReason, Int)], notes: [String]) {
+        -> (labels: [UInt8], lungCount: Int, removed: [(RemovalReason, Int)], notes: [PipelineWarning]) {
         var mask = input
         var removed: [(RemovalReason, Int)] = []
         // 3. Gas that touches a lung through the diaphragm's partial volume, then components.

@@ -15,7 +15,7 @@ enum LungSides {
         var labels: [UInt8]
         /// 0, 1 or 2.
         var lungCount: Int
-        var notes: [String]
+        var notes: [PipelineWarning]
     }
 
     /// Splits `mask` (holes filled, lungs kept) into sides; `midlineX` is the patient's midline in
@@ -26,7 +26,7 @@ enum LungSides {
         guard let first = order.first else { return Outcome(labels: [UInt8](repeating: 0, count: mask.count), lungCount: 0, notes: []) }
         var parts = components.labels
         var partCount = components.sizes.count
-        var notes: [String] = []
+        var notes: [PipelineWarning] = []
         let secondIsLung = order.count >= 2 && components.sizes[Int(order[1])] * 10 >= components.sizes[Int(first)]
         var lungCount = 1
         if secondIsLung {
@@ -37,7 +37,7 @@ enum LungSides {
             partCount += 1
             grow(&parts, from: seeds, labels: (first, newLabel), grid: grid)
             lungCount = 2
-            notes.append("the lungs touch; they were separated along the junction between them")
+            notes.append(.lungsSeparatedAtJunction)
         }
         // Each part's side by its centroid; with two lungs, relative to the midpoint between them.
         var sums = [Double](repeating: 0, count: partCount)
@@ -63,7 +63,7 @@ enum LungSides {
         if lungCount == 2, let a = lungParts.first, let b = lungParts.last {
             reference = (centroid(a) + centroid(b)) / 2
         } else if let only = lungParts.first {
-            notes.append("only one lung was found (the \(centroid(only) > midlineX ? "right" : "left")); no second lung was invented")
+            notes.append(.oneLungOnly(right: centroid(only) > midlineX))
         }
         let side = (0..<partCount).map { part -> UInt8 in part == 0 || counts[part] == 0 ? 0 : (centroid(part) > reference ? 1 : 2) }
         return Outcome(labels: parts.map { side[Int($0)] }, lungCount: lungCount, notes: notes)

@@ -83,7 +83,7 @@ struct AnatomyTests {
         #expect(BinaryMask.label(mask, dims: SyntheticChest.dims).sizes.count == 2)  // one component
         let outcome = Self.run(chest, mask: mask)
         #expect(outcome.lungCount == 2)
-        #expect(outcome.warnings.contains { $0.contains("separated along the junction") })
+        #expect(outcome.warnings.contains(.lungsSeparatedAtJunction))
         // Right (world x > 0, i > 80) is 1, left is 2, voxel for voxel away from the bridge.
         var wrong = 0
         var away = 0
@@ -105,7 +105,7 @@ struct AnatomyTests {
         #expect(outcome.lungCount == 1)
         #expect(outcome.labels.allSatisfy { $0 != 1 })
         #expect(zip(outcome.labels, chest.lungs).filter { $0.1 == 2 }.allSatisfy { $0.0 == 2 })
-        #expect(outcome.warnings.contains { $0.contains("only one lung was found (the left)") })
+        #expect(outcome.warnings.contains(.oneLungOnly(right: false)))
     }
 
     @Test func gasUnderTheDiaphragmIsDropped() {

@@ -1,0 +1,89 @@
+import AHNet
+import Foundation
+
+/// The pipeline shared by every backend, as named stages (`PipelineStage`, one file each under
+/// Pipeline/Stages): orient, crop to the body, resample to the model spacing (clip, scale),
+/// sliding windows, back to the input grid, threshold and post-process, measure.
+public struct LungSegmenter: Sendable {
+    public var parameters: PipelineParameters
+    public var options: SegmentationOptions
+
+    public init(parameters: PipelineParameters, options: SegmentationOptions = SegmentationOptions()) {
+        self.parameters = parameters
+        self.options = options
+    }
+
+    /// The whole pipeline: `prepare`, then `segment(prepared:)`. `progress(done, total)` is called
+    /// before the first batch of windows and after each; an error it throws (a deadline) stops the run.
+    public func segment(_ volume: Volume, predictor: any WindowPredictor, progress: (Int, Int) throws -> Void = { _, _ in }) throws -> SegmentationResult {
+        try segment(prepare(volume), predictor: predictor, progress: progress)
+    }
+
+    /// The stages before the network (orient, body crop, resample): no backend needed, so a batch
+    /// runs them for the next case while the current one is on the backend. Invalid options are
+    /// refused here, before any work (`SegmentationOptions.validate`).
+    public func prepare(_ volume: Volume) throws -> PreparedVolume {
+        try options.validate()
+        var timer = StageTimer()
+        var warnings: [PipelineWarning] = []
+        let range = volume.intensityRange
+        if range.lowerBound > -500 || range.upperBound < 0 {
+            warnings.append(.notHounsfieldUnits(lowest: range.lowerBound, highest: range.upperBound))
+        }
+        let oriented = try OrientStage.run(volume, to: parameters.orientation)
+        timer.lap(.orient)
+        let crop = BodyCropStage.run(oriented, options: options)
+        warnings += crop.warnings
+        timer.lap(.bodyCrop)
+        let input = ResampleStage.run(crop.hu, dims: crop.box.dims, spacing: oriented.spacing, parameters: parameters)
+        warnings += input.warnings
+        timer.lap(.resample)
+        return PreparedVolume(
+            volume: volume, intensityRange: range, warnings: warnings, timings: timer.timings, reorientation: oriented.reorientation,
+            affine: oriented.affine, dims: oriented.dims, spacing: oriented.spacing, factors: crop.factors, coarseDims: crop.coarseDims,
+            body: crop.body, croppedHU: crop.hu, lower: crop.box.lower, cropDims: crop.box.dims, modelDims: input.dims,
+            toSource: input.toSource, model: input.values)
+    }
+
+    /// The network and everything after it, on a volume `prepare` made with the same parameters.
+    public func segment(_ prepared: PreparedVolume, predictor: any WindowPredictor, progress: (Int, Int) throws -> Void = { _, _ in }) throws -> SegmentationResult {
+        var timer = StageTimer(prepared.timings)
+        let (probability, statistics) = try InferenceStage.run(prepared, predictor: predictor, parameters: parameters, options: options, progress: progress)
+        timer.lap(.inference)
+        let back = Resampling.linear(probability, dims: prepared.modelDims, to: prepared.cropDims,
+                                     scale: (0..<3).map { prepared.spacing[$0] / parameters.spacing[$0] })
+        timer.lap(.resampleBack)
+        return finish(prepared, probability: back, windows: statistics, timer: timer)
+    }
+
+    /// The stages after the network on a lung probability map saved earlier on the input grid
+    /// (`segment --probabilities`): the same crop, threshold, post-processing and measurements as
+    /// `segment`, without a network. No windows are run.
+    public func postprocess(_ volume: Volume, probability: [Float]) throws -> SegmentationResult {
+        guard probability.count == volume.count else { throw PipelineError.probabilityGridMismatch(expected: volume.dims, count: probability.count) }
+        let prepared = try prepare(volume)
+        var timer = StageTimer(prepared.timings)
+        let upper = (0..<3).map { prepared.lower[$0] + prepared.cropDims[$0] }
+        let cropped = GridCopy.crop(prepared.reorientation.apply(probability), dims: prepared.dims, lower: prepared.lower, upper: upper)
+        timer.lap(.cropProbability)
+        return finish(prepared, probability: cropped, windows: SlidingWindow.Statistics(windows: 0, run: 0, skipped: 0), timer: timer)
+    }
+
+    /// Everything after the network: threshold and post-process, measure. `probability` is the
+    /// lung probability on the cropped, oriented grid of `prepared`.
+    func finish(_ prepared: PreparedVolume, probability: [Float], windows: SlidingWindow.Statistics, timer: StageTimer) -> SegmentationResult {
+        var timer = timer
+        let mask = PostprocessStage.run(prepared, probability: probability, parameters: parameters, options: options)
+        timer.lap(.postprocess)
+        let measured = MeasureStage.run(prepared.volume, labels: mask.labels, airways: mask.airways, reorientation: prepared.reorientation)
+        timer.lap(.measure)
+        return SegmentationResult(
+            labels: measured.labels, splitLungs: options.splitLungs,
+            croppedProbability: CroppedProbability(values: probability, cropDims: prepared.cropDims, dims: prepared.dims,
+                                                   lower: prepared.lower, reorientation: prepared.reorientation),
+            windows: windows, timings: timer.timings, rightVolumeML: measured.rightML, leftVolumeML: measured.leftML,
+            totalVolumeML: measured.rightML + measured.leftML, rightMeanHU: measured.rightMeanHU, leftMeanHU: measured.leftMeanHU,
+            lungCount: mask.lungCount, airwaysML: measured.airwaysML, airwayVoxels: measured.airwayVoxels, removed: mask.removed,
+            warnings: prepared.warnings + mask.warnings + measured.warnings(lungCount: mask.lungCount), intensityRange: prepared.intensityRange)
+    }
+}

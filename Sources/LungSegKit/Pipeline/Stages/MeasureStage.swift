@@ -1,0 +1,55 @@
+/// Stage `measure`: labels and airways back in the input orientation; volumes and mean HU per
+/// side on the input grid, and the checks that warn (no lung, unequal lungs, the volume border).
+enum MeasureStage {
+    struct Measured {
+        /// 1 = right, 2 = left, on the input grid.
+        let labels: [UInt8]
+        let airwayVoxels: [Int]
+        let rightML: Double
+        let leftML: Double
+        let airwaysML: Double
+        let rightMeanHU: Double?
+        let leftMeanHU: Double?
+        let touchesBorder: Bool
+
+        func warnings(lungCount: Int) -> [PipelineWarning] {
+            var warnings: [PipelineWarning] = []
+            if rightML + leftML < 1 { warnings.append(.noLung) }
+            if lungCount == 2 && min(rightML, leftML) * 3 < max(rightML, leftML) {
+                warnings.append(.unequalLungs(rightML: rightML, leftML: leftML))
+            }
+            if touchesBorder { warnings.append(.lungsTouchVolumeBorder) }
+            return warnings
+        }
+    }
+
+    static func run(_ volume: Volume, labels oriented: [UInt8], airways: [UInt8]?, reorientation: Reorientation) -> Measured {
+        let airwayVoxels: [Int] = airways.map { mask in
+            let inverted = reorientation.invert(mask)
+            return inverted.indices.filter { inverted[$0] != 0 }
+        } ?? []
+        let labels = reorientation.invert(oriented)
+        let voxelML = abs(volume.affine.linearDeterminant) / 1000
+        var counts = [0, 0, 0]
+        var sums = [0.0, 0.0, 0.0]
+        for index in labels.indices where labels[index] != 0 {
+            counts[Int(labels[index])] += 1
+            sums[Int(labels[index])] += Double(volume.voxels[index])
+        }
+        return Measured(
+            labels: labels, airwayVoxels: airwayVoxels, rightML: Double(counts[1]) * voxelML, leftML: Double(counts[2]) * voxelML,
+            airwaysML: Double(airwayVoxels.count) * voxelML, rightMeanHU: counts[1] > 0 ? sums[1] / Double(counts[1]) : nil,
+            leftMeanHU: counts[2] > 0 ? sums[2] / Double(counts[2]) : nil, touchesBorder: touchesBorder(labels, dims: volume.dims))
+    }
+
+    static func touchesBorder(_ labels: [UInt8], dims: [Int]) -> Bool {
+        let (nx, ny, nz) = (dims[0], dims[1], dims[2])
+        for index in labels.indices where labels[index] != 0 {
+            let i = index % nx
+            let j = (index / nx) % ny
+            let k = index / (nx * ny)
+            if i == 0 || j == 0 || i == nx - 1 || j == ny - 1 || ((k == 0 || k == nz - 1) && nz > 2) { return true }
+        }
+        return false
+    }
+}

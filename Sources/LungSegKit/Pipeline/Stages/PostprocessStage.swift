@@ -1,0 +1,61 @@
+import AHNet
+
+/// Stage `post-process`: the probability thresholded on the cropped, oriented grid, then the
+/// anatomical post-processing (`AnatomicalPostprocessing`: body, airways, gas, islands, edge,
+/// sides) or, without it, holes filled and sides by component; the labels put back on the
+/// oriented grid.
+enum PostprocessStage {
+    struct Mask {
+        /// 1 = right lung, 2 = left lung, on the oriented grid.
+        let labels: [UInt8]
+        /// The trachea and main bronchi on the oriented grid, when found.
+        let airways: [UInt8]?
+        let removed: [(reason: RemovalReason, ml: Double)]
+        let lungCount: Int
+        let warnings: [PipelineWarning]
+    }
+
+    static func run(_ prepared: PreparedVolume, probability: [Float], parameters: PipelineParameters, options: SegmentationOptions) -> Mask {
+        let (affine, dims, lower, cropDims) = (prepared.affine, prepared.dims, prepared.lower, prepared.cropDims)
+        let lungs = probability.map { $0 >= options.threshold ? UInt8(1) : 0 }
+        let croppedAffine = Affine(rows: (0..<4).map { row in
+            row == 3 ? affine.rows[3] : [affine.rows[row][0], affine.rows[row][1], affine.rows[row][2],
+                                         affine.world(Double(lower[0]), Double(lower[1]), Double(lower[2]))[row]]
+        })
+        let grid = AnatomyGrid(dims: cropDims, affine: croppedAffine)
+        var croppedLabels: [UInt8]
+        var airwayMask: [UInt8]?
+        var removed: [(reason: RemovalReason, ml: Double)] = []
+        var lungCount: Int
+        var warnings: [PipelineWarning] = []
+        if options.anatomicalPostprocessing && grid.isAxial {
+            var postprocessing = AnatomicalPostprocessing(grid: grid)
+            postprocessing.imageFaces = [lower[0] == 0, lower[0] + cropDims[0] == dims[0], lower[1] == 0, lower[1] + cropDims[1] == dims[1]]
+            let outcome = postprocessing.run(mask: lungs, hu: prepared.croppedHU, coarse: prepared.body, fillHoles: options.fillHoles)
+            croppedLabels = outcome.labels
+            airwayMask = outcome.airways.voxelCount > 0 ? outcome.airways.mask : nil
+            removed = outcome.removed.map { ($0.0, Double($0.1) * grid.voxelML) }
+            lungCount = outcome.lungCount
+            warnings += outcome.warnings
+        } else {
+            if options.anatomicalPostprocessing {
+                warnings.append(.anatomySkipped(orientation: parameters.orientation))
+            }
+            let filled = options.fillHoles ? BinaryMask.fillHoles(lungs, dims: cropDims) : lungs
+            let components = BinaryMask.label(filled, dims: cropDims)
+            let (split, splitNote) = SidesByComponent.split(components, dims: cropDims, affine: croppedAffine)
+            if let splitNote { warnings.append(splitNote) }
+            croppedLabels = split
+            lungCount = min(components.sizes.count - 1, 2)
+        }
+        var labels = [UInt8](repeating: 0, count: dims.reduce(1, *))
+        GridCopy.paste(croppedLabels, dims: cropDims, into: &labels, dims: dims, at: lower)
+        var airways: [UInt8]?
+        if let airwayMask {
+            var uncropped = [UInt8](repeating: 0, count: labels.count)
+            GridCopy.paste(airwayMask, dims: cropDims, into: &uncropped, dims: dims, at: lower)
+            airways = uncropped
+        }
+        return Mask(labels: labels, airways: airways, removed: removed, lungCount: lungCount, warnings: warnings)
+    }
+}
