@@ -1,22 +1,3 @@
-/// Why a volume cannot be put in the model's orientation.
-public enum PipelineError: Error, Equatable, Sendable, CustomStringConvertible {
-    case invalidOrientationCode(String)
-    case obliqueAxes(String)
-    case volumeTooSmall(dims: [Int])
-    case probabilityGridMismatch(expected: [Int], count: Int)
-    case invalidOptions(String)
-
-    public var description: String {
-        switch self {
-        case .invalidOrientationCode(let code): "invalid orientation code \(code) (three letters from RL, AP, SI)"
-        case .obliqueAxes(let code): "two voxel axes point along the same world axis (\(code))"
-        case .volumeTooSmall(let dims): "volume \(dims) is too small to segment"
-        case .invalidOptions(let problem): "invalid segmentation options: \(problem)"
-        case .probabilityGridMismatch(let dims, let count): "the probability map has \(count) voxels; the CT's grid \(dims) has \(dims.reduce(1, *))"
-        }
-    }
-}
-
 /// A permutation and flips of the voxel axes that bring a grid into a target orientation (e.g.
 /// "RAS"), with no interpolation, and back.
 public struct Reorientation: Sendable, Equatable {
