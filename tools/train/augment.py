@@ -38,6 +38,16 @@ def smooth_noise(rng, shape, sigma):
     return noise / (noise.std() + 1e-6)
 
 
+def ellipsoid(centre, radii, shape):
+    """The box around an ellipsoid (1.6 radii, clipped to `shape`) and each box voxel's normalised
+    distance from the centre (1 on the surface)."""
+    lower = np.maximum(centre - np.ceil(radii * 1.6).astype(int), 0)
+    upper = np.minimum(centre + np.ceil(radii * 1.6).astype(int) + 1, shape)
+    box = tuple(slice(lo, hi) for lo, hi in zip(lower, upper))
+    grids = np.meshgrid(*[np.arange(lo, hi) - c for lo, hi, c in zip(lower, upper, centre)], indexing="ij")
+    return box, np.sqrt(sum((g / r) ** 2 for g, r in zip(grids, radii)))
+
+
 def add_lesions(rng, image, label, count):
     """Ground-glass (-700..-300 HU) or consolidation (-100..+60 HU) blobs inside the lung label,
     textured; the label stays lung. Ground glass keeps brighter vessels (maximum); consolidation
@@ -51,11 +61,7 @@ def add_lesions(rng, image, label, count):
         radius_mm = rng.uniform(6, 35)
         radii = np.array([radius_mm / sx, radius_mm * rng.uniform(0.6, 1.4) / sy,
                           max(radius_mm * rng.uniform(0.5, 1.2) / sz, 0.8)])
-        lower = np.maximum(centre - np.ceil(radii * 1.6).astype(int), 0)
-        upper = np.minimum(centre + np.ceil(radii * 1.6).astype(int) + 1, image.shape)
-        box = tuple(slice(lo, hi) for lo, hi in zip(lower, upper))
-        grids = np.meshgrid(*[np.arange(lo, hi) - c for lo, hi, c in zip(lower, upper, centre)], indexing="ij")
-        distance = np.sqrt(sum((g / r) ** 2 for g, r in zip(grids, radii)))
+        box, distance = ellipsoid(centre, radii, image.shape)
         shape = distance.shape
         wobble = 0.35 * smooth_noise(rng, shape, (3, 3, 1))
         alpha = np.clip((1.0 + wobble - distance) / 0.3, 0, 1) * label[box]
@@ -80,28 +86,28 @@ def lung_edge_points(image, label):
     return np.argwhere(edge & tissue)
 
 
-def add_attached_masses(rng, image, label, count):
+def add_attached_masses(rng, image, label, count, spacing=common.SPACING, masses=None):
     """Dense masses (-30..+70 HU, textured, wobbly outline) centred on the lung's edge against the
     chest wall or the mediastinum, filling the lung they overlap; the label stays lung (a tumour at
-    the pleura is lung tissue to a lung mask, as lungmask's R231 keeps it)."""
+    the pleura is lung tissue to a lung mask, as lungmask's R231 keeps it). `spacing` is the grid's
+    (mm); `masses`, when given (uint8, the image's shape), receives the voxels each mass made mostly
+    dense (the evaluation's mass mask, tools/train/masses.py)."""
     points = lung_edge_points(image, label)
     if len(points) == 0:
         return image
-    sx, sy, sz = common.SPACING
+    sx, sy, sz = spacing
     for _ in range(count):
         centre = points[rng.integers(len(points))]
         radius_mm = rng.uniform(8, 35)
         radii = np.array([radius_mm * rng.uniform(0.7, 1.3) / sx, radius_mm * rng.uniform(0.7, 1.3) / sy,
                           max(radius_mm * rng.uniform(0.6, 1.2) / sz, 0.8)])
-        lower = np.maximum(centre - np.ceil(radii * 1.6).astype(int), 0)
-        upper = np.minimum(centre + np.ceil(radii * 1.6).astype(int) + 1, image.shape)
-        box = tuple(slice(lo, hi) for lo, hi in zip(lower, upper))
-        grids = np.meshgrid(*[np.arange(lo, hi) - c for lo, hi, c in zip(lower, upper, centre)], indexing="ij")
-        distance = np.sqrt(sum((g / r) ** 2 for g, r in zip(grids, radii)))
+        box, distance = ellipsoid(centre, radii, image.shape)
         wobble = 0.3 * smooth_noise(rng, distance.shape, (3, 3, 1))
         alpha = np.clip((1.0 + wobble - distance) / 0.2, 0, 1) * label[box]
         texture = rng.uniform(-30, 70) + 30 * smooth_noise(rng, distance.shape, (1.5, 1.5, 0.5))
         image[box] = alpha * texture + (1 - alpha) * image[box]
+        if masses is not None:
+            masses[box] |= (alpha >= 0.5).astype(np.uint8)
     return image
 
 

@@ -40,6 +40,14 @@ CASES = {
 
 TRAINING_ROLES = ("train", "train-negative")
 
+# Lesions the mask must keep: a mask file on the CT's grid, or None where they are judged by eye on
+# the pictures through the given axial slices (RAS input-grid k, found by looking at the CT).
+LESIONS = {
+    "pyrad_lung1_2x": ("pyrad_lung1_2x_tumor.nii.gz", None),  # nodule, right upper lung (a training case)
+    "lungdx_A0001": (None, [44, 46, 48]),  # mass, left upper lobe, against the posterior chest wall and the aorta
+    "lungdx_A0002": (None, [12, 13, 14]),  # hilar tumour, right lung (the data README says left; the images show right)
+}
+
 
 def reference_lung(values, kind):
     """Whole-lung mask from a reference label map (on the reference's own grid)."""

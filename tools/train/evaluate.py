@@ -69,6 +69,18 @@ def lungseg_mask(binary, ct_path, weights, extra=(), threads=2):
     return mask, seconds, report
 
 
+def mean_surface_distance(a, b, spacing):
+    """Symmetric mean distance (mm) between the surfaces of two masks: each surface voxel's distance
+    to the other mask's surface, averaged over both surfaces."""
+    from scipy import ndimage
+    surfaces = [m & ~ndimage.binary_erosion(m) for m in (a, b)]
+    if not surfaces[0].any() or not surfaces[1].any():
+        return float("nan")
+    to_b = ndimage.distance_transform_edt(~surfaces[1], sampling=spacing)[surfaces[0]]
+    to_a = ndimage.distance_transform_edt(~surfaces[0], sampling=spacing)[surfaces[1]]
+    return float((to_b.sum() + to_a.sum()) / (to_b.size + to_a.size))
+
+
 def dice(a, b):
     total = a.sum() + b.sum()
     return 1.0 if total == 0 else 2.0 * (a & b).sum() / total
@@ -107,15 +119,27 @@ def main():
             ref_data, _, _ = common.load_ras(os.path.join(common.DATA, reference[0]))
             second = common.reference_lung(ref_data, reference[1]).astype(bool)
             row["reference"] = reference[1]
-        elif role == "train":
+        elif role in ("train", "holdout"):
             # The classical label (model grid) brought back to the input grid for comparison.
             label = np.load(common.cache_path(name, "label")).astype(np.float32)
             second = common.resample(label, common.SPACING, dims=hu.shape, new_spacing=tuple(spacing)) >= 0.5
-            row["reference"] = "classical label (training target)"
+            row["reference"] = "classical label" + (" (training target)" if role == "train" else " (reviewed)")
         if second is not None:
             row["dice"] = round(dice(mask, second), 4)
             row["reference_ml"] = round(second.sum() * voxel_ml, 1)
             row["volume_difference_percent"] = round(100 * (mask.sum() - second.sum()) / max(second.sum(), 1), 2)
+            row["surface_distance_mm"] = round(mean_surface_distance(mask, second, tuple(spacing)), 2)
+        if name in common.LESIONS:
+            lesion_file, lesion_slices = common.LESIONS[name]
+            lesion = None
+            if lesion_file:
+                lesion_data, _, _ = common.load_ras(os.path.join(common.DATA, lesion_file))
+                lesion = lesion_data > 0
+                row["lesion_inside_percent"] = round(100 * float((mask & lesion).sum()) / max(int(lesion.sum()), 1), 1)
+            qc.save(os.path.join(args.out, f"{name}_lesion.png"), hu, mask.astype(np.uint8),
+                    title=f"{name}: {args.engine} (green), lesion" + (" mask (red)" if lesion is not None else " (by eye)"),
+                    second=None if lesion is None else lesion.astype(np.uint8), spacing=tuple(spacing),
+                    focus=lesion, slices=lesion_slices)
         rows.append(row)
         print(json.dumps(row), flush=True)
         qc.save(os.path.join(args.out, f"{name}.png"), hu, mask.astype(np.uint8),
@@ -125,7 +149,7 @@ def main():
     held = [r["dice"] for r in rows if r["role"] == "holdout" and "dice" in r]
     if held:
         summary["mean_dice_holdout"] = round(float(np.mean(held)), 4)
-    negatives = [r["lung_ml"] for r in rows if r["role"] == "negative"]
+    negatives = [r["lung_ml"] for r in rows if r["role"] in ("negative", "train-negative")]
     if negatives:
         summary["negative_lung_ml"] = max(negatives)
     if args.monai_check:

@@ -29,15 +29,23 @@ def _panel(hu2d, masks, aspect):
     return image
 
 
-def save(path, hu, mask, title="", second=None, spacing=(0.8, 0.8, 5.0)):
+def save(path, hu, mask, title="", second=None, spacing=(0.8, 0.8, 5.0), focus=None, slices=None):
+    """`focus` (a mask), when given, chooses the slices instead of `mask`: the coronal through its
+    centre, the axial slices through its largest cross-sections. `slices` (axial k) overrides."""
     nx, ny, nz = hu.shape
-    fg = np.nonzero(mask.any(axis=(0, 2)))[0]
+    explicit = slices
+    chooser = mask if focus is None else focus
+    fg = np.nonzero(chooser.any(axis=(0, 2)))[0]
     y = int(fg.mean()) if fg.size else ny // 2
-    zs = np.nonzero(mask.any(axis=(0, 1)))[0]
-    if zs.size:
+    zs = np.nonzero(chooser.any(axis=(0, 1)))[0]
+    if focus is not None and zs.size:
+        area = focus.sum(axis=(0, 1))
+        slices = sorted(int(k) for k in np.argsort(area)[::-1][:3])
+    elif zs.size:
         slices = [int(zs[0] + f * (zs[-1] - zs[0])) for f in (0.2, 0.5, 0.8)]
     else:
         slices = [nz // 4, nz // 2, 3 * nz // 4]
+    slices = explicit if explicit is not None else slices
     panels = [_panel(hu[:, y, :], [(mask[:, y, :], (0, 255, 0)),
                                    (None if second is None else second[:, y, :], (255, 0, 0))],
                      spacing[2] / spacing[0])]
