@@ -46,7 +46,7 @@ struct Airways: Sendable {
     static func find(hu: [Float], body: [UInt8], lungs: [UInt8], grid: AnatomyGrid) -> Airways {
         let (nx, ny) = (grid.dims[0], grid.dims[1])
         let plane = grid.planeCount
-        guard grid.isAxial, let lungSlices = occupiedSlices(lungs, grid: grid) else { return none(grid.count) }
+        guard grid.isAxial, let lungSlices = grid.occupiedSlices(lungs) else { return none(grid.count) }
         let order = grid.slicesFromTop
         // The trachea starts above the middle of the lungs.
         let middle = (lungSlices.lowerBound + lungSlices.upperBound) / 2
@@ -92,17 +92,6 @@ struct Airways: Sendable {
             }
         }
         return areas.allSatisfy { $0 >= flankArea }
-    }
-
-    /// The slices holding set voxels, as a range of k.
-    static func occupiedSlices(_ mask: [UInt8], grid: AnatomyGrid) -> ClosedRange<Int>? {
-        let plane = grid.planeCount
-        var (low, high) = (Int.max, Int.min)
-        for k in 0..<grid.dims[2] where mask[(k * plane)..<((k + 1) * plane)].contains(where: { $0 != 0 }) {
-            low = min(low, k)
-            high = max(high, k)
-        }
-        return low <= high ? low...high : nil
     }
 
     /// The middle of the body's left-right extent in a slice, in voxel i.

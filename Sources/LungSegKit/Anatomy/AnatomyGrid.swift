@@ -84,3 +84,16 @@ struct GridBox {
         }
     }
 }
+
+extension AnatomyGrid {
+    /// The slices holding set voxels, as a range of k.
+    func occupiedSlices(_ mask: [UInt8]) -> ClosedRange<Int>? {
+        let plane = planeCount
+        var (low, high) = (Int.max, Int.min)
+        for k in 0..<dims[2] where mask[(k * plane)..<((k + 1) * plane)].contains(where: { $0 != 0 }) {
+            low = min(low, k)
+            high = max(high, k)
+        }
+        return low <= high ? low...high : nil
+    }
+}

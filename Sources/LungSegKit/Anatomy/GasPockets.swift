@@ -37,7 +37,7 @@ enum GasPockets {
         guard Double(deep) * grid.voxelML >= minimumML * minimumCore else { return 0 }
         let pure = zip(mask, hu).map { $0.0 != 0 && $0.1 < ComponentStatistics.pureAirHU ? UInt8(1) : 0 }
         let regions = BinaryMask.label(pure, dims: grid.dims)
-        guard regions.sizes.count > 1, let slices = Airways.occupiedSlices(mask, grid: grid) else { return 0 }
+        guard regions.sizes.count > 1, let slices = grid.occupiedSlices(mask) else { return 0 }
         var sums = [Double](repeating: 0, count: regions.sizes.count)
         var heights = [Double](repeating: 0, count: regions.sizes.count)
         var cores = [Int](repeating: 0, count: regions.sizes.count)
