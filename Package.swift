@@ -1,10 +1,6 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// The numeric loops (CPU kernels, the pipeline) are optimised in debug builds too: unoptimised,
-// a test that runs the network on a real CT takes minutes instead of seconds.
-let optimized: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
-
 let package = Package(
     name: "lungseg",
     platforms: [.macOS(.v14)],
@@ -18,6 +14,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        // `swift package generate-documentation`: the DocC catalogues of the libraries (scripts/docs.sh).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: ocl-icd-opencl-dev, libopenblas-dev).
@@ -53,14 +51,14 @@ let package = Package(
         .target(name: "CDCMTKWriter", dependencies: ["CDCMTK"]),
 
         // The model: the AH-Net graph written once against a backend protocol.
-        .target(name: "AHNet", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")], swiftSettings: optimized),
-        .target(name: "AHNetCPU", dependencies: ["AHNet", "COpenBLAS"], swiftSettings: optimized),
+        .target(name: "AHNet", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "AHNetCPU", dependencies: ["AHNet", "COpenBLAS"]),
         .target(
             name: "AHNetCL", dependencies: ["AHNet", "COpenCL"],
             plugins: [.plugin(name: "EmbedKernels")]),
 
         // The pipeline shared by every backend: volumes, NIfTI I/O, pre- and post-processing.
-        .target(name: "LungSegKit", dependencies: ["AHNet", "CNIfTI", "CPNG", "COpenSSL", "CDCMTK"], swiftSettings: optimized),
+        .target(name: "LungSegKit", dependencies: ["AHNet", "CNIfTI", "CPNG", "COpenSSL", "CDCMTK"]),
 
         .executableTarget(
             name: "lungseg",
