@@ -30,12 +30,15 @@ public struct BackendAvailability: Sendable, Equatable {
     public var reason: String
     /// The device index `auto` would open (nil: the backend's default).
     public var device: Int?
+    /// Every accelerated device of the backend (`bench --backend all` measures each).
+    public var acceleratedDevices: [Int]
 
-    public init(available: Bool, accelerated: Bool, reason: String, device: Int? = nil) {
+    public init(available: Bool, accelerated: Bool, reason: String, device: Int? = nil, acceleratedDevices: [Int] = []) {
         self.available = available
         self.accelerated = accelerated
         self.reason = reason
         self.device = device
+        self.acceleratedDevices = acceleratedDevices
     }
 }
 

@@ -11,8 +11,11 @@ extension OpenCLBackend {
         name: "opencl", summary: "kernels.cl through OpenCL 1.2 (NVIDIA's driver, PoCL, ...)", selectsDevices: true,
         availability: {
             let devices = OpenCLDevices.all()
-            if let gpu = devices.firstIndex(where: \.isGPU) {
-                return BackendAvailability(available: true, accelerated: true, reason: "device [\(gpu)] \(devices[gpu].name), the first GPU", device: gpu)
+            let gpus = devices.indices.filter { devices[$0].isGPU }
+            if let gpu = gpus.first {
+                return BackendAvailability(
+                    available: true, accelerated: true, reason: "device [\(gpu)] \(devices[gpu].name), the first GPU", device: gpu,
+                    acceleratedDevices: gpus)
             }
             if devices.isEmpty { return BackendAvailability(available: false, accelerated: false, reason: "no OpenCL device") }
             return BackendAvailability(

@@ -32,25 +32,11 @@ struct BackendFlags: ParsableArguments {
     /// The options the chosen backend opens with; OpenCL's settings come from the environment
     /// (`LUNGSEG_NARROW_TILES=0`) and `tiles`.
     func options(tiles: String? = nil) -> BackendOptions {
-        OpenCLSetup.prepare()
-        var settings: [String: String] = [:]
-        if let tiles { settings["tiles"] = tiles }
-        if !OpenCLSetup.narrowTiles { settings["narrow-tiles"] = "0" }
-        return BackendOptions(threads: threads, device: device, settings: settings)
+        BackendOptions(threads: threads, device: device, settings: OpenCLSetup.settings(tiles: tiles))
     }
 
     /// AH-Net on the chosen backend, with `auto`'s CPU fallback.
     func predictor(weights: AHNetWeights) throws -> FallbackPredictor {
         try Backends.registry.predictor(backend, options: options(), weights: weights, warn: warn)
     }
-}
-
-/// One line on stderr, prefixed like every lungseg message.
-func warn(_ message: String) {
-    FileHandle.standardError.write(Data("lungseg: warning: \(message)\n".utf8))
-}
-
-/// One line on stderr, for progress.
-func note(_ message: String) {
-    FileHandle.standardError.write(Data("lungseg: \(message)\n".utf8))
 }

@@ -30,17 +30,15 @@ struct BenchCommand: ParsableCommand {
     }
 
     /// The backends to measure, opened: asked for by name, that one (on `--device`); `all`, every
-    /// available backend (OpenCL: its GPUs, or the given device).
+    /// available backend (one that selects devices: each accelerated device, or the given one).
     private func backends() throws -> [any AHNetBackend] {
-        OpenCLSetup.prepare()
-        let settings = OpenCLSetup.narrowTiles ? [:] : ["narrow-tiles": "0"]
+        let settings = OpenCLSetup.settings()
         var opened: [any AHNetBackend] = []
         for registration in Backends.registry.registrations where backend == "all" || registration.name == backend {
             let availability = registration.availability()
             guard backend != "all" || availability.available else { continue }
             if registration.selectsDevices && device == nil && backend == "all" {
-                // Every GPU of the backend, or none when it has no accelerator.
-                for index in OpenCLDevices.all().indices where OpenCLDevices.all()[index].isGPU {
+                for index in availability.acceleratedDevices {
                     opened.append(try registration.open(BackendOptions(threads: threads, device: index, settings: settings)))
                 }
             } else {

@@ -14,4 +14,13 @@ enum OpenCLSetup {
 
     /// Runs the fallback if it has not run yet; call before any OpenCL use.
     static func prepare() { _ = icdNote }
+
+    /// The OpenCL settings the command line passes in `BackendOptions` (after `prepare`).
+    static func settings(tiles: String? = nil) -> [String: String] {
+        prepare()
+        var settings: [String: String] = [:]
+        if let tiles { settings["tiles"] = tiles }
+        if !narrowTiles { settings["narrow-tiles"] = "0" }
+        return settings
+    }
 }

@@ -161,7 +161,6 @@ public struct BatchRunner: Sendable {
 private struct CaseTimedOut: Error {}
 
 func elapsed(since start: ContinuousClock.Instant, _ clock: ContinuousClock) -> Double {
-    let duration = clock.now - start
-    return Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    (clock.now - start).seconds
 }
 

@@ -34,7 +34,7 @@ struct StageTimer {
     mutating func lap(_ stage: PipelineStage) {
         let now = clock.now
         let elapsed = now - mark
-        timings.append((stage, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18))
+        timings.append((stage, elapsed.seconds))
         mark = now
     }
 }
