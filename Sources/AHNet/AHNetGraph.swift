@@ -1,7 +1,7 @@
 /// Why a forward pass cannot run.
 public enum AHNetError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// H, W and D must each be a positive multiple of 32.
-    case invalidInputSize(h: Int, w: Int, d: Int)
+    /// Each axis (i, j, k; MONAI's H, W, D) must be a positive multiple of 32.
+    case invalidInputSize(Size3)
     /// The input array does not hold batch x channels x H x W x D values.
     case inputCountMismatch(expected: Int, actual: Int)
     /// One window needs a buffer larger than the backend can address.
@@ -9,8 +9,8 @@ public enum AHNetError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .invalidInputSize(let h, let w, let d):
-            "input size \(h)x\(w)x\(d) (HxWxD): each axis must be a positive multiple of 32"
+        case .invalidInputSize(let size):
+            "input size \(size) (i x j x k): each axis must be a positive multiple of 32"
         case .inputCountMismatch(let expected, let actual):
             "input holds \(actual) values, expected \(expected)"
         case .bufferTooLarge(let elements, let limit):
@@ -105,20 +105,20 @@ public final class AHNetGraph<Backend: AHNetBackend> {
         }
     }
 
-    /// Runs the network on `batch` windows stored `[N][C][D][W][H]` (NIfTI order per window) and
+    /// Runs the network on `batch` windows stored `[N][C][k][j][i]` (NIfTI order per window, i fastest) and
     /// returns the logits in the same layout, `outChannels` channels.
-    public func forward(_ input: [Float], batch: Int, size: SpatialSize) throws -> [Float] {
-        guard [size.h, size.w, size.d].allSatisfy({ $0 > 0 && $0 % 32 == 0 }) else {
-            throw AHNetError.invalidInputSize(h: size.h, w: size.w, d: size.d)
+    public func forward(_ input: [Float], batch: Int, size: Size3) throws -> [Float] {
+        guard size.allSatisfy({ $0 > 0 && $0 % 32 == 0 }) else {
+            throw AHNetError.invalidInputSize(size)
         }
-        let expected = batch * architecture.inChannels * size.count
+        let expected = batch * architecture.inChannels * size.product
         guard input.count == expected else { throw AHNetError.inputCountMismatch(expected: expected, actual: input.count) }
         let chunk = windowsPerForward(size: size)
         guard batch > chunk else { return try forwardChunk(input, batch: batch, size: size) }
         // Samples are independent: a batch too large for the backend's buffers runs in parts.
         var output: [Float] = []
-        output.reserveCapacity(batch * architecture.outChannels * size.count)
-        let inputPerWindow = architecture.inChannels * size.count
+        output.reserveCapacity(batch * architecture.outChannels * size.product)
+        let inputPerWindow = architecture.inChannels * size.product
         for start in stride(from: 0, to: batch, by: chunk) {
             let count = min(chunk, batch - start)
             let part = Array(input[(start * inputPerWindow)..<((start + count) * inputPerWindow)])
@@ -130,29 +130,29 @@ public final class AHNetGraph<Backend: AHNetBackend> {
     /// How many windows of `size` one forward holds without a buffer passing the backend's
     /// `maximumBufferElements`. The largest buffer is the stem's output (64 channels at half the
     /// in-plane size), which later holds the temporaries; `BufferPool` checks every buffer anyway.
-    public func windowsPerForward(size: SpatialSize) -> Int {
-        let perWindow = AHNetLayers.stemChannels * (size.h / 2) * (size.w / 2) * size.d
+    public func windowsPerForward(size: Size3) -> Int {
+        let perWindow = AHNetLayers.stemChannels * (size.i / 2) * (size.j / 2) * size.k
         return max(1, backend.maximumBufferElements / max(perWindow, 1))
     }
 
-    private func forwardChunk(_ input: [Float], batch: Int, size: SpatialSize) throws -> [Float] {
+    private func forwardChunk(_ input: [Float], batch: Int, size: Size3) throws -> [Float] {
 
         let inputRegion = try region(.input, channels: architecture.inChannels, batch: batch, size: size)
         try input.withUnsafeBufferPointer { try backend.upload($0, to: inputRegion.buffer, at: 0) }
 
         // Encoder stem: conv (7,7,3)/(2,2,1) -> max-pool (1,1,2) -> bn0 + ReLU = conv_x.
-        let stemSize = SpatialSize(d: size.d, w: size.w / 2, h: size.h / 2)
+        let stemSize = Size3(size.i / 2, size.j / 2, size.k)
         let stemChannels = AHNetLayers.stemChannels
         // The stem's output is dead once pooled: its buffer ("scratch") then holds the bottlenecks'
         // temporaries, the dense layers' temporaries and the dense0-3 block buffers.
         let stemOut = try region(.scratch, channels: stemChannels, batch: batch, size: stemSize)
         try backend.convolve(inputRegion, stem, inputAffine: nil, into: stemOut, epilogue: Epilogue())
-        let convX = try region(.convX, channels: stemChannels, batch: batch, size: halved(stemSize, h: false, w: false, d: true))
-        try backend.maxPool(stemOut, kernel: Window3(1, 1, 2), stride: Window3(1, 1, 2), padding: .zero, into: convX,
+        let convX = try region(.convX, channels: stemChannels, batch: batch, size: halved(stemSize, i: false, j: false, k: true))
+        try backend.maxPool(stemOut, kernel: Size3(1, 1, 2), stride: Size3(1, 1, 2), padding: .zero, into: convX,
                             epilogue: Epilogue(affine: stemAffine, relu: true))
         // Max-pool 3/2/1 in all axes = pool_x.
         let poolX = try region(.poolX, channels: stemChannels, batch: batch, size: halved(convX.size))
-        try backend.maxPool(convX, kernel: Window3(3, 3, 3), stride: Window3(2, 2, 2), padding: Window3(1, 1, 1), into: poolX, epilogue: Epilogue())
+        try backend.maxPool(convX, kernel: Size3(3, 3, 3), stride: Size3(2, 2, 2), padding: Size3(1, 1, 1), into: poolX, epilogue: Epilogue())
 
         var features: [Region] = []
         var x = poolX
@@ -170,10 +170,10 @@ public final class AHNetGraph<Backend: AHNetBackend> {
         // the widest at the largest of these sizes: (120 + 2 x 316) of the stem's 1024 channels
         // at pool_x size.
         let grown = AHNetLayers.denseLayers * AHNetLayers.growth
-        let poolUnit = batch * poolX.size.count
+        let poolUnit = batch * poolX.size.product
         let temporariesSize = (AHNetLayers.denseBottleneck + 2 * AHNetLayers.growth) * poolUnit
         let slotSize = (features[0].channels + grown) * poolUnit
-        func blockBuffer(level: Int, channels: Int, size: SpatialSize) throws -> Region {
+        func blockBuffer(level: Int, channels: Int, size: Size3) throws -> Region {
             try scratchRegion(channels: channels, batch: batch, size: size, base: temporariesSize + (level % 2) * slotSize)
         }
         var current = features[3]
@@ -202,7 +202,7 @@ public final class AHNetGraph<Backend: AHNetBackend> {
         let logits = try region(.logits, channels: outChannels, batch: batch, size: size)
         try backend.upsampleTrilinear2x(low, adding: nil, into: logits)
 
-        var output = [Float](repeating: 0, count: batch * outChannels * size.count)
+        var output = [Float](repeating: 0, count: batch * outChannels * size.product)
         try output.withUnsafeMutableBufferPointer { try backend.download(logits.buffer, at: 0, into: $0) }
         return output
     }
@@ -223,13 +223,13 @@ public final class AHNetGraph<Backend: AHNetBackend> {
     /// 3.5 units of 256 channels at pool_x size: 22.4 of the stem's 25.7 M elements per window.
     private func bottleneck(_ block: Bottleneck, input x: Region, output: BottleneckOutput) throws -> Region {
         let batch = x.batch
-        let strided = SpatialSize(d: x.size.d, w: x.size.w / block.stride, h: x.size.h / block.stride)
+        let strided = Size3(x.size.i / block.stride, x.size.j / block.stride, x.size.k)
         let outChannels = block.planes * 4
-        let pooledSize = block.downsample != nil && block.stride != 1 ? SpatialSize(d: strided.d / block.stride, w: strided.w, h: strided.h) : x.size
-        let unit = batch * outChannels * pooledSize.count
+        let pooledSize = block.downsample != nil && block.stride != 1 ? Size3(strided.i, strided.j, strided.k / block.stride) : x.size
+        let unit = batch * outChannels * pooledSize.product
         var next = 3 * unit
-        func temporary(channels: Int, size: SpatialSize) throws -> Region {
-            defer { next += batch * channels * size.count }
+        func temporary(channels: Int, size: Size3) throws -> Region {
+            defer { next += batch * channels * size.product }
             return try scratchRegion(channels: channels, batch: batch, size: size, base: next)
         }
         func out() throws -> Region {
@@ -261,7 +261,7 @@ public final class AHNetGraph<Backend: AHNetBackend> {
         let projected = try temporary(channels: outChannels, size: strided)
         try backend.convolve(x, downsample, inputAffine: nil, into: projected, epilogue: Epilogue())
         let residual = try scratchRegion(channels: outChannels, batch: batch, size: pooledSize, base: residualSlot)
-        let depthPool = Window3(1, 1, block.stride)
+        let depthPool = Size3(1, 1, block.stride)
         try backend.maxPool(projected, kernel: depthPool, stride: depthPool, padding: .zero, into: residual,
                             epilogue: Epilogue(affine: block.downsampleAffine))
         let main = try temporary(channels: outChannels, size: strided)
@@ -302,19 +302,19 @@ public final class AHNetGraph<Backend: AHNetBackend> {
 
     // MARK: - Memory
 
-    private func region(_ role: BufferRole, channels: Int, batch: Int, size: SpatialSize) throws -> Region {
-        let buffer = try pool.buffer(role, count: batch * channels * size.count)
+    private func region(_ role: BufferRole, channels: Int, batch: Int, size: Size3) throws -> Region {
+        let buffer = try pool.buffer(role, count: batch * channels * size.product)
         return Region(buffer: buffer, batch: batch, bufferChannels: channels, size: size)
     }
 
     /// A tensor at element `base` of the scratch buffer (the stem's output, then temporaries).
-    private func scratchRegion(channels: Int, batch: Int, size: SpatialSize, base: Int) throws -> Region {
-        let buffer = try pool.buffer(.scratch, count: base + batch * channels * size.count)
+    private func scratchRegion(channels: Int, batch: Int, size: Size3, base: Int) throws -> Region {
+        let buffer = try pool.buffer(.scratch, count: base + batch * channels * size.product)
         return Region(buffer: buffer, batch: batch, bufferChannels: channels, size: size, base: base)
     }
 
-    private func halved(_ size: SpatialSize, h: Bool = true, w: Bool = true, d: Bool = true) -> SpatialSize {
-        SpatialSize(d: d ? size.d / 2 : size.d, w: w ? size.w / 2 : size.w, h: h ? size.h / 2 : size.h)
+    private func halved(_ size: Size3, i: Bool = true, j: Bool = true, k: Bool = true) -> Size3 {
+        Size3(i ? size.i / 2 : size.i, j ? size.j / 2 : size.j, k ? size.k / 2 : size.k)
     }
 }
 

@@ -4,7 +4,7 @@
 /// derives the expected state dict from this table and `AHNetGraph` builds the forward pass from
 /// it; neither spells a layer name, a channel count or a kernel of its own.
 ///
-/// Sizes and windows are in MONAI's axis order (h, w, d): the anisotropic kernels are in-plane
+/// Sizes and windows are `Size3`s (i, j, k; MONAI's H, W, D): the anisotropic kernels are in-plane
 /// (k x k x 1) and through-plane (1 x 1 x 3).
 public struct AHNetLayers: Sendable, Equatable {
     /// BatchNorm as MONAI names it: `name.weight`, `.bias`, `.running_mean`, `.running_var`.
@@ -19,9 +19,9 @@ public struct AHNetLayers: Sendable, Equatable {
         public var name: String
         public var inChannels: Int
         public var outChannels: Int
-        public var kernel: Window3
-        public var stride: Window3 = .one
-        public var padding: Window3 = .zero
+        public var kernel: Size3
+        public var stride: Size3 = .one
+        public var padding: Size3 = .zero
         /// The BatchNorm that follows (its statistics are part of the state dict either way).
         public var norm: Norm?
         /// Whether the graph folds `norm` into the weights and bias; false where something that
@@ -85,8 +85,8 @@ public struct AHNetLayers: Sendable, Equatable {
         let stemChannels = Self.stemChannels
         stemNorm = Norm(name: "bn0", channels: stemChannels)
         stem = Convolution(
-            name: "conv1", inChannels: architecture.inChannels, outChannels: stemChannels, kernel: Window3(7, 7, 3),
-            stride: Window3(2, 2, 1), padding: Window3(3, 3, 1), norm: stemNorm, foldsNorm: false)
+            name: "conv1", inChannels: architecture.inChannels, outChannels: stemChannels, kernel: Size3(7, 7, 3),
+            stride: Size3(2, 2, 1), padding: Size3(3, 3, 1), norm: stemNorm, foldsNorm: false)
 
         var encoder: [[Bottleneck]] = []
         var inplanes = stemChannels
@@ -96,9 +96,9 @@ public struct AHNetLayers: Sendable, Equatable {
             for block in 0..<count {
                 let prefix = "layer\(index + 1).\(block)"
                 let stride = block == 0 && index > 0 ? 2 : 1
-                func conv(_ name: String, _ input: Int, _ output: Int, kernel: Window3 = .one, stride: Int = 1, padding: Window3 = .zero, norm: String) -> Convolution {
+                func conv(_ name: String, _ input: Int, _ output: Int, kernel: Size3 = .one, stride: Int = 1, padding: Size3 = .zero, norm: String) -> Convolution {
                     Convolution(name: "\(prefix).\(name)", inChannels: input, outChannels: output, kernel: kernel,
-                                stride: Window3(stride, stride, 1), padding: padding, norm: Norm(name: "\(prefix).\(norm)", channels: output))
+                                stride: Size3(stride, stride, 1), padding: padding, norm: Norm(name: "\(prefix).\(norm)", channels: output))
                 }
                 var downsample: Convolution?
                 if block == 0 {
@@ -107,7 +107,7 @@ public struct AHNetLayers: Sendable, Equatable {
                 }
                 blocks.append(Bottleneck(
                     conv1: conv("conv1", inplanes, planes, norm: "bn1"),
-                    conv2: conv("conv2", planes, planes, kernel: Window3(3, 3, 1), stride: stride, padding: Window3(1, 1, 0), norm: "bn2"),
+                    conv2: conv("conv2", planes, planes, kernel: Size3(3, 3, 1), stride: stride, padding: Size3(1, 1, 0), norm: "bn2"),
                     conv3: conv("conv3", planes, planes * 4, norm: "bn3"),
                     downsample: downsample, planes: planes, stride: stride))
                 inplanes = planes * 4
@@ -139,7 +139,7 @@ public struct AHNetLayers: Sendable, Equatable {
         final = Transition(
             norm: Norm(name: "final.norm", channels: channels),
             conv: Convolution(name: "final.conv", inChannels: channels, outChannels: architecture.outChannels,
-                              kernel: Window3(3, 3, 1), padding: Window3(1, 1, 0)))
+                              kernel: Size3(3, 3, 1), padding: Size3(1, 1, 0)))
     }
 
     private static func denseBlock(_ name: String, input: Int) -> [DenseLayer] {
@@ -152,10 +152,10 @@ public struct AHNetLayers: Sendable, Equatable {
                 conv1: Convolution(name: "\(prefix).conv1", inChannels: channels, outChannels: denseBottleneck, kernel: .one,
                                    norm: norm("bn2", denseBottleneck)),
                 conv2: Convolution(name: "\(prefix).conv2", inChannels: denseBottleneck, outChannels: growth,
-                                   kernel: Window3(3, 3, 1), padding: Window3(1, 1, 0)),
+                                   kernel: Size3(3, 3, 1), padding: Size3(1, 1, 0)),
                 norm3: norm("bn3", growth),
                 conv3: Convolution(name: "\(prefix).conv3", inChannels: growth, outChannels: growth,
-                                   kernel: Window3(1, 1, 3), padding: Window3(0, 0, 1)),
+                                   kernel: Size3(1, 1, 3), padding: Size3(0, 0, 1)),
                 norm4: norm("bn4", growth),
                 conv4: Convolution(name: "\(prefix).conv4", inChannels: growth, outChannels: growth, kernel: .one))
         }
@@ -171,7 +171,7 @@ public struct AHNetLayers: Sendable, Equatable {
         }
         func add(_ conv: Convolution?) {
             guard let conv else { return }
-            result.append((conv.name + ".weight", [conv.outChannels, conv.inChannels, conv.kernel.h, conv.kernel.w, conv.kernel.d]))
+            result.append((conv.name + ".weight", [conv.outChannels, conv.inChannels, conv.kernel.i, conv.kernel.j, conv.kernel.k]))
             add(conv.norm)
         }
         add(stem)

@@ -1,36 +1,3 @@
-/// Spatial size of an activation: D (slices, slowest), W, H (fastest), as stored in memory.
-public struct SpatialSize: Hashable, Sendable, CustomStringConvertible {
-    public var d: Int
-    public var w: Int
-    public var h: Int
-
-    public init(d: Int, w: Int, h: Int) {
-        self.d = d
-        self.w = w
-        self.h = h
-    }
-
-    /// Voxels in one channel.
-    public var count: Int { d * w * h }
-    public var description: String { "\(h)x\(w)x\(d) (HxWxD)" }
-}
-
-/// A window of anisotropic sizes and steps, in MONAI's axis order (H, W, D).
-public struct Window3: Hashable, Sendable {
-    public var h: Int
-    public var w: Int
-    public var d: Int
-
-    public init(_ h: Int, _ w: Int, _ d: Int) {
-        self.h = h
-        self.w = w
-        self.d = d
-    }
-
-    public static let one = Window3(1, 1, 1)
-    public static let zero = Window3(0, 0, 0)
-}
-
 /// Output size of a convolution or pooling along one axis (PyTorch's floor rule).
 @inlinable
 public func outputLength(_ input: Int, kernel: Int, stride: Int, padding: Int) -> Int {
@@ -56,14 +23,14 @@ public struct ChannelAffine: Sendable, Equatable {
 public struct PreparedConvolution: Sendable {
     public var outChannels: Int
     public var inChannels: Int
-    public var kernel: Window3
-    public var stride: Window3
-    public var padding: Window3
+    public var kernel: Size3
+    public var stride: Size3
+    public var padding: Size3
     public var weights: [Float]
     public var bias: [Float]?
 
-    public init(outChannels: Int, inChannels: Int, kernel: Window3, stride: Window3, padding: Window3, weights: [Float], bias: [Float]?) {
-        precondition(weights.count == outChannels * inChannels * kernel.h * kernel.w * kernel.d)
+    public init(outChannels: Int, inChannels: Int, kernel: Size3, stride: Size3, padding: Size3, weights: [Float], bias: [Float]?) {
+        precondition(weights.count == outChannels * inChannels * kernel.i * kernel.j * kernel.k)
         self.outChannels = outChannels
         self.inChannels = inChannels
         self.kernel = kernel
@@ -74,18 +41,15 @@ public struct PreparedConvolution: Sendable {
     }
 
     /// Multiply-accumulates per output voxel.
-    public var macsPerOutput: Int { inChannels * kernel.h * kernel.w * kernel.d }
+    public var macsPerOutput: Int { inChannels * kernel.i * kernel.j * kernel.k }
 
-    public func outputSize(for input: SpatialSize) -> SpatialSize {
-        SpatialSize(
-            d: outputLength(input.d, kernel: kernel.d, stride: stride.d, padding: padding.d),
-            w: outputLength(input.w, kernel: kernel.w, stride: stride.w, padding: padding.w),
-            h: outputLength(input.h, kernel: kernel.h, stride: stride.h, padding: padding.h))
+    public func outputSize(for input: Size3) -> Size3 {
+        Size3.byAxis { outputLength(input[$0], kernel: kernel[$0], stride: stride[$0], padding: padding[$0]) }
     }
 }
 
 /// Channels `channelOffset ..< channelOffset + channels` of a tensor that holds `batch` samples
-/// of `bufferChannels` channels each, stored `[N][C][D][W][H]` from element `base` of a buffer.
+/// of `bufferChannels` channels each, stored `[N][C][k][j][i]` (i fastest) from element `base` of a buffer.
 /// Dense blocks write their new channels into a slice of one preallocated buffer instead of
 /// concatenating copies; short-lived tensors share one buffer at different `base`s.
 public struct ActivationRegion<Buffer> {
@@ -94,12 +58,12 @@ public struct ActivationRegion<Buffer> {
     public var bufferChannels: Int
     public var channelOffset: Int
     public var channels: Int
-    public var size: SpatialSize
+    public var size: Size3
     /// Element index in the buffer where the tensor starts.
     public var base: Int
 
     public init(
-        buffer: Buffer, batch: Int, bufferChannels: Int, channelOffset: Int = 0, channels: Int? = nil, size: SpatialSize, base: Int = 0
+        buffer: Buffer, batch: Int, bufferChannels: Int, channelOffset: Int = 0, channels: Int? = nil, size: Size3, base: Int = 0
     ) {
         self.buffer = buffer
         self.batch = batch
@@ -114,7 +78,7 @@ public struct ActivationRegion<Buffer> {
     /// Element index of (sample, channel, 0, 0, 0) in the buffer.
     @inlinable
     public func offset(sample: Int, channel: Int = 0) -> Int {
-        base + (sample * bufferChannels + channelOffset + channel) * size.count
+        base + (sample * bufferChannels + channelOffset + channel) * size.product
     }
 
     /// A narrower slice of the same tensor.
@@ -173,7 +137,7 @@ public protocol AHNetBackend: AnyObject {
 
     /// Max pooling with implicit -infinity padding, then the epilogue.
     func maxPool(
-        _ input: ActivationRegion<Buffer>, kernel: Window3, stride: Window3, padding: Window3,
+        _ input: ActivationRegion<Buffer>, kernel: Size3, stride: Size3, padding: Size3,
         into output: ActivationRegion<Buffer>, epilogue: Epilogue<Buffer, Affine>) throws
 
     /// Trilinear x2 upsampling with align_corners=True along all three axes, plus `skip` if given.

@@ -30,7 +30,7 @@ struct BatchNorm {
 /// the kernel axes to the activation memory order `[Cout][Cin][kD][kW][kH]` and folding a
 /// following BatchNorm into weights and bias when one is given.
 func prepareConvolution(
-    _ stateDict: StateDict, _ name: String, stride: Window3 = .one, padding: Window3 = .zero, foldingBatchNorm batchNorm: String? = nil
+    _ stateDict: StateDict, _ name: String, stride: Size3 = .one, padding: Size3 = .zero, foldingBatchNorm batchNorm: String? = nil
 ) -> PreparedConvolution {
     let tensor = stateDict[name + ".weight"] ?? HostTensor(shape: [0, 0, 0, 0, 0], values: [])
     let (outChannels, inChannels) = (tensor.shape[0], tensor.shape[1])
@@ -56,6 +56,6 @@ func prepareConvolution(
     }
     if let affine { bias = affine.shift }
     return PreparedConvolution(
-        outChannels: outChannels, inChannels: inChannels, kernel: Window3(kh, kw, kd), stride: stride,
+        outChannels: outChannels, inChannels: inChannels, kernel: Size3(kh, kw, kd), stride: stride,
         padding: padding, weights: weights, bias: bias)
 }

@@ -4,22 +4,22 @@
 /// orientation) follows MONAI-era Clara configs.
 public struct PipelineParameters: Equatable, Sendable, Codable {
     /// Voxel spacing the network was trained on, in mm, along MONAI's H, W, D (NIfTI i, j, k).
-    public var spacing: [Double]
+    public var spacing: Spacing3
     /// Intensities are clipped to `[clipMin, clipMax]` (HU) ...
     public var clipMin: Double
     public var clipMax: Double
     /// ... then mapped linearly from `[clipMin, clipMax]` to `[scaledMin, scaledMax]`.
     public var scaledMin: Double
     public var scaledMax: Double
-    /// Sliding-window size in voxels along H, W, D; each a multiple of 32.
-    public var windowSize: [Int]
+    /// Sliding-window size in voxels along i, j, k; each a multiple of 32.
+    public var windowSize: Size3
     /// Axis codes the network expects its input in (nibabel convention), e.g. "RAS".
     public var orientation: String
     /// The output channel that means "lung".
     public var foregroundLabel: Int
 
     public init(
-        spacing: [Double], clipMin: Double, clipMax: Double, scaledMin: Double, scaledMax: Double, windowSize: [Int],
+        spacing: Spacing3, clipMin: Double, clipMax: Double, scaledMin: Double, scaledMax: Double, windowSize: Size3,
         orientation: String, foregroundLabel: Int
     ) {
         self.spacing = spacing
@@ -35,6 +35,6 @@ public struct PipelineParameters: Equatable, Sendable, Codable {
     /// NVIDIA's model card: 0.8 x 0.8 x 5 mm, clip to [-1500, 500] HU, 224 x 224 x 32 windows,
     /// label 1; scaled to [0, 1] and RAS as MONAI-era configs do (not published on the card).
     public static let clara = PipelineParameters(
-        spacing: [0.8, 0.8, 5.0], clipMin: -1500, clipMax: 500, scaledMin: 0, scaledMax: 1, windowSize: [224, 224, 32],
+        spacing: Spacing3(0.8, 0.8, 5.0), clipMin: -1500, clipMax: 500, scaledMin: 0, scaledMax: 1, windowSize: Size3(224, 224, 32),
         orientation: "RAS", foregroundLabel: 1)
 }

@@ -55,10 +55,10 @@ public enum WeightsFile {
             throw .invalidMetadata(reason: "\(error)")
         }
         let pipeline = metadata.pipeline
-        guard pipeline.spacing.count == 3, pipeline.spacing.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+        guard pipeline.spacing.allSatisfy({ $0.isFinite && $0 > 0 }) else {
             throw .invalidMetadata(reason: "spacing must be three positive numbers")
         }
-        guard pipeline.windowSize.count == 3, pipeline.windowSize.allSatisfy({ $0 > 0 && $0 % 32 == 0 }) else {
+        guard pipeline.windowSize.allSatisfy({ $0 > 0 && $0 % 32 == 0 }) else {
             throw .invalidMetadata(reason: "window size must be three positive multiples of 32")
         }
         guard pipeline.clipMin < pipeline.clipMax else { throw .invalidMetadata(reason: "clip range is empty") }

@@ -118,23 +118,23 @@ public final class OpenCLBackend: AHNetBackend {
         if convolution.bias != nil { flags |= 1 }
         if inputAffine != nil { flags |= 16 }
         let residual = epilogue.residual
-        let positions = output.size.count
+        let positions = output.size.product
         let (kernel, tiles) = narrowConv.flatMap { spec.outChannels <= $0.tiles.tileM ? $0 : nil } ?? (convKernel, runtime.tiles)
         try runtime.run(
             kernel,
             arguments: [
-                .buffer(input.buffer), .int(input.offset(sample: 0)), .int(input.bufferChannels * input.size.count),
+                .buffer(input.buffer), .int(input.offset(sample: 0)), .int(input.bufferChannels * input.size.product),
                 .buffer(convolution.weights), .buffer(convolution.bias ?? placeholder),
                 .buffer(inputAffine?.values ?? placeholder), .buffer(epilogue.affine?.values ?? placeholder),
                 .buffer(residual?.buffer ?? placeholder), .int(residual?.offset(sample: 0) ?? 0),
-                .int((residual?.bufferChannels ?? 0) * (residual?.size.count ?? 0)),
+                .int((residual?.bufferChannels ?? 0) * (residual?.size.product ?? 0)),
                 .buffer(output.buffer), .int(output.offset(sample: 0)), .int(output.bufferChannels * positions),
                 .int(spec.inChannels), .int(spec.outChannels),
-                .int(input.size.d), .int(input.size.w), .int(input.size.h),
-                .int(output.size.d), .int(output.size.w), .int(output.size.h),
-                .int(spec.kernel.d), .int(spec.kernel.w), .int(spec.kernel.h),
-                .int(spec.stride.d), .int(spec.stride.w), .int(spec.stride.h),
-                .int(spec.padding.d), .int(spec.padding.w), .int(spec.padding.h),
+                .int(input.size.k), .int(input.size.j), .int(input.size.i),
+                .int(output.size.k), .int(output.size.j), .int(output.size.i),
+                .int(spec.kernel.k), .int(spec.kernel.j), .int(spec.kernel.i),
+                .int(spec.stride.k), .int(spec.stride.j), .int(spec.stride.i),
+                .int(spec.padding.k), .int(spec.padding.j), .int(spec.padding.i),
                 .int(Int(flags)),
             ],
             global: [
@@ -151,7 +151,7 @@ public final class OpenCLBackend: AHNetBackend {
     }
 
     public func maxPool(
-        _ input: ActivationRegion<OpenCLBuffer>, kernel: Window3, stride: Window3, padding: Window3,
+        _ input: ActivationRegion<OpenCLBuffer>, kernel: Size3, stride: Size3, padding: Size3,
         into output: ActivationRegion<OpenCLBuffer>, epilogue: Epilogue<OpenCLBuffer, OpenCLAffine>
     ) throws {
         precondition(input.channels == output.channels)
@@ -160,34 +160,34 @@ public final class OpenCLBackend: AHNetBackend {
         try runtime.run(
             poolKernel,
             arguments: [
-                .buffer(input.buffer), .int(input.offset(sample: 0)), .int(input.bufferChannels * input.size.count),
+                .buffer(input.buffer), .int(input.offset(sample: 0)), .int(input.bufferChannels * input.size.product),
                 .buffer(epilogue.affine?.values ?? placeholder),
                 .buffer(residual?.buffer ?? placeholder), .int(residual?.offset(sample: 0) ?? 0),
-                .int((residual?.bufferChannels ?? 0) * (residual?.size.count ?? 0)),
-                .buffer(output.buffer), .int(output.offset(sample: 0)), .int(output.bufferChannels * output.size.count),
+                .int((residual?.bufferChannels ?? 0) * (residual?.size.product ?? 0)),
+                .buffer(output.buffer), .int(output.offset(sample: 0)), .int(output.bufferChannels * output.size.product),
                 .int(output.channels),
-                .int(input.size.d), .int(input.size.w), .int(input.size.h),
-                .int(output.size.d), .int(output.size.w), .int(output.size.h),
-                .int(kernel.d), .int(kernel.w), .int(kernel.h),
-                .int(stride.d), .int(stride.w), .int(stride.h),
-                .int(padding.d), .int(padding.w), .int(padding.h), .int(Int(flags)),
+                .int(input.size.k), .int(input.size.j), .int(input.size.i),
+                .int(output.size.k), .int(output.size.j), .int(output.size.i),
+                .int(kernel.k), .int(kernel.j), .int(kernel.i),
+                .int(stride.k), .int(stride.j), .int(stride.i),
+                .int(padding.k), .int(padding.j), .int(padding.i), .int(Int(flags)),
             ],
-            global: [output.size.count, output.channels, input.batch], local: nil)
+            global: [output.size.product, output.channels, input.batch], local: nil)
     }
 
     public func upsampleTrilinear2x(
         _ input: ActivationRegion<OpenCLBuffer>, adding skip: ActivationRegion<OpenCLBuffer>?, into output: ActivationRegion<OpenCLBuffer>
     ) throws {
-        precondition(output.size == SpatialSize(d: input.size.d * 2, w: input.size.w * 2, h: input.size.h * 2))
+        precondition(output.size == Size3(input.size.i * 2, input.size.j * 2, input.size.k * 2))
         try runtime.run(
             upsampleKernel,
             arguments: [
-                .buffer(input.buffer), .int(input.offset(sample: 0)), .int(input.bufferChannels * input.size.count),
+                .buffer(input.buffer), .int(input.offset(sample: 0)), .int(input.bufferChannels * input.size.product),
                 .buffer(skip?.buffer ?? placeholder), .int(skip?.offset(sample: 0) ?? 0),
-                .int((skip?.bufferChannels ?? 0) * (skip?.size.count ?? 0)),
-                .buffer(output.buffer), .int(output.offset(sample: 0)), .int(output.bufferChannels * output.size.count),
-                .int(input.size.d), .int(input.size.w), .int(input.size.h), .int(skip == nil ? 0 : 1),
+                .int((skip?.bufferChannels ?? 0) * (skip?.size.product ?? 0)),
+                .buffer(output.buffer), .int(output.offset(sample: 0)), .int(output.bufferChannels * output.size.product),
+                .int(input.size.k), .int(input.size.j), .int(input.size.i), .int(skip == nil ? 0 : 1),
             ],
-            global: [output.size.count, output.channels, input.batch], local: nil)
+            global: [output.size.product, output.channels, input.batch], local: nil)
     }
 }

@@ -9,7 +9,7 @@ extension CPUBackend {
         precondition(input.channels == spec.inChannels && output.channels == spec.outChannels, "channel mismatch")
         precondition(spec.outputSize(for: input.size) == output.size, "output size mismatch")
         precondition(input.batch == output.batch)
-        let positions = output.size.count
+        let positions = output.size.product
         let depth = spec.macsPerOutput
         let isPointwise = spec.kernel == .one && spec.stride == .one && spec.padding == .zero
         if Winograd.isUsed(for: spec, input: input.size) {
@@ -53,10 +53,10 @@ extension CPUBackend {
                         // 1x1x1: the activation already is the GEMM operand.
                         BLAS.sgemm(
                             m: spec.outChannels, n: count, k: depth, a: weightBase, lda: depth, b: source + start,
-                            ldb: input.size.count, c: products, ldc: count)
+                            ldb: input.size.product, c: products, ldc: count)
                     } else {
                         if isPointwise {
-                            gatherPointwise(source, plane: input.size.count, channels: spec.inChannels, from: start, count: count, affine: inputAffine, into: own)
+                            gatherPointwise(source, plane: input.size.product, channels: spec.inChannels, from: start, count: count, affine: inputAffine, into: own)
                         } else {
                             im2col(source, size: input.size, spec: spec, outputSize: output.size, from: start, count: count, affine: inputAffine, into: own)
                         }
@@ -77,7 +77,7 @@ extension CPUBackend {
         _ input: ActivationRegion<CPUBuffer>, _ spec: PreparedConvolution, inputAffine: CPUAffine?,
         into output: ActivationRegion<CPUBuffer>, epilogue: Epilogue<CPUBuffer, CPUAffine>
     ) {
-        let positions = output.size.count
+        let positions = output.size.product
         let depth = spec.macsPerOutput
         let isPlainPointwise = spec.kernel == .one && spec.stride == .one && spec.padding == .zero && inputAffine == nil
         let columns = columnBuffer(count: isPlainPointwise ? 0 : depth * positions)
@@ -89,7 +89,7 @@ extension CPUBackend {
                 let operand: UnsafeMutablePointer<Float>
                 let leading: Int
                 if isPlainPointwise {
-                    (operand, leading) = (source, input.size.count)
+                    (operand, leading) = (source, input.size.product)
                 } else {
                     im2col(source, size: input.size, spec: spec, outputSize: output.size, from: 0, count: positions, affine: inputAffine, into: columns)
                     (operand, leading) = (columns, positions)
@@ -157,22 +157,22 @@ extension CPUBackend {
     /// activated and split into its stride phases (even and odd positions for stride 2), so that
     /// every tap is one contiguous copy instead of a strided or activating loop.
     private func im2col(
-        _ source: UnsafeMutablePointer<Float>, size: SpatialSize, spec: PreparedConvolution, outputSize: SpatialSize,
+        _ source: UnsafeMutablePointer<Float>, size: Size3, spec: PreparedConvolution, outputSize: Size3,
         from start: Int, count: Int, affine: CPUAffine?, into columns: UnsafeMutablePointer<Float>
     ) {
-        let (kh, kw, kd) = (spec.kernel.h, spec.kernel.w, spec.kernel.d)
-        let (strideH, strideW, strideD) = (spec.stride.h, spec.stride.w, spec.stride.d)
-        let (padH, padW, padD) = (spec.padding.h, spec.padding.w, spec.padding.d)
-        let outputPlane = outputSize.w * outputSize.h
+        let (kh, kw, kd) = (spec.kernel.i, spec.kernel.j, spec.kernel.k)
+        let (strideH, strideW, strideD) = (spec.stride.i, spec.stride.j, spec.stride.k)
+        let (padH, padW, padD) = (spec.padding.i, spec.padding.j, spec.padding.k)
+        let outputPlane = outputSize.j * outputSize.i
         let firstD = start / outputPlane
-        let firstW = (start - firstD * outputPlane) / outputSize.h
-        let firstH = start - firstD * outputPlane - firstW * outputSize.h
-        let plane = size.count
+        let firstW = (start - firstD * outputPlane) / outputSize.i
+        let firstH = start - firstD * outputPlane - firstW * outputSize.i
+        let plane = size.product
         let activate = affine != nil
         // A plain line read with stride 1 is copied from directly; so is an activated line read by
         // one tap only (the (1,1,3) convolutions), activated on the way.
         let prepare = strideH > 1 || (activate && kh > 1)
-        let phaseLength = (size.h + strideH - 1) / strideH
+        let phaseLength = (size.i + strideH - 1) / strideH
         withUnsafeTemporaryAllocation(of: Float.self, capacity: strideH * phaseLength) { prepared in
             guard let phases = prepared.baseAddress else { return }
             for channel in 0..<spec.inChannels {
@@ -187,14 +187,14 @@ extension CPUBackend {
                         var index = 0
                         var preparedLine = -1
                         while index < count {
-                            let run = min(outputSize.h - oh, count - index)
+                            let run = min(outputSize.i - oh, count - index)
                             let d = od * strideD - padD + z
                             let w = ow * strideW - padW + y
-                            if d < 0 || d >= size.d || w < 0 || w >= size.w {
+                            if d < 0 || d >= size.k || w < 0 || w >= size.j {
                                 for x in 0..<kh { (rows + x * count + index).update(repeating: 0, count: run) }
                             } else {
-                                let lineIndex = d * size.w + w
-                                let line = input + lineIndex * size.h
+                                let lineIndex = d * size.j + w
+                                let line = input + lineIndex * size.i
                                 if prepare && preparedLine != lineIndex {
                                     preparedLine = lineIndex
                                     for phase in 0..<strideH {
@@ -202,13 +202,13 @@ extension CPUBackend {
                                         var h = phase
                                         var i = 0
                                         if activate {
-                                            while h < size.h {
+                                            while h < size.i {
                                                 target[i] = max(line[h] * scale + shift, 0)
                                                 h += strideH
                                                 i += 1
                                             }
                                         } else {
-                                            while h < size.h {
+                                            while h < size.i {
                                                 target[i] = line[h]
                                                 h += strideH
                                                 i += 1
@@ -222,7 +222,7 @@ extension CPUBackend {
                                     // the run inside the line, found once; zeros around it.
                                     let h0 = oh * strideH - padH + x
                                     let first = min(h0 >= 0 ? 0 : (-h0 + strideH - 1) / strideH, run)
-                                    let last = max(min(size.h - h0 > 0 ? (size.h - h0 + strideH - 1) / strideH : 0, run), first)
+                                    let last = max(min(size.i - h0 > 0 ? (size.i - h0 + strideH - 1) / strideH : 0, run), first)
                                     if first > 0 { target.update(repeating: 0, count: first) }
                                     if last < run { (target + last).update(repeating: 0, count: run - last) }
                                     guard last > first else { continue }
@@ -240,10 +240,10 @@ extension CPUBackend {
                             }
                             index += run
                             oh += run
-                            if oh == outputSize.h {
+                            if oh == outputSize.i {
                                 oh = 0
                                 ow += 1
-                                if ow == outputSize.w {
+                                if ow == outputSize.j {
                                     ow = 0
                                     od += 1
                                 }
@@ -282,7 +282,7 @@ struct EpilogueStore {
 
     init(bias: [Float]?, _ epilogue: Epilogue<CPUBuffer, CPUAffine>, channels: Int, plane: Int) {
         if let residual = epilogue.residual {
-            precondition(residual.size.count == plane && residual.channels == channels, "residual shape mismatch")
+            precondition(residual.size.product == plane && residual.channels == channels, "residual shape mismatch")
         }
         // (x + bias) * scale + shift = x * scale + (shift + bias * scale)
         let affineScale = epilogue.affine?.scale

@@ -2,54 +2,54 @@ import AHNet
 
 extension CPUBackend {
     public func maxPool(
-        _ input: ActivationRegion<CPUBuffer>, kernel: Window3, stride: Window3, padding: Window3,
+        _ input: ActivationRegion<CPUBuffer>, kernel: Size3, stride: Size3, padding: Size3,
         into output: ActivationRegion<CPUBuffer>, epilogue: Epilogue<CPUBuffer, CPUAffine>
     ) throws {
         let (inSize, outSize) = (input.size, output.size)
         precondition(input.channels == output.channels && input.batch == output.batch)
-        precondition(outSize.d == outputLength(inSize.d, kernel: kernel.d, stride: stride.d, padding: padding.d))
-        precondition(outSize.w == outputLength(inSize.w, kernel: kernel.w, stride: stride.w, padding: padding.w))
-        precondition(outSize.h == outputLength(inSize.h, kernel: kernel.h, stride: stride.h, padding: padding.h))
+        precondition(outSize.k == outputLength(inSize.k, kernel: kernel.k, stride: stride.k, padding: padding.k))
+        precondition(outSize.j == outputLength(inSize.j, kernel: kernel.j, stride: stride.j, padding: padding.j))
+        precondition(outSize.i == outputLength(inSize.i, kernel: kernel.i, stride: stride.i, padding: padding.i))
         // Pooling along D only (kernel (1,1,k), stride (1,1,k), no padding): whole planes at once.
-        let depthOnly = kernel.h == 1 && kernel.w == 1 && stride.h == 1 && stride.w == 1 && padding == .zero && kernel.d == stride.d
+        let depthOnly = kernel.i == 1 && kernel.j == 1 && stride.i == 1 && stride.j == 1 && padding == .zero && kernel.k == stride.k
         for sample in 0..<input.batch {
             parallelFor(input.channels) { channel in
                 let source = input.buffer.pointer + input.offset(sample: sample, channel: channel)
                 let target = output.buffer.pointer + output.offset(sample: sample, channel: channel)
                 if depthOnly {
-                    let plane = inSize.w * inSize.h
-                    for od in 0..<outSize.d {
+                    let plane = inSize.j * inSize.i
+                    for od in 0..<outSize.k {
                         let out = target + od * plane
-                        out.update(from: source + od * kernel.d * plane, count: plane)
-                        for z in 1..<max(kernel.d, 1) {
-                            let other = source + (od * kernel.d + z) * plane
+                        out.update(from: source + od * kernel.k * plane, count: plane)
+                        for z in 1..<max(kernel.k, 1) {
+                            let other = source + (od * kernel.k + z) * plane
                             for index in 0..<plane { out[index] = max(out[index], other[index]) }
                         }
                     }
                     return
                 }
                 // Max is separable: along H, then W, then D, each over whole rows where it can.
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: inSize.d * inSize.w * outSize.h + inSize.d * outSize.w * outSize.h) { scratch in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: inSize.k * inSize.j * outSize.i + inSize.k * outSize.j * outSize.i) { scratch in
                     guard let alongH = scratch.baseAddress else { return }
-                    let alongW = alongH + inSize.d * inSize.w * outSize.h
-                    for line in 0..<(inSize.d * inSize.w) {
-                        let values = source + line * inSize.h
-                        let pooled = alongH + line * outSize.h
-                        for oh in 0..<outSize.h {
-                            let h0 = oh * stride.h - padding.h
+                    let alongW = alongH + inSize.k * inSize.j * outSize.i
+                    for line in 0..<(inSize.k * inSize.j) {
+                        let values = source + line * inSize.i
+                        let pooled = alongH + line * outSize.i
+                        for oh in 0..<outSize.i {
+                            let h0 = oh * stride.i - padding.i
                             var best = -Float.infinity
-                            for h in max(h0, 0)..<min(h0 + kernel.h, inSize.h) { best = max(best, values[h]) }
+                            for h in max(h0, 0)..<min(h0 + kernel.i, inSize.i) { best = max(best, values[h]) }
                             pooled[oh] = best
                         }
                     }
-                    Self.maxRows(alongH, rows: inSize.w, rowLength: outSize.h, blocks: inSize.d, kernel: kernel.w, stride: stride.w,
-                                 padding: padding.w, outputRows: outSize.w, into: alongW)
-                    Self.maxRows(alongW, rows: inSize.d, rowLength: outSize.w * outSize.h, blocks: 1, kernel: kernel.d, stride: stride.d,
-                                 padding: padding.d, outputRows: outSize.d, into: target)
+                    Self.maxRows(alongH, rows: inSize.j, rowLength: outSize.i, blocks: inSize.k, kernel: kernel.j, stride: stride.j,
+                                 padding: padding.j, outputRows: outSize.j, into: alongW)
+                    Self.maxRows(alongW, rows: inSize.k, rowLength: outSize.j * outSize.i, blocks: 1, kernel: kernel.k, stride: stride.k,
+                                 padding: padding.k, outputRows: outSize.k, into: target)
                 }
             }
             let first = output.buffer.pointer + output.offset(sample: sample)
-            applyEpilogue(first, plane: outSize.count, channels: output.channels, bias: nil, epilogue, sample: sample)
+            applyEpilogue(first, plane: outSize.product, channels: output.channels, bias: nil, epilogue, sample: sample)
         }
     }
 
@@ -101,48 +101,48 @@ extension CPUBackend {
         _ input: ActivationRegion<CPUBuffer>, adding skip: ActivationRegion<CPUBuffer>?, into output: ActivationRegion<CPUBuffer>
     ) throws {
         let (inSize, outSize) = (input.size, output.size)
-        precondition(outSize == SpatialSize(d: inSize.d * 2, w: inSize.w * 2, h: inSize.h * 2), "upsampling is x2")
+        precondition(outSize == Size3(inSize.i * 2, inSize.j * 2, inSize.k * 2), "upsampling is x2")
         precondition(input.channels == output.channels && input.batch == output.batch)
         if let skip { precondition(skip.size == outSize && skip.channels == output.channels) }
-        let tapsD = linearTaps(input: inSize.d, output: outSize.d)
-        let tapsW = linearTaps(input: inSize.w, output: outSize.w)
-        let tapsH = linearTaps(input: inSize.h, output: outSize.h)
+        let tapsD = linearTaps(input: inSize.k, output: outSize.k)
+        let tapsW = linearTaps(input: inSize.j, output: outSize.j)
+        let tapsH = linearTaps(input: inSize.i, output: outSize.i)
         for sample in 0..<input.batch {
             parallelFor(input.channels) { channel in
                 let source = input.buffer.pointer + input.offset(sample: sample, channel: channel)
                 let target = output.buffer.pointer + output.offset(sample: sample, channel: channel)
                 let addend = skip.map { $0.buffer.pointer + $0.offset(sample: sample, channel: channel) }
                 // D and W first, on whole input rows along H (four rows blended into one), then H.
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: inSize.h) { buffer in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: inSize.i) { buffer in
                     guard let row = buffer.baseAddress else { return }
                     tapsH.low.withUnsafeBufferPointer { lowH in
                         tapsH.high.withUnsafeBufferPointer { highH in
                             tapsH.weight.withUnsafeBufferPointer { weightH in
                                 var index = 0
-                                for od in 0..<outSize.d {
+                                for od in 0..<outSize.k {
                                     let (d0, d1, ld) = (tapsD.low[od], tapsD.high[od], tapsD.weight[od])
-                                    for ow in 0..<outSize.w {
+                                    for ow in 0..<outSize.j {
                                         let (w0, w1, lw) = (tapsW.low[ow], tapsW.high[ow], tapsW.weight[ow])
-                                        let r00 = source + (d0 * inSize.w + w0) * inSize.h
-                                        let r01 = source + (d0 * inSize.w + w1) * inSize.h
-                                        let r10 = source + (d1 * inSize.w + w0) * inSize.h
-                                        let r11 = source + (d1 * inSize.w + w1) * inSize.h
+                                        let r00 = source + (d0 * inSize.j + w0) * inSize.i
+                                        let r01 = source + (d0 * inSize.j + w1) * inSize.i
+                                        let r10 = source + (d1 * inSize.j + w0) * inSize.i
+                                        let r11 = source + (d1 * inSize.j + w1) * inSize.i
                                         let (a, b, c, e) = ((1 - ld) * (1 - lw), (1 - ld) * lw, ld * (1 - lw), ld * lw)
-                                        for h in 0..<inSize.h { row[h] = a * r00[h] + b * r01[h] + c * r10[h] + e * r11[h] }
+                                        for h in 0..<inSize.i { row[h] = a * r00[h] + b * r01[h] + c * r10[h] + e * r11[h] }
                                         let out = target + index
                                         if let addend {
                                             let add = addend + index
-                                            for oh in 0..<outSize.h {
+                                            for oh in 0..<outSize.i {
                                                 let lh = weightH[oh]
                                                 out[oh] = (1 - lh) * row[lowH[oh]] + lh * row[highH[oh]] + add[oh]
                                             }
                                         } else {
-                                            for oh in 0..<outSize.h {
+                                            for oh in 0..<outSize.i {
                                                 let lh = weightH[oh]
                                                 out[oh] = (1 - lh) * row[lowH[oh]] + lh * row[highH[oh]]
                                             }
                                         }
-                                        index += outSize.h
+                                        index += outSize.i
                                     }
                                 }
                             }

@@ -17,13 +17,13 @@ enum Winograd {
     static let minimumTiles = 64
 
     /// Whether `convolve` takes the Winograd path for this convolution and input size.
-    static func isUsed(for spec: PreparedConvolution, input size: SpatialSize) -> Bool {
-        applies(to: spec) && ((size.h + 1) / 2) * ((size.w + 1) / 2) * size.d >= minimumTiles
+    static func isUsed(for spec: PreparedConvolution, input size: Size3) -> Bool {
+        applies(to: spec) && ((size.i + 1) / 2) * ((size.j + 1) / 2) * size.k >= minimumTiles
     }
 
     /// Whether the Winograd path computes this convolution exactly as the im2col path does.
     static func applies(to spec: PreparedConvolution) -> Bool {
-        spec.kernel == Window3(3, 3, 1) && spec.stride == .one && spec.padding == Window3(1, 1, 0)
+        spec.kernel == Size3(3, 3, 1) && spec.stride == .one && spec.padding == Size3(1, 1, 0)
     }
 
     /// Length of the even (and of the odd) half of a padded input line in `transformInput`:
@@ -118,8 +118,8 @@ extension CPUBackend {
         let spec = convolution.spec
         let size = input.size
         let (inputs, outputs) = (spec.inChannels, spec.outChannels)
-        let tilesH = (size.h + 1) / 2
-        let tileRows = size.d * ((size.w + 1) / 2)
+        let tilesH = (size.i + 1) / 2
+        let tileRows = size.k * ((size.j + 1) / 2)
         let workers = max(1, min(threads, tileRows))
         // Chunk: enough tile rows for about 4 MB of transformed input and products per worker
         // (cache-sized; within the im2col budget when that is smaller).
@@ -144,7 +144,7 @@ extension CPUBackend {
                     let tiles = count * tilesH
                     for channel in 0..<inputs {
                         transformInput(
-                            source + channel * size.count, size: size, tileRows: first..<(first + count),
+                            source + channel * size.product, size: size, tileRows: first..<(first + count),
                             scale: inputAffine?.scale[channel], shift: inputAffine?.shift[channel] ?? 0,
                             into: transformed + channel * tiles, stride: inputs * tiles, lines: lines)
                     }
@@ -156,10 +156,10 @@ extension CPUBackend {
                     for channel in 0..<outputs {
                         transformOutput(
                             products + channel * tiles, stride: outputs * tiles, tileRows: first..<(first + count),
-                            into: target + channel * output.size.count, size: output.size)
+                            into: target + channel * output.size.product, size: output.size)
                     }
                 }
-                applyEpilogue(target, plane: output.size.count, channels: outputs, bias: spec.bias, epilogue, sample: sample)
+                applyEpilogue(target, plane: output.size.product, channels: outputs, bias: spec.bias, epilogue, sample: sample)
             }
         }
     }
@@ -171,14 +171,14 @@ extension CPUBackend {
     /// positions so that every lane reads contiguous values: tile `t` reads positions 2t ..< 2t+4,
     /// that is even[t], odd[t], even[t+1], odd[t+1].
     private func transformInput(
-        _ plane: UnsafeMutablePointer<Float>, size: SpatialSize, tileRows: Range<Int>, scale: Float?, shift: Float,
+        _ plane: UnsafeMutablePointer<Float>, size: Size3, tileRows: Range<Int>, scale: Float?, shift: Float,
         into transformed: UnsafeMutablePointer<Float>, stride: Int, lines: UnsafeMutablePointer<Float>
     ) {
-        let tilesH = (size.h + 1) / 2
-        let tilesW = (size.w + 1) / 2
+        let tilesH = (size.i + 1) / 2
+        let tilesW = (size.j + 1) / 2
         let half = Winograd.halfLineLength(tilesH: tilesH)
         // Neighbouring tile rows share two input lines: each slot remembers which line it holds
-        // (slice d, line w from -1 to size.w, as one number).
+        // (slice d, line w from -1 to size.j, as one number).
         var held = SIMD4<Int>(repeating: -1)
         var tile = 0
         for tileRow in tileRows {
@@ -187,16 +187,16 @@ extension CPUBackend {
             for line in 0..<4 {
                 let w = w0 + line
                 let slot = (w + 1) & 3
-                let key = d * (size.w + 2) + w + 1
+                let key = d * (size.j + 2) + w + 1
                 guard held[slot] != key else { continue }
                 held[slot] = key
                 let even = lines + slot * 2 * half
                 let odd = even + half
                 even.update(repeating: 0, count: 2 * half)
-                guard w >= 0 && w < size.w else { continue }
+                guard w >= 0 && w < size.j else { continue }
                 // Input h sits at padded position h + 1: even h at odd positions, odd h at even ones.
-                let values = plane + (d * size.w + w) * size.h
-                let pairs = size.h / 2
+                let values = plane + (d * size.j + w) * size.i
+                let pairs = size.i / 2
                 // Eight pairs at a time with vector shuffles, the rest one by one.
                 var pair = 0
                 while pair + 8 <= pairs {
@@ -216,13 +216,13 @@ extension CPUBackend {
                         odd[pair] = max(values[2 * pair] * scale + shift, 0)
                         even[pair + 1] = max(values[2 * pair + 1] * scale + shift, 0)
                     }
-                    if size.h & 1 == 1 { odd[pairs] = max(values[size.h - 1] * scale + shift, 0) }
+                    if size.i & 1 == 1 { odd[pairs] = max(values[size.i - 1] * scale + shift, 0) }
                 } else {
                     for pair in firstPair..<pairs {
                         odd[pair] = values[2 * pair]
                         even[pair + 1] = values[2 * pair + 1]
                     }
-                    if size.h & 1 == 1 { odd[pairs] = values[size.h - 1] }
+                    if size.i & 1 == 1 { odd[pairs] = values[size.i - 1] }
                 }
             }
             let first = w0 + 1
@@ -250,17 +250,17 @@ extension CPUBackend {
     /// dropped at an odd border).
     private func transformOutput(
         _ products: UnsafeMutablePointer<Float>, stride: Int, tileRows: Range<Int>, into plane: UnsafeMutablePointer<Float>,
-        size: SpatialSize
+        size: Size3
     ) {
-        let tilesH = (size.h + 1) / 2
-        let tilesW = (size.w + 1) / 2
+        let tilesH = (size.i + 1) / 2
+        let tilesW = (size.j + 1) / 2
         var tile = 0
         for tileRow in tileRows {
             let d = tileRow / tilesW
             let w = (tileRow - d * tilesW) * 2
-            let line0 = plane + (d * size.w + w) * size.h
-            let line1 = line0 + size.h
-            let secondLine = w + 1 < size.w
+            let line0 = plane + (d * size.j + w) * size.i
+            let line1 = line0 + size.i
+            let secondLine = w + 1 < size.j
             var th = 0
             while th < tilesH {
                 let m = products + tile + th
@@ -273,7 +273,7 @@ extension CPUBackend {
                 let y00 = s00 + s01 + s02, y01 = s01 - s02 - s03
                 let y10 = s10 + s11 + s12, y11 = s11 - s12 - s13
                 let lanes = min(8, tilesH - th)
-                if lanes == 8 && 2 * (th + 8) <= size.h {
+                if lanes == 8 && 2 * (th + 8) <= size.i {
                     // Eight whole tiles: outputs 2t and 2t+1 interleaved into 16 contiguous values per line.
                     UnsafeMutableRawPointer(line0 + 2 * th).storeBytes(of: Winograd.interleave(y00, y01), as: SIMD16<Float>.self)
                     if secondLine {
@@ -286,7 +286,7 @@ extension CPUBackend {
                     let h = (th + lane) * 2
                     line0[h] = y00[lane]
                     if secondLine { line1[h] = y10[lane] }
-                    if h + 1 < size.h {
+                    if h + 1 < size.i {
                         line0[h + 1] = y01[lane]
                         if secondLine { line1[h + 1] = y11[lane] }
                     }

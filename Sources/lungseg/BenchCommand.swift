@@ -57,7 +57,7 @@ struct BenchCommand: ParsableCommand {
         do {
             let weights = try AHNetWeights(stateDict: SeededWeights.stateDict())
             let window = SeededWeights.uniform(seed: 2024, count: 224 * 224 * 32)
-            let size = SpatialSize(d: 32, w: 224, h: 224)
+            let size = Size3(224, 224, 32)
             let peak = measureSGEMM(threads: threads)
             print(String(format: "machine: %d CPU threads used, SGEMM 2048^3 %.1f GFLOP/s (best of 3)", threads, peak))
             print("backend                                   | first (s) | median (s) | windows/s | GFLOP/s | share of SGEMM peak")
@@ -82,7 +82,7 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    private func time<Backend: AHNetBackend>(_ weights: AHNetWeights, _ backend: Backend, _ window: [Float], _ size: SpatialSize) throws -> [Double] {
+    private func time<Backend: AHNetBackend>(_ weights: AHNetWeights, _ backend: Backend, _ window: [Float], _ size: Size3) throws -> [Double] {
         let graph = try AHNetGraph(weights: weights, backend: backend)
         let clock = ContinuousClock()
         return try (0..<max(2, repeats)).map { _ in

@@ -85,7 +85,7 @@ func timedForward<Backend: AHNetBackend>(
     var output: [Float] = []
     for _ in 0..<max(1, repetitions) {
         let begin = clock.now
-        output = try graph.forward(input, batch: batch, size: SpatialSize(d: d, w: w, h: h))
+        output = try graph.forward(input, batch: batch, size: Size3(h, w, d))
         times.append((clock.now - begin).seconds)
     }
     let logits = MONAILayout.fromActivation(output, batch: batch, channels: weights.architecture.outChannels, h: h, w: w, d: d)

@@ -47,7 +47,7 @@ struct InfoCommand: ParsableCommand {
         }
         let pipeline = contents.metadata.pipeline
         print("metadata:    from \(contents.metadataSource)")
-        print("  spacing \(pipeline.spacing.map { String($0) }.joined(separator: " x ")) mm, clip [\(pipeline.clipMin), \(pipeline.clipMax)] HU -> [\(pipeline.scaledMin), \(pipeline.scaledMax)], window \(pipeline.windowSize.map(String.init).joined(separator: "x")), orientation \(pipeline.orientation), label \(pipeline.foregroundLabel)")
+        print("  spacing \(pipeline.spacing.array.map { String($0) }.joined(separator: " x ")) mm, clip [\(pipeline.clipMin), \(pipeline.clipMax)] HU -> [\(pipeline.scaledMin), \(pipeline.scaledMax)], window \(pipeline.windowSize), orientation \(pipeline.orientation), label \(pipeline.foregroundLabel)")
         for (key, value) in contents.metadata.provenance.sorted(by: { $0.key < $1.key }) {
             print("  \(key): \(value)")
         }

@@ -11,16 +11,16 @@ struct OpenCLOperationTests {
     let opencl: OpenCLBackend? = try? OpenCLBackend(deviceIndex: 0)
 
     struct Case: Sendable, CustomTestStringConvertible {
-        var cin: Int, cout: Int, kernel: Window3, stride: Window3, padding: Window3, size: SpatialSize
+        var cin: Int, cout: Int, kernel: Size3, stride: Size3, padding: Size3, size: Size3
         var testDescription: String { "\(cin)->\(cout) k\(kernel) s\(stride) p\(padding) \(size)" }
     }
 
     static let cases: [Case] = [
-        Case(cin: 5, cout: 70, kernel: Window3(3, 3, 1), stride: Window3(2, 2, 1), padding: Window3(1, 1, 0), size: SpatialSize(d: 3, w: 7, h: 9)),
-        Case(cin: 1, cout: 4, kernel: Window3(7, 7, 3), stride: Window3(2, 2, 1), padding: Window3(3, 3, 1), size: SpatialSize(d: 5, w: 13, h: 11)),
-        Case(cin: 6, cout: 6, kernel: Window3(1, 1, 3), stride: .one, padding: Window3(0, 0, 1), size: SpatialSize(d: 4, w: 5, h: 3)),
-        Case(cin: 37, cout: 65, kernel: .one, stride: .one, padding: .zero, size: SpatialSize(d: 3, w: 11, h: 13)),
-        Case(cin: 9, cout: 17, kernel: .one, stride: Window3(2, 2, 1), padding: .zero, size: SpatialSize(d: 2, w: 9, h: 6)),
+        Case(cin: 5, cout: 70, kernel: Size3(3, 3, 1), stride: Size3(2, 2, 1), padding: Size3(1, 1, 0), size: Size3(9, 7, 3)),
+        Case(cin: 1, cout: 4, kernel: Size3(7, 7, 3), stride: Size3(2, 2, 1), padding: Size3(3, 3, 1), size: Size3(11, 13, 5)),
+        Case(cin: 6, cout: 6, kernel: Size3(1, 1, 3), stride: .one, padding: Size3(0, 0, 1), size: Size3(3, 5, 4)),
+        Case(cin: 37, cout: 65, kernel: .one, stride: .one, padding: .zero, size: Size3(13, 11, 3)),
+        Case(cin: 9, cout: 17, kernel: .one, stride: Size3(2, 2, 1), padding: .zero, size: Size3(6, 9, 2)),
     ]
 
     /// The same random region data in a CPU buffer and an OpenCL buffer.
@@ -45,7 +45,7 @@ struct OpenCLOperationTests {
         let cpu = CPUBackend(threads: 2)
         var random = SplitMix(seed: UInt64(c.cin * 1000 + c.cout))
         let batch = 2
-        let kernelCount = c.kernel.h * c.kernel.w * c.kernel.d
+        let kernelCount = c.kernel.i * c.kernel.j * c.kernel.k
         let weights = (0..<(c.cout * c.cin * kernelCount)).map { _ in random.next() }
         let spec = PreparedConvolution(
             outChannels: c.cout, inChannels: c.cin, kernel: c.kernel, stride: c.stride, padding: c.padding, weights: weights,
@@ -53,9 +53,9 @@ struct OpenCLOperationTests {
         let inputAffine = ChannelAffine(scale: (0..<c.cin).map { _ in random.next() }, shift: (0..<c.cin).map { _ in random.next() })
         let outputAffine = ChannelAffine(scale: (0..<c.cout).map { _ in random.next() }, shift: (0..<c.cout).map { _ in random.next() })
         let outSize = spec.outputSize(for: c.size)
-        let (inCPU, inCL) = try Self.pair(cpu, cl, count: batch * (c.cin + 2) * c.size.count, random: &random)
-        let (resCPU, resCL) = try Self.pair(cpu, cl, count: batch * c.cout * outSize.count, random: &random)
-        let (outCPU, outCL) = try Self.pair(cpu, cl, count: batch * (c.cout + 3) * outSize.count, random: &random)
+        let (inCPU, inCL) = try Self.pair(cpu, cl, count: batch * (c.cin + 2) * c.size.product, random: &random)
+        let (resCPU, resCL) = try Self.pair(cpu, cl, count: batch * c.cout * outSize.product, random: &random)
+        let (outCPU, outCL) = try Self.pair(cpu, cl, count: batch * (c.cout + 3) * outSize.product, random: &random)
 
         for (useAffine, relu) in [(true, true), (false, false)] {
             try cpu.convolve(
@@ -82,32 +82,32 @@ struct OpenCLOperationTests {
         let cl = try #require(opencl, "no OpenCL device")
         let cpu = CPUBackend(threads: 2)
         var random = SplitMix(seed: 3)
-        let size = SpatialSize(d: 5, w: 9, h: 7)
-        let out = SpatialSize(d: 3, w: 5, h: 4)
-        let (inCPU, inCL) = try Self.pair(cpu, cl, count: 2 * 3 * size.count, random: &random)
-        let (resCPU, resCL) = try Self.pair(cpu, cl, count: 2 * 3 * out.count, random: &random)
-        let (outCPU, outCL) = try Self.pair(cpu, cl, count: 2 * 3 * out.count, random: &random)
+        let size = Size3(7, 9, 5)
+        let out = Size3(4, 5, 3)
+        let (inCPU, inCL) = try Self.pair(cpu, cl, count: 2 * 3 * size.product, random: &random)
+        let (resCPU, resCL) = try Self.pair(cpu, cl, count: 2 * 3 * out.product, random: &random)
+        let (outCPU, outCL) = try Self.pair(cpu, cl, count: 2 * 3 * out.product, random: &random)
         let affine = ChannelAffine(scale: [-0.5, 2, 0.25], shift: [0.1, -0.2, 0.3])
         try cpu.maxPool(
-            ActivationRegion(buffer: inCPU, batch: 2, bufferChannels: 3, size: size), kernel: Window3(3, 3, 3), stride: Window3(2, 2, 2),
-            padding: Window3(1, 1, 1), into: ActivationRegion(buffer: outCPU, batch: 2, bufferChannels: 3, size: out),
+            ActivationRegion(buffer: inCPU, batch: 2, bufferChannels: 3, size: size), kernel: Size3(3, 3, 3), stride: Size3(2, 2, 2),
+            padding: Size3(1, 1, 1), into: ActivationRegion(buffer: outCPU, batch: 2, bufferChannels: 3, size: out),
             epilogue: Epilogue(affine: cpu.prepare(affine), residual: ActivationRegion(buffer: resCPU, batch: 2, bufferChannels: 3, size: out), relu: true))
         try cl.maxPool(
-            ActivationRegion(buffer: inCL, batch: 2, bufferChannels: 3, size: size), kernel: Window3(3, 3, 3), stride: Window3(2, 2, 2),
-            padding: Window3(1, 1, 1), into: ActivationRegion(buffer: outCL, batch: 2, bufferChannels: 3, size: out),
+            ActivationRegion(buffer: inCL, batch: 2, bufferChannels: 3, size: size), kernel: Size3(3, 3, 3), stride: Size3(2, 2, 2),
+            padding: Size3(1, 1, 1), into: ActivationRegion(buffer: outCL, batch: 2, bufferChannels: 3, size: out),
             epilogue: Epilogue(affine: cl.prepare(affine), residual: ActivationRegion(buffer: resCL, batch: 2, bufferChannels: 3, size: out), relu: true))
         #expect(try Self.maxDifference(outCPU, cl, outCL) < 1e-6)
     }
 
-    @Test(arguments: [SpatialSize(d: 1, w: 5, h: 3), SpatialSize(d: 4, w: 7, h: 2)])
-    func upsamplingMatchesCPU(size: SpatialSize) throws {
+    @Test(arguments: [Size3(3, 5, 1), Size3(2, 7, 4)])
+    func upsamplingMatchesCPU(size: Size3) throws {
         let cl = try #require(opencl, "no OpenCL device")
         let cpu = CPUBackend(threads: 2)
         var random = SplitMix(seed: 4)
-        let out = SpatialSize(d: size.d * 2, w: size.w * 2, h: size.h * 2)
-        let (inCPU, inCL) = try Self.pair(cpu, cl, count: 2 * 3 * size.count, random: &random)
-        let (skipCPU, skipCL) = try Self.pair(cpu, cl, count: 2 * 3 * out.count, random: &random)
-        let (outCPU, outCL) = try Self.pair(cpu, cl, count: 2 * 5 * out.count, random: &random)
+        let out = Size3(size.i * 2, size.j * 2, size.k * 2)
+        let (inCPU, inCL) = try Self.pair(cpu, cl, count: 2 * 3 * size.product, random: &random)
+        let (skipCPU, skipCL) = try Self.pair(cpu, cl, count: 2 * 3 * out.product, random: &random)
+        let (outCPU, outCL) = try Self.pair(cpu, cl, count: 2 * 5 * out.product, random: &random)
         try cpu.upsampleTrilinear2x(
             ActivationRegion(buffer: inCPU, batch: 2, bufferChannels: 3, size: size),
             adding: ActivationRegion(buffer: skipCPU, batch: 2, bufferChannels: 3, size: out),

@@ -16,8 +16,8 @@ struct OpenCLSegmentTests {
             .appendingPathComponent("data/cip_ct64.nii.gz").path
         let volume = try NIfTIReader.read(ct)
         var parameters = PipelineParameters.clara
-        parameters.spacing = [8, 8, 8]
-        parameters.windowSize = [64, 64, 32]
+        parameters.spacing = Spacing3(8, 8, 8)
+        parameters.windowSize = Size3(64, 64, 32)
         let segmenter = LungSegmenter(parameters: parameters)
         let weights = try AHNetWeights(stateDict: SeededWeights.stateDict())
         let onOpenCL = try segmenter.segment(volume, predictor: AHNetPredictor(weights: weights, backend: backend))

@@ -20,7 +20,7 @@ struct OpenCLWholeNetworkTests {
         let weights = try AHNetWeights(stateDict: SeededWeights.stateDict(statistics: statistics))
         let (h, w, d) = (64, 64, 32)
         let input = MONAILayout.toActivation(SeededWeights.uniform(seed: 101, count: h * w * d), batch: 1, channels: 1, h: h, w: w, d: d)
-        let size = SpatialSize(d: d, w: w, h: h)
+        let size = Size3(h, w, d)
         let opencl = MONAILayout.fromActivation(
             try AHNetGraph(weights: weights, backend: backend).forward(input, batch: 1, size: size), batch: 1, channels: 2, h: h, w: w, d: d)
         let cpu = MONAILayout.fromActivation(

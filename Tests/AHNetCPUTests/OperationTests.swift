@@ -8,72 +8,72 @@ import Testing
 struct OperationTests {
     struct ConvCase: CustomTestStringConvertible, Sendable {
         var inChannels: Int, outChannels: Int
-        var kernel: Window3, stride: Window3, padding: Window3
-        var size: SpatialSize
+        var kernel: Size3, stride: Size3, padding: Size3
+        var size: Size3
         var inputAffine: Bool, bias: Bool, residual: Bool, relu: Bool
         var budget: Int = 64 << 20
         var testDescription: String { "\(inChannels)->\(outChannels) k\(kernel) s\(stride) p\(padding) on \(size)" }
     }
 
     static let convCases: [ConvCase] = [
-        ConvCase(inChannels: 5, outChannels: 7, kernel: Window3(3, 3, 1), stride: Window3(2, 2, 1), padding: Window3(1, 1, 0),
-                 size: SpatialSize(d: 3, w: 7, h: 9), inputAffine: true, bias: true, residual: true, relu: true),
-        ConvCase(inChannels: 1, outChannels: 4, kernel: Window3(7, 7, 3), stride: Window3(2, 2, 1), padding: Window3(3, 3, 1),
-                 size: SpatialSize(d: 5, w: 13, h: 11), inputAffine: false, bias: false, residual: false, relu: false),
-        ConvCase(inChannels: 6, outChannels: 6, kernel: Window3(1, 1, 3), stride: .one, padding: Window3(0, 0, 1),
-                 size: SpatialSize(d: 4, w: 5, h: 3), inputAffine: true, bias: false, residual: true, relu: false),
+        ConvCase(inChannels: 5, outChannels: 7, kernel: Size3(3, 3, 1), stride: Size3(2, 2, 1), padding: Size3(1, 1, 0),
+                 size: Size3(9, 7, 3), inputAffine: true, bias: true, residual: true, relu: true),
+        ConvCase(inChannels: 1, outChannels: 4, kernel: Size3(7, 7, 3), stride: Size3(2, 2, 1), padding: Size3(3, 3, 1),
+                 size: Size3(11, 13, 5), inputAffine: false, bias: false, residual: false, relu: false),
+        ConvCase(inChannels: 6, outChannels: 6, kernel: Size3(1, 1, 3), stride: .one, padding: Size3(0, 0, 1),
+                 size: Size3(3, 5, 4), inputAffine: true, bias: false, residual: true, relu: false),
         ConvCase(inChannels: 9, outChannels: 3, kernel: .one, stride: .one, padding: .zero,
-                 size: SpatialSize(d: 2, w: 5, h: 7), inputAffine: false, bias: true, residual: false, relu: true),
+                 size: Size3(7, 5, 2), inputAffine: false, bias: true, residual: false, relu: true),
         ConvCase(inChannels: 9, outChannels: 5, kernel: .one, stride: .one, padding: .zero,
-                 size: SpatialSize(d: 3, w: 5, h: 7), inputAffine: true, bias: false, residual: false, relu: false),
-        ConvCase(inChannels: 4, outChannels: 8, kernel: .one, stride: Window3(2, 2, 1), padding: .zero,
-                 size: SpatialSize(d: 2, w: 9, h: 6), inputAffine: false, bias: true, residual: false, relu: false),
+                 size: Size3(7, 5, 3), inputAffine: true, bias: false, residual: false, relu: false),
+        ConvCase(inChannels: 4, outChannels: 8, kernel: .one, stride: Size3(2, 2, 1), padding: .zero,
+                 size: Size3(6, 9, 2), inputAffine: false, bias: true, residual: false, relu: false),
         // Strided im2col from prepared (activated, phase-split) lines, in chunks that end
         // inside an output line; a stride of 3 along H.
-        ConvCase(inChannels: 3, outChannels: 5, kernel: Window3(7, 7, 3), stride: Window3(2, 2, 1), padding: Window3(3, 3, 1),
-                 size: SpatialSize(d: 4, w: 9, h: 13), inputAffine: true, bias: true, residual: false, relu: true, budget: 1 << 16),
-        ConvCase(inChannels: 4, outChannels: 3, kernel: Window3(3, 3, 1), stride: Window3(3, 2, 1), padding: Window3(1, 1, 0),
-                 size: SpatialSize(d: 2, w: 7, h: 14), inputAffine: true, bias: false, residual: false, relu: false),
+        ConvCase(inChannels: 3, outChannels: 5, kernel: Size3(7, 7, 3), stride: Size3(2, 2, 1), padding: Size3(3, 3, 1),
+                 size: Size3(13, 9, 4), inputAffine: true, bias: true, residual: false, relu: true, budget: 1 << 16),
+        ConvCase(inChannels: 4, outChannels: 3, kernel: Size3(3, 3, 1), stride: Size3(3, 2, 1), padding: Size3(1, 1, 0),
+                 size: Size3(14, 7, 2), inputAffine: true, bias: false, residual: false, relu: false),
         // Few positions, many output channels: the threads split the channels (layer4's 7x7 planes).
-        ConvCase(inChannels: 6, outChannels: 40, kernel: Window3(3, 3, 1), stride: .one, padding: Window3(1, 1, 0),
-                 size: SpatialSize(d: 1, w: 5, h: 7), inputAffine: true, bias: true, residual: true, relu: true),
+        ConvCase(inChannels: 6, outChannels: 40, kernel: Size3(3, 3, 1), stride: .one, padding: Size3(1, 1, 0),
+                 size: Size3(7, 5, 1), inputAffine: true, bias: true, residual: true, relu: true),
         ConvCase(inChannels: 9, outChannels: 33, kernel: .one, stride: .one, padding: .zero,
-                 size: SpatialSize(d: 2, w: 3, h: 5), inputAffine: false, bias: true, residual: false, relu: true),
+                 size: Size3(5, 3, 2), inputAffine: false, bias: true, residual: false, relu: true),
         ConvCase(inChannels: 7, outChannels: 32, kernel: .one, stride: .one, padding: .zero,
-                 size: SpatialSize(d: 1, w: 7, h: 7), inputAffine: true, bias: false, residual: true, relu: false),
+                 size: Size3(7, 7, 1), inputAffine: true, bias: false, residual: true, relu: false),
         // Winograd F(2x2, 3x3) (stride 1, enough tiles); a small budget forces several chunks.
-        ConvCase(inChannels: 5, outChannels: 3, kernel: Window3(3, 3, 1), stride: .one, padding: Window3(1, 1, 0),
-                 size: SpatialSize(d: 3, w: 36, h: 40), inputAffine: true, bias: true, residual: false, relu: true, budget: 1 << 16),
+        ConvCase(inChannels: 5, outChannels: 3, kernel: Size3(3, 3, 1), stride: .one, padding: Size3(1, 1, 0),
+                 size: Size3(40, 36, 3), inputAffine: true, bias: true, residual: false, relu: true, budget: 1 << 16),
         // Winograd on odd sizes: the last tile row and column are half outside.
-        ConvCase(inChannels: 11, outChannels: 2, kernel: Window3(3, 3, 1), stride: .one, padding: Window3(1, 1, 0),
-                 size: SpatialSize(d: 2, w: 15, h: 17), inputAffine: false, bias: true, residual: true, relu: false),
+        ConvCase(inChannels: 11, outChannels: 2, kernel: Size3(3, 3, 1), stride: .one, padding: Size3(1, 1, 0),
+                 size: Size3(17, 15, 2), inputAffine: false, bias: true, residual: true, relu: false),
         // Too few tiles for Winograd: the same convolution through im2col.
-        ConvCase(inChannels: 6, outChannels: 4, kernel: Window3(3, 3, 1), stride: .one, padding: Window3(1, 1, 0),
-                 size: SpatialSize(d: 1, w: 5, h: 7), inputAffine: true, bias: false, residual: false, relu: true),
+        ConvCase(inChannels: 6, outChannels: 4, kernel: Size3(3, 3, 1), stride: .one, padding: Size3(1, 1, 0),
+                 size: Size3(7, 5, 1), inputAffine: true, bias: false, residual: false, relu: true),
     ]
 
     @Test func winogradIsUsedWhereTheCasesSayAndNotElsewhere() {
-        func spec(_ kernel: Window3, _ stride: Window3, _ padding: Window3) -> PreparedConvolution {
-            let count = kernel.h * kernel.w * kernel.d
+        func spec(_ kernel: Size3, _ stride: Size3, _ padding: Size3) -> PreparedConvolution {
+            let count = kernel.i * kernel.j * kernel.k
             return PreparedConvolution(outChannels: 1, inChannels: 1, kernel: kernel, stride: stride, padding: padding, weights: Array(repeating: 0, count: count), bias: nil)
         }
-        let inPlane = spec(Window3(3, 3, 1), .one, Window3(1, 1, 0))
-        #expect(Winograd.isUsed(for: inPlane, input: SpatialSize(d: 3, w: 36, h: 40)))
-        #expect(Winograd.isUsed(for: inPlane, input: SpatialSize(d: 2, w: 15, h: 17)))
-        #expect(!Winograd.isUsed(for: inPlane, input: SpatialSize(d: 1, w: 5, h: 7)))
-        #expect(!Winograd.isUsed(for: spec(Window3(3, 3, 1), Window3(2, 2, 1), Window3(1, 1, 0)), input: SpatialSize(d: 3, w: 36, h: 40)))
-        #expect(!Winograd.isUsed(for: spec(Window3(1, 1, 3), .one, Window3(0, 0, 1)), input: SpatialSize(d: 3, w: 36, h: 40)))
+        let inPlane = spec(Size3(3, 3, 1), .one, Size3(1, 1, 0))
+        #expect(Winograd.isUsed(for: inPlane, input: Size3(40, 36, 3)))
+        #expect(Winograd.isUsed(for: inPlane, input: Size3(17, 15, 2)))
+        #expect(!Winograd.isUsed(for: inPlane, input: Size3(7, 5, 1)))
+        #expect(!Winograd.isUsed(for: spec(Size3(3, 3, 1), Size3(2, 2, 1), Size3(1, 1, 0)), input: Size3(40, 36, 3)))
+        #expect(!Winograd.isUsed(for: spec(Size3(1, 1, 3), .one, Size3(0, 0, 1)), input: Size3(40, 36, 3)))
     }
 
     @Test(arguments: convCases)
     func convolution(_ c: ConvCase) throws {
-        var random = SplitMix64(seed: UInt64(c.inChannels * 131 + c.outChannels * 7 + c.size.count))
+        var random = SplitMix64(seed: UInt64(c.inChannels * 131 + c.outChannels * 7 + c.size.product))
         let batch = 2
         let backend = CPUBackend(threads: 2, im2colBudgetBytes: c.budget)
-        let kernelCount = c.kernel.h * c.kernel.w * c.kernel.d
+        let kernelCount = c.kernel.i * c.kernel.j * c.kernel.k
         // MONAI-layout weight (Cout, Cin, kH, kW, kD) and an optional BatchNorm to fold.
         let weight = (0..<(c.outChannels * c.inChannels * kernelCount)).map { _ in random.nextFloat() }
-        var stateDict: StateDict = ["conv.weight": HostTensor(shape: [c.outChannels, c.inChannels, c.kernel.h, c.kernel.w, c.kernel.d], values: weight)]
+        var stateDict: StateDict = ["conv.weight": HostTensor(shape: [c.outChannels, c.inChannels, c.kernel.i, c.kernel.j, c.kernel.k], values: weight)]
         if c.bias {
             stateDict["bn.weight"] = HostTensor(shape: [c.outChannels], values: (0..<c.outChannels).map { _ in random.nextFloat() })
             stateDict["bn.bias"] = HostTensor(shape: [c.outChannels], values: (0..<c.outChannels).map { _ in random.nextFloat() })
@@ -85,15 +85,15 @@ struct OperationTests {
 
         // The input is a channel slice (offset 2) of a wider buffer; the output too.
         let inputBufferChannels = c.inChannels + 3
-        let inputBuffer = try backend.makeBuffer(count: batch * inputBufferChannels * c.size.count)
+        let inputBuffer = try backend.makeBuffer(count: batch * inputBufferChannels * c.size.product)
         for index in 0..<inputBuffer.count { inputBuffer.pointer[index] = random.nextFloat() }
         let input = ActivationRegion(buffer: inputBuffer, batch: batch, bufferChannels: inputBufferChannels, channelOffset: 2, channels: c.inChannels, size: c.size)
         let outSize = prepared.outputSize(for: c.size)
         let outputBufferChannels = c.outChannels + 1
-        let outputBuffer = try backend.makeBuffer(count: batch * outputBufferChannels * outSize.count)
+        let outputBuffer = try backend.makeBuffer(count: batch * outputBufferChannels * outSize.product)
         outputBuffer.pointer.update(repeating: 42, count: outputBuffer.count)
         let output = ActivationRegion(buffer: outputBuffer, batch: batch, bufferChannels: outputBufferChannels, channelOffset: 1, channels: c.outChannels, size: outSize)
-        let residualBuffer = try backend.makeBuffer(count: batch * c.outChannels * outSize.count)
+        let residualBuffer = try backend.makeBuffer(count: batch * c.outChannels * outSize.product)
         for index in 0..<residualBuffer.count { residualBuffer.pointer[index] = random.nextFloat() }
         let residual = ActivationRegion(buffer: residualBuffer, batch: batch, bufferChannels: c.outChannels, size: outSize)
 
@@ -105,21 +105,21 @@ struct OperationTests {
         var worst = 0.0
         for n in 0..<batch {
             for o in 0..<c.outChannels {
-                for od in 0..<outSize.d {
-                    for ow in 0..<outSize.w {
-                        for oh in 0..<outSize.h {
+                for od in 0..<outSize.k {
+                    for ow in 0..<outSize.j {
+                        for oh in 0..<outSize.i {
                             var sum = 0.0
                             for i in 0..<c.inChannels {
-                                for kh in 0..<c.kernel.h {
-                                    for kw in 0..<c.kernel.w {
-                                        for kd in 0..<c.kernel.d {
-                                            let h = oh * c.stride.h - c.padding.h + kh
-                                            let w = ow * c.stride.w - c.padding.w + kw
-                                            let d = od * c.stride.d - c.padding.d + kd
-                                            guard h >= 0, h < c.size.h, w >= 0, w < c.size.w, d >= 0, d < c.size.d else { continue }
-                                            var x = Double(inputBuffer.pointer[input.offset(sample: n, channel: i) + (d * c.size.w + w) * c.size.h + h])
+                                for kh in 0..<c.kernel.i {
+                                    for kw in 0..<c.kernel.j {
+                                        for kd in 0..<c.kernel.k {
+                                            let h = oh * c.stride.i - c.padding.i + kh
+                                            let w = ow * c.stride.j - c.padding.j + kw
+                                            let d = od * c.stride.k - c.padding.k + kd
+                                            guard h >= 0, h < c.size.i, w >= 0, w < c.size.j, d >= 0, d < c.size.k else { continue }
+                                            var x = Double(inputBuffer.pointer[input.offset(sample: n, channel: i) + (d * c.size.j + w) * c.size.i + h])
                                             if c.inputAffine { x = max(x * Double(affine.scale[i]) + Double(affine.shift[i]), 0) }
-                                            let wIndex = (((o * c.inChannels + i) * c.kernel.h + kh) * c.kernel.w + kw) * c.kernel.d + kd
+                                            let wIndex = (((o * c.inChannels + i) * c.kernel.i + kh) * c.kernel.j + kw) * c.kernel.k + kd
                                             sum += Double(weight[wIndex]) * x
                                         }
                                     }
@@ -128,7 +128,7 @@ struct OperationTests {
                             if let bn {
                                 sum = (sum - Double(bn.mean[o])) / (Double(bn.variance[o]) + 1e-5).squareRoot() * Double(bn.gamma[o]) + Double(bn.beta[o])
                             }
-                            let spatial = (od * outSize.w + ow) * outSize.h + oh
+                            let spatial = (od * outSize.j + ow) * outSize.i + oh
                             if c.residual { sum += Double(residualBuffer.pointer[residual.offset(sample: n, channel: o) + spatial]) }
                             if c.relu { sum = max(sum, 0) }
                             let actual = Double(outputBuffer.pointer[output.offset(sample: n, channel: o) + spatial])
@@ -143,26 +143,23 @@ struct OperationTests {
         // Channels outside the output slice are untouched.
         for n in 0..<batch {
             let outside = output.offset(sample: n, channel: -1)
-            #expect((outside..<(outside + outSize.count)).allSatisfy { outputBuffer.pointer[$0] == 42 })
+            #expect((outside..<(outside + outSize.product)).allSatisfy { outputBuffer.pointer[$0] == 42 })
         }
     }
 
     @Test(arguments: [
-        (Window3(3, 3, 3), Window3(2, 2, 2), Window3(1, 1, 1), SpatialSize(d: 5, w: 9, h: 7)),
-        (Window3(1, 1, 2), Window3(1, 1, 2), Window3.zero, SpatialSize(d: 6, w: 3, h: 5)),
+        (Size3(3, 3, 3), Size3(2, 2, 2), Size3(1, 1, 1), Size3(7, 9, 5)),
+        (Size3(1, 1, 2), Size3(1, 1, 2), Size3.zero, Size3(5, 3, 6)),
     ])
-    func maxPoolWithNegativeScaleAffineAndResidual(kernel: Window3, stride: Window3, padding: Window3, size: SpatialSize) throws {
+    func maxPoolWithNegativeScaleAffineAndResidual(kernel: Size3, stride: Size3, padding: Size3, size: Size3) throws {
         var random = SplitMix64(seed: 99)
         let (batch, channels) = (2, 3)
         let backend = CPUBackend()
-        let input = try backend.makeBuffer(count: batch * channels * size.count)
+        let input = try backend.makeBuffer(count: batch * channels * size.product)
         for index in 0..<input.count { input.pointer[index] = random.nextFloat() }
-        let outSize = SpatialSize(
-            d: outputLength(size.d, kernel: kernel.d, stride: stride.d, padding: padding.d),
-            w: outputLength(size.w, kernel: kernel.w, stride: stride.w, padding: padding.w),
-            h: outputLength(size.h, kernel: kernel.h, stride: stride.h, padding: padding.h))
-        let output = try backend.makeBuffer(count: batch * channels * outSize.count)
-        let residual = try backend.makeBuffer(count: batch * channels * outSize.count)
+        let outSize = Size3(outputLength(size.i, kernel: kernel.i, stride: stride.i, padding: padding.i), outputLength(size.j, kernel: kernel.j, stride: stride.j, padding: padding.j), outputLength(size.k, kernel: kernel.k, stride: stride.k, padding: padding.k))
+        let output = try backend.makeBuffer(count: batch * channels * outSize.product)
+        let residual = try backend.makeBuffer(count: batch * channels * outSize.product)
         for index in 0..<residual.count { residual.pointer[index] = random.nextFloat() }
         let affine = ChannelAffine(scale: [-0.5, 2, 0], shift: [0.1, -0.2, 0.3])
         let outRegion = ActivationRegion(buffer: output, batch: batch, bufferChannels: channels, size: outSize)
@@ -172,20 +169,20 @@ struct OperationTests {
             epilogue: Epilogue(affine: backend.prepare(affine), residual: ActivationRegion(buffer: residual, batch: batch, bufferChannels: channels, size: outSize), relu: true))
         for n in 0..<batch {
             for c in 0..<channels {
-                for od in 0..<outSize.d {
-                    for ow in 0..<outSize.w {
-                        for oh in 0..<outSize.h {
+                for od in 0..<outSize.k {
+                    for ow in 0..<outSize.j {
+                        for oh in 0..<outSize.i {
                             var best = -Double.infinity
-                            for kd in 0..<kernel.d {
-                                for kw in 0..<kernel.w {
-                                    for kh in 0..<kernel.h {
-                                        let (d, w, h) = (od * stride.d - padding.d + kd, ow * stride.w - padding.w + kw, oh * stride.h - padding.h + kh)
-                                        guard d >= 0, d < size.d, w >= 0, w < size.w, h >= 0, h < size.h else { continue }
-                                        best = max(best, Double(input.pointer[((n * channels + c) * size.d + d) * size.w * size.h + w * size.h + h]))
+                            for kd in 0..<kernel.k {
+                                for kw in 0..<kernel.j {
+                                    for kh in 0..<kernel.i {
+                                        let (d, w, h) = (od * stride.k - padding.k + kd, ow * stride.j - padding.j + kw, oh * stride.i - padding.i + kh)
+                                        guard d >= 0, d < size.k, w >= 0, w < size.j, h >= 0, h < size.i else { continue }
+                                        best = max(best, Double(input.pointer[((n * channels + c) * size.k + d) * size.j * size.i + w * size.i + h]))
                                     }
                                 }
                             }
-                            let index = ((n * channels + c) * outSize.d + od) * outSize.w * outSize.h + ow * outSize.h + oh
+                            let index = ((n * channels + c) * outSize.k + od) * outSize.j * outSize.i + ow * outSize.i + oh
                             let expected = max(best * Double(affine.scale[c]) + Double(affine.shift[c]) + Double(residual.pointer[index]), 0)
                             #expect(abs(Double(output.pointer[index]) - expected) < 1e-6)
                         }
@@ -195,17 +192,17 @@ struct OperationTests {
         }
     }
 
-    @Test(arguments: [SpatialSize(d: 1, w: 5, h: 3), SpatialSize(d: 4, w: 2, h: 7)])
-    func trilinearUpsamplingAlignCornersWithSkip(size: SpatialSize) throws {
+    @Test(arguments: [Size3(3, 5, 1), Size3(7, 2, 4)])
+    func trilinearUpsamplingAlignCornersWithSkip(size: Size3) throws {
         var random = SplitMix64(seed: 5)
         let (batch, channels) = (2, 2)
         let backend = CPUBackend()
-        let outSize = SpatialSize(d: size.d * 2, w: size.w * 2, h: size.h * 2)
-        let input = try backend.makeBuffer(count: batch * channels * size.count)
+        let outSize = Size3(size.i * 2, size.j * 2, size.k * 2)
+        let input = try backend.makeBuffer(count: batch * channels * size.product)
         for index in 0..<input.count { input.pointer[index] = random.nextFloat() }
-        let skip = try backend.makeBuffer(count: batch * channels * outSize.count)
+        let skip = try backend.makeBuffer(count: batch * channels * outSize.product)
         for index in 0..<skip.count { skip.pointer[index] = random.nextFloat() }
-        let output = try backend.makeBuffer(count: batch * channels * outSize.count)
+        let output = try backend.makeBuffer(count: batch * channels * outSize.product)
         try backend.upsampleTrilinear2x(
             ActivationRegion(buffer: input, batch: batch, bufferChannels: channels, size: size),
             adding: ActivationRegion(buffer: skip, batch: batch, bufferChannels: channels, size: outSize),
@@ -216,22 +213,22 @@ struct OperationTests {
             return (low, min(low + 1, input - 1), real - Double(low))
         }
         for plane in 0..<(batch * channels) {
-            let source = input.pointer + plane * size.count
-            for od in 0..<outSize.d {
-                for ow in 0..<outSize.w {
-                    for oh in 0..<outSize.h {
-                        let (d0, d1, ld) = taps(od, size.d, outSize.d)
-                        let (w0, w1, lw) = taps(ow, size.w, outSize.w)
-                        let (h0, h1, lh) = taps(oh, size.h, outSize.h)
+            let source = input.pointer + plane * size.product
+            for od in 0..<outSize.k {
+                for ow in 0..<outSize.j {
+                    for oh in 0..<outSize.i {
+                        let (d0, d1, ld) = taps(od, size.k, outSize.k)
+                        let (w0, w1, lw) = taps(ow, size.j, outSize.j)
+                        let (h0, h1, lh) = taps(oh, size.i, outSize.i)
                         var value = 0.0
                         for (d, wd) in [(d0, 1 - ld), (d1, ld)] {
                             for (w, ww) in [(w0, 1 - lw), (w1, lw)] {
                                 for (h, wh) in [(h0, 1 - lh), (h1, lh)] {
-                                    value += wd * ww * wh * Double(source[(d * size.w + w) * size.h + h])
+                                    value += wd * ww * wh * Double(source[(d * size.j + w) * size.i + h])
                                 }
                             }
                         }
-                        let index = plane * outSize.count + (od * outSize.w + ow) * outSize.h + oh
+                        let index = plane * outSize.product + (od * outSize.j + ow) * outSize.i + oh
                         value += Double(skip.pointer[index])
                         #expect(abs(Double(output.pointer[index]) - value) < 1e-5)
                     }
@@ -243,11 +240,11 @@ struct OperationTests {
     @Test func invalidWindowSizesAreRefused() throws {
         let weights = try AHNetWeights(stateDict: SeededWeights.stateDict())
         let graph = try AHNetGraph(weights: weights, backend: CPUBackend())
-        #expect(throws: AHNetError.invalidInputSize(h: 48, w: 64, d: 32)) {
-            _ = try graph.forward([Float](repeating: 0, count: 48 * 64 * 32), batch: 1, size: SpatialSize(d: 32, w: 64, h: 48))
+        #expect(throws: AHNetError.invalidInputSize(Size3(48, 64, 32))) {
+            _ = try graph.forward([Float](repeating: 0, count: 48 * 64 * 32), batch: 1, size: Size3(48, 64, 32))
         }
         #expect(throws: AHNetError.inputCountMismatch(expected: 32 * 32 * 32, actual: 5)) {
-            _ = try graph.forward([0, 0, 0, 0, 0], batch: 1, size: SpatialSize(d: 32, w: 32, h: 32))
+            _ = try graph.forward([0, 0, 0, 0, 0], batch: 1, size: Size3(32, 32, 32))
         }
     }
 }

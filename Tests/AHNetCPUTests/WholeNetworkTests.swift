@@ -16,7 +16,7 @@ struct WholeNetworkTests {
         let graph = try AHNetGraph(weights: weights, backend: CPUBackend(threads: 2))
         let monaiInput = SeededWeights.uniform(seed: seed, count: h * w * d)
         let input = MONAILayout.toActivation(monaiInput, batch: 1, channels: 1, h: h, w: w, d: d)
-        let logits = try graph.forward(input, batch: 1, size: SpatialSize(d: d, w: w, h: h))
+        let logits = try graph.forward(input, batch: 1, size: Size3(h, w, d))
         let ours = MONAILayout.fromActivation(logits, batch: 1, channels: 2, h: h, w: w, d: d)
 
         let expected = try #require(
@@ -36,7 +36,7 @@ struct WholeNetworkTests {
         let graph = try AHNetGraph(weights: weights, backend: CPUBackend(threads: 2))
         let (h, w, d) = (224, 224, 32)
         let input = MONAILayout.toActivation(SeededWeights.uniform(seed: 103, count: h * w * d), batch: 1, channels: 1, h: h, w: w, d: d)
-        let logits = try graph.forward(input, batch: 1, size: SpatialSize(d: d, w: w, h: h))
+        let logits = try graph.forward(input, batch: 1, size: Size3(h, w, d))
         let ours = MONAILayout.fromActivation(logits, batch: 1, channels: 2, h: h, w: w, d: d)
         let plane = h * w * d
         let kept = stride(from: 0, to: plane, by: 17).map { $0 }
@@ -55,17 +55,17 @@ struct WholeNetworkTests {
     @Test func buffersSharedBetweenTensorsDoNotMixWindows() throws {
         let weights = try AHNetWeights(stateDict: SeededWeights.stateDict())
         let graph = try AHNetGraph(weights: weights, backend: CPUBackend(threads: 2))
-        let small = SpatialSize(d: 32, w: 64, h: 64)
-        let first = SeededWeights.uniform(seed: 7, count: small.count)
-        let second = SeededWeights.uniform(seed: 8, count: small.count)
+        let small = Size3(64, 64, 32)
+        let first = SeededWeights.uniform(seed: 7, count: small.product)
+        let second = SeededWeights.uniform(seed: 8, count: small.product)
         let alone = try graph.forward(first, batch: 1, size: small)
         let pair = try graph.forward(first + second, batch: 2, size: small)
-        let large = SpatialSize(d: 64, w: 64, h: 96)
-        _ = try graph.forward(SeededWeights.uniform(seed: 9, count: large.count), batch: 1, size: large)
+        let large = Size3(96, 64, 64)
+        _ = try graph.forward(SeededWeights.uniform(seed: 9, count: large.product), batch: 1, size: large)
         let again = try graph.forward(first, batch: 1, size: small)
         let secondAlone = try graph.forward(second, batch: 1, size: small)
 
-        let plane = small.count
+        let plane = small.product
         func relative(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Double {
             let difference = zip(a, b).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
             return (difference / b.reduce(0.0) { $0 + Double($1) * Double($1) }).squareRoot()
@@ -81,8 +81,8 @@ struct WholeNetworkTests {
     /// that alone passes it is refused with a typed error.
     @Test func batchesLargerThanTheBackendAddressesRunInParts() throws {
         let weights = try AHNetWeights(stateDict: SeededWeights.stateDict())
-        let small = SpatialSize(d: 32, w: 64, h: 64)
-        let windows = (0..<3).map { SeededWeights.uniform(seed: 20 + UInt64($0), count: small.count) }
+        let small = Size3(64, 64, 32)
+        let windows = (0..<3).map { SeededWeights.uniform(seed: 20 + UInt64($0), count: small.product) }
         let whole = try AHNetGraph(weights: weights, backend: CPUBackend(threads: 2)).forward(windows.flatMap { $0 }, batch: 3, size: small)
 
         let limited = CPUBackend(threads: 2)

@@ -95,7 +95,7 @@ struct ArchitectureTests {
     /// anisotropic kernels, which BatchNorms fold, the decoder's channels.
     @Test func layerTableMatchesTheNetwork() {
         let table = AHNetLayers(.clara)
-        #expect(table.stem.kernel == Window3(7, 7, 3) && table.stem.stride == Window3(2, 2, 1) && !table.stem.foldsNorm)
+        #expect(table.stem.kernel == Size3(7, 7, 3) && table.stem.stride == Size3(2, 2, 1) && !table.stem.foldsNorm)
         #expect(table.encoder.map(\.count) == [3, 4, 6, 3])
         #expect(table.encoder.map { $0.map(\.stride) } == [[1, 1, 1], [2, 1, 1, 1], [2, 1, 1, 1, 1, 1], [2, 1, 1]])
         // The projection's BatchNorm folds only where no max-pool follows the convolution.
@@ -103,8 +103,8 @@ struct ArchitectureTests {
         #expect(table.transitions.map { "\($0.conv.name) \($0.conv.inChannels)->\($0.conv.outChannels)" }
                 == ["up0.conv 2048->1024", "up1.conv 1084->512", "up2.conv 572->256", "trans1.conv 316->64", "up3.conv 124->64"])
         #expect(table.dense.map { $0[0].norm1.channels } == [1024, 512, 256, 64, 64])
-        #expect(table.dense[0][0].conv3.kernel == Window3(1, 1, 3) && table.dense[0][0].conv2.kernel == Window3(3, 3, 1))
-        #expect(table.final.conv.inChannels == 124 && table.final.conv.outChannels == 2 && table.final.conv.padding == Window3(1, 1, 0))
+        #expect(table.dense[0][0].conv3.kernel == Size3(1, 1, 3) && table.dense[0][0].conv2.kernel == Size3(3, 3, 1))
+        #expect(table.final.conv.inChannels == 124 && table.final.conv.outChannels == 2 && table.final.conv.padding == Size3(1, 1, 0))
     }
 
     @Test func parameterCountMatchesMONAI() {
@@ -153,9 +153,9 @@ struct ArchitectureTests {
 struct MetadataTests {
     @Test func defaultsFollowNVIDIAsModelCard() {
         let pipeline = ModelMetadata.nvidiaDefaults.pipeline
-        #expect(pipeline.spacing == [0.8, 0.8, 5])
+        #expect(pipeline.spacing == Spacing3(0.8, 0.8, 5))
         #expect(pipeline.clipMin == -1500 && pipeline.clipMax == 500)
-        #expect(pipeline.windowSize == [224, 224, 32])
+        #expect(pipeline.windowSize == Size3(224, 224, 32))
         #expect(pipeline.foregroundLabel == 1)
     }
 
@@ -175,10 +175,22 @@ struct MetadataTests {
         #expect(contents.metadata == metadata)
         #expect(contents.metadataSource == weights + ".json")
 
-        metadata.pipeline.windowSize = [224, 224, 30]
+        metadata.pipeline.windowSize = Size3(224, 224, 30)
         try JSONEncoder().encode(metadata).write(to: URL(fileURLWithPath: weights + ".json"))
         #expect(throws: WeightsError.invalidMetadata(reason: "window size must be three positive multiples of 32")) {
             _ = try WeightsFile.read(weights)
+        }
+
+        // Two spacings where three are needed: refused when the sidecar is read, not at first use.
+        var json = try #require(String(data: JSONEncoder().encode(ModelMetadata.nvidiaDefaults), encoding: .utf8))
+        json = json.replacingOccurrences(of: "[0.8,0.8,5]", with: "[0.8,0.8]")
+        try #require(json.contains("[0.8,0.8]"))
+        try Data(json.utf8).write(to: URL(fileURLWithPath: weights + ".json"))
+        #expect {
+            _ = try WeightsFile.read(weights)
+        } throws: { error in
+            guard case WeightsError.invalidMetadata(let reason) = error else { return false }
+            return reason.contains("expected 3 values, one per axis (i, j, k), got 2")
         }
     }
 }

@@ -1,10 +1,11 @@
+import AHNet
 import Testing
 @testable import LungSegKit
 
 @Suite("Binary masks")
 struct BinaryMaskTests {
     /// Two cubes (sizes 8 and 27) and a lone voxel, touching the border and not.
-    static let dims = [6, 5, 4]
+    static let dims = Size3(6, 5, 4)
     static func mask() -> [UInt8] {
         var mask = [UInt8](repeating: 0, count: 6 * 5 * 4)
         func set(_ i: Int, _ j: Int, _ k: Int) { mask[i + 6 * (j + 5 * k)] = 1 }
@@ -24,7 +25,7 @@ struct BinaryMaskTests {
 
     @Test func holesAreFilledIn3DButNotOpenCavities() {
         // A hollow 5x5x5 shell with a closed cavity, inside a 7x7x7 volume; a second shell open to one side.
-        let dims = [7, 7, 7]
+        let dims = Size3(7, 7, 7)
         var mask = [UInt8](repeating: 0, count: 343)
         for k in 1..<6 { for j in 1..<6 { for i in 1..<6 where i == 1 || i == 5 || j == 1 || j == 5 || k == 1 || k == 5 {
             mask[i + 7 * (j + 7 * k)] = 1
@@ -38,7 +39,7 @@ struct BinaryMaskTests {
 
     @Test func perSliceFillClosesRingsOnly() {
         // A ring in slice 0 (filled), a U in slice 1 (left open).
-        let dims = [5, 5, 2]
+        let dims = Size3(5, 5, 2)
         var mask = [UInt8](repeating: 0, count: 50)
         for j in 1..<4 { for i in 1..<4 where i != 2 || j != 2 { mask[i + 5 * j] = 1 } }
         for j in 1..<4 { for i in 1..<4 where i != 2 || j == 3 { mask[25 + i + 5 * j] = 1 } }
@@ -49,15 +50,15 @@ struct BinaryMaskTests {
 
     @Test func boundingBox() {
         let box = BinaryMask.boundingBox(Self.mask(), dims: Self.dims)
-        #expect(box?.lower == [0, 0, 0] && box?.upper == [6, 5, 4])
-        #expect(BinaryMask.boundingBox([UInt8](repeating: 0, count: 8), dims: [2, 2, 2]) == nil)
+        #expect(box?.lower == Index3(0, 0, 0) && box?.upper == Index3(6, 5, 4))
+        #expect(BinaryMask.boundingBox([UInt8](repeating: 0, count: 8), dims: Size3(2, 2, 2)) == nil)
     }
 
     /// The run-based labelling and hole filling equal a plain voxel-by-voxel flood fill, label for
     /// label (numbered by first voxel in scan order), on random masks of several densities.
     @Test(arguments: [0.2, 0.45, 0.6, 0.8])
     func runLabellingEqualsAFloodFill(density: Double) {
-        let dims = [23, 17, 11]
+        let dims = Size3(23, 17, 11)
         var random = UInt64(density * 1000) + 7
         let mask = (0..<(23 * 17 * 11)).map { _ -> UInt8 in
             random = random &* 6364136223846793005 &+ 1442695040888963407
@@ -79,10 +80,10 @@ struct BinaryMaskTests {
     }
 
     /// Reference: 6-connected flood fill, labels in scan order of their first voxel.
-    static func floodLabels(_ mask: [UInt8], dims: [Int], set: (UInt8) -> Bool) -> ([Int32], [Int]) {
+    static func floodLabels(_ mask: [UInt8], dims: Size3, set: (UInt8) -> Bool) -> ([Int32], [Int]) {
         var labels = [Int32](repeating: 0, count: mask.count)
         var sizes = [0]
-        let (nx, ny, nz) = (dims[0], dims[1], dims[2])
+        let (nx, ny, nz) = (dims.i, dims.j, dims.k)
         for start in mask.indices where set(mask[start]) && labels[start] == 0 {
             let label = Int32(sizes.count)
             var stack = [start]

@@ -1,5 +1,6 @@
 import CDCMTKWriter
 import Foundation
+import AHNet
 import Testing
 @testable import LungSegKit
 
@@ -35,7 +36,7 @@ struct DICOMDecodingTests {
             slice.encoding = CDCMTK_IMPLICIT_LITTLE
         }
         let series = try DICOMSeriesReader.read(folder: folder.path)
-        #expect(series.volume.dims == [3, 4, 2])
+        #expect(series.volume.dims == Size3(3, 4, 2))
         #expect(series.volume.voxels[0] == Float(100 - 1024))
     }
 
@@ -183,7 +184,7 @@ struct DICOMDecodingTests {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: victim))
         try bytes.prefix(bytes.count - 10).write(to: URL(fileURLWithPath: victim))
         let series = try DICOMSeriesReader.read(folder: folder.path)
-        #expect(series.volume.dims == [3, 4, 3])
+        #expect(series.volume.dims == Size3(3, 4, 3))
         #expect(series.warnings.count == 1)
         #expect(series.warnings.first?.hasPrefix("1 damaged DICOM file skipped: \(victim)") == true)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import AHNet
 import Testing
 @testable import LungSegKit
 
@@ -33,8 +34,8 @@ struct DICOMGeometryTests {
         try folder.writeAxialSeries(3, step: 2.5, z0: -100)
         let volume = try DICOMSeriesReader.read(folder: folder.path).volume
         // 3 columns (i), 4 rows (j), 3 slices (k); PixelSpacing 0.5 between rows, 0.75 between columns.
-        #expect(volume.dims == [3, 4, 3])
-        #expect(volume.spacing == [0.75, 0.5, 2.5])
+        #expect(volume.dims == Size3(3, 4, 3))
+        #expect(volume.spacing == Spacing3(0.75, 0.5, 2.5))
         // LPS (x, y, z) -> RAS (-x, -y, z); first voxel at LPS (-10, -20, -100).
         #expect(volume.affine.rows == [[-0.75, 0, 0, 10], [0, -0.5, 0, 20], [0, 0, 2.5, -100], [0, 0, 0, 1]])
         #expect(volume.orientationCode == "LPS")

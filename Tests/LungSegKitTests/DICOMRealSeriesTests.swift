@@ -25,7 +25,7 @@ struct DICOMRealSeriesTests {
 
         let dicomToRAS = try Reorientation(affine: dicom.volume.affine, dims: dicom.volume.dims, to: "RAS")
         let niftiToRAS = try Reorientation(affine: nifti.affine, dims: nifti.dims, to: "RAS")
-        #expect(dicomToRAS.targetDims == [64, 64, 79] && niftiToRAS.targetDims == [64, 64, 79])
+        #expect(dicomToRAS.targetDims == Size3(64, 64, 79) && niftiToRAS.targetDims == Size3(64, 64, 79))
         #expect(dicomToRAS.apply(dicom.volume.voxels) == niftiToRAS.apply(nifti.voxels))
 
         let dicomAffine = dicomToRAS.affine(dicom.volume.affine)
@@ -45,7 +45,7 @@ struct DICOMRealSeriesTests {
 
     @Test func cipSeriesMatchesPydicom() throws {
         let volume = try DICOMSeriesReader.read(folder: Self.cipFolder).volume
-        #expect(volume.dims == [64, 64, 79])
+        #expect(volume.dims == Size3(64, 64, 79))
         let affine: [[Double]] = [
             [-4.171872, 0, 0, 128.414], [0, -4.171872, 0, 264.414], [0, 0, 3.9873371794871795, -360.256], [0, 0, 0, 1],
         ]
@@ -66,8 +66,8 @@ struct DICOMRealSeriesTests {
         #expect(series.warnings.isEmpty)
         #expect(series.transferSyntaxes == ["JPEG Lossless SV1, 1.2.840.10008.1.2.4.70"])
         #expect(series.summary.seriesNumber == 4 && series.summary.imageCount == 12)
-        #expect(volume.dims == [512, 512, 12])
-        #expect(volume.spacing == [0.634765625, 0.634765625, 2])
+        #expect(volume.dims == Size3(512, 512, 12))
+        #expect(volume.spacing == Spacing3(0.634765625, 0.634765625, 2))
         #expect(volume.affine.rows == [
             [-0.634765625, 0, 0, 162.1826171875], [0, -0.634765625, 0, 307.1826171875], [0, 0, 2, -186.5], [0, 0, 0, 1],
         ])
@@ -89,7 +89,7 @@ struct DICOMRealSeriesTests {
         let series = try DICOMSeriesReader.read(folder: Self.fullJPEGFolder)
         let elapsed = clock.now - start
         let volume = series.volume
-        #expect(volume.dims == [512, 512, 154])
+        #expect(volume.dims == Size3(512, 512, 154))
         #expect(volume.affine.rows == [
             [-0.634765625, 0, 0, 162.1826171875], [0, -0.634765625, 0, 307.1826171875], [0, 0, 2, -330.5], [0, 0, 0, 1],
         ])
@@ -110,7 +110,7 @@ struct DICOMRealSeriesTests {
         let (volume, warnings) = try VolumeInput.read(Self.jpegFolder)
         #expect(warnings.isEmpty)
         var parameters = PipelineParameters.clara
-        parameters.windowSize = [128, 128, 16]
+        parameters.windowSize = Size3(128, 128, 16)
         let result = try LungSegmenter(parameters: parameters).segment(volume, predictor: ThresholdPredictor(parameters: parameters))
         let folder = try DICOMTestFolder()
         let path = folder.file("mask.nii.gz")

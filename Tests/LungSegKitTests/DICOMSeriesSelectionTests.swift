@@ -1,4 +1,5 @@
 import Foundation
+import AHNet
 import Testing
 @testable import LungSegKit
 
@@ -17,7 +18,7 @@ struct DICOMSeriesSelectionTests {
         }
         let series = try DICOMSeriesReader.read(folder: folder.path)
         #expect(series.summary.uid == Self.mainSeries)
-        #expect(series.volume.dims == [3, 4, 5])
+        #expect(series.volume.dims == Size3(3, 4, 5))
         #expect(series.availableSeries.map(\.uid) == [Self.mainSeries, Self.otherSeries])
         #expect(series.warnings.count == 1)
         #expect(series.warnings.first?.contains("holds 2 CT series; reading \(Self.mainSeries) (5 slices") == true)
@@ -39,7 +40,7 @@ struct DICOMSeriesSelectionTests {
         try folder.writeAxialSeries(3, prefix: "b") { slice, _ in slice.seriesUID = Self.otherSeries }
         let series = try DICOMSeriesReader.read(folder: folder.path, series: Self.otherSeries)
         #expect(series.summary.uid == Self.otherSeries)
-        #expect(series.volume.dims == [3, 4, 3])
+        #expect(series.volume.dims == Size3(3, 4, 3))
         #expect(series.warnings.isEmpty)
     }
 
@@ -71,7 +72,7 @@ struct DICOMSeriesSelectionTests {
         }
         let series = try DICOMSeriesReader.read(folder: folder.path)
         #expect(series.summary.uid == Self.mainSeries)
-        #expect(series.volume.dims == [3, 4, 4])
+        #expect(series.volume.dims == Size3(3, 4, 4))
         #expect(series.warnings.contains("series \(Self.mainSeries): 1 localizer image (ImageType LOCALIZER) left out"))
     }
 
@@ -83,7 +84,7 @@ struct DICOMSeriesSelectionTests {
         sagittal.instanceNumber = 50
         try sagittal.write(to: folder.file("sagittal.dcm"))
         let series = try DICOMSeriesReader.read(folder: folder.path)
-        #expect(series.volume.dims == [3, 4, 4])
+        #expect(series.volume.dims == Size3(3, 4, 4))
         #expect(series.warnings.contains { $0.contains("1 slice in another plane left out as localizer") })
     }
 
@@ -96,7 +97,7 @@ struct DICOMSeriesSelectionTests {
         try FileManager.default.createDirectory(atPath: folder.file("nested"), withIntermediateDirectories: false)
         try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: folder.file("nested/noise.bin")))
         let series = try DICOMSeriesReader.read(folder: folder.path)
-        #expect(series.volume.dims == [3, 4, 3])
+        #expect(series.volume.dims == Size3(3, 4, 3))
         #expect(series.warnings.isEmpty)
     }
 
@@ -104,7 +105,7 @@ struct DICOMSeriesSelectionTests {
         let folder = try DICOMTestFolder()
         try FileManager.default.createDirectory(atPath: folder.file("study/series"), withIntermediateDirectories: true)
         try folder.writeAxialSeries(3, prefix: "study/series/s")
-        #expect(try DICOMSeriesReader.read(folder: folder.path).volume.dims == [3, 4, 3])
+        #expect(try DICOMSeriesReader.read(folder: folder.path).volume.dims == Size3(3, 4, 3))
     }
 
     @Test func symbolicLinksToFilesAreFollowed() throws {
@@ -117,7 +118,7 @@ struct DICOMSeriesSelectionTests {
         }
         // A link back to the folder itself must not make the scan loop.
         try FileManager.default.createSymbolicLink(atPath: folder.file("loop"), withDestinationPath: folder.path)
-        #expect(try DICOMSeriesReader.read(folder: folder.path).volume.dims == [3, 4, 3])
+        #expect(try DICOMSeriesReader.read(folder: folder.path).volume.dims == Size3(3, 4, 3))
     }
 
     @Test func aDamagedDICOMFileIsSkippedWithAWarning() throws {
@@ -127,7 +128,7 @@ struct DICOMSeriesSelectionTests {
         let broken = Data(repeating: 0, count: 128) + Data("DICM".utf8) + Data([0x02, 0x00, 0x10, 0x00, 0x55, 0x49, 0xFF, 0xFF])
         try broken.write(to: URL(fileURLWithPath: folder.file("broken.dcm")))
         let series = try DICOMSeriesReader.read(folder: folder.path)
-        #expect(series.volume.dims == [3, 4, 3])
+        #expect(series.volume.dims == Size3(3, 4, 3))
         #expect(series.warnings.contains { $0.hasPrefix("1 damaged DICOM file skipped: \(folder.file("broken.dcm"))") })
     }
 

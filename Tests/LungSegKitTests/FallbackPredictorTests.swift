@@ -20,14 +20,14 @@ struct FallbackPredictorTests {
             self.failFrom = failFrom
             self.error = error
         }
-        func predict(_ windows: [Float], batch: Int, size: SpatialSize) throws -> [Float] {
+        func predict(_ windows: [Float], batch: Int, size: Size3) throws -> [Float] {
             calls += 1
             if calls >= failFrom { throw error }
             return windows.map { $0 + offset }
         }
     }
 
-    let size = SpatialSize(d: 1, w: 1, h: 2)
+    let size = Size3(2, 1, 1)
 
     @Test func aBackendFailureMovesTheWindowsToTheFallbackOnce() throws {
         let primary = Fake(offset: 100, failFrom: 2)

@@ -1,4 +1,5 @@
 import Foundation
+import AHNet
 import Testing
 @testable import LungSegKit
 

@@ -1,4 +1,5 @@
 import Foundation
+import AHNet
 import Testing
 @testable import LungSegKit
 
@@ -10,7 +11,7 @@ struct NIfTIReadTests {
         defer { folder.remove() }
         let path = try NIfTIFileBuilder().write(to: folder.file(name))
         let volume = try NIfTIReader.read(path)
-        #expect(volume.dims == [4, 3, 2])
+        #expect(volume.dims == Size3(4, 3, 2))
         #expect(volume.voxels == (0..<24).map(Float.init))
         #expect(volume.orientationCode == "LPS")
         #expect(volume.header.niftiVersion == 1)
@@ -25,7 +26,7 @@ struct NIfTIReadTests {
         builder.version = .nifti2
         let volume = try NIfTIReader.read(builder.write(to: folder.file(name)))
         #expect(volume.header.niftiVersion == 2)
-        #expect(volume.dims == [4, 3, 2])
+        #expect(volume.dims == Size3(4, 3, 2))
         #expect(volume.voxels == (0..<24).map(Float.init))
         #expect(volume.affine.rows[0] == [-0.8, 0, 0, 10])
     }
@@ -40,7 +41,7 @@ struct NIfTIReadTests {
         builder.sclSlope = 2
         builder.sclInter = -5
         let volume = try NIfTIReader.read(builder.write(to: folder.file("be.nii.gz")))
-        #expect(volume.dims == [4, 3, 2])
+        #expect(volume.dims == Size3(4, 3, 2))
         let expected: [Float] = (0..<24).map { Float(2 * $0 - 5) }
         #expect(volume.voxels == expected)
         #expect(volume.orientationCode == "LPS")
@@ -89,7 +90,7 @@ struct NIfTIReadTests {
         var builder = NIfTIFileBuilder()
         builder.dim = [4, 4, 3, 2, 1, 1, 1, 1]
         let volume = try NIfTIReader.read(builder.write(to: folder.file("4d1.nii")))
-        #expect(volume.dims == [4, 3, 2])
+        #expect(volume.dims == Size3(4, 3, 2))
     }
 
     @Test func qformUsedWhenSformCodeIsZero() throws {
@@ -111,7 +112,7 @@ struct NIfTIReadTests {
         builder.sformCode = 0
         builder.qformCode = 0
         let volume = try NIfTIReader.read(builder.write(to: folder.file("p.nii")))
-        #expect(volume.affine == Affine.scaling([Double(Float(0.8)), Double(Float(0.8)), 5]))
+        #expect(volume.affine == Affine.scaling(Spacing3(Double(Float(0.8)), Double(Float(0.8)), 5)))
     }
 
     @Test(arguments: [

@@ -1,4 +1,5 @@
 import Foundation
+import AHNet
 import Testing
 @testable import LungSegKit
 
@@ -10,7 +11,7 @@ struct OutputTransactionTests {
         return path
     }
 
-    static let header = NIfTIHeader.synthesized(dims: [2, 2, 2], affine: .scaling([1, 1, 1]), datatypeCode: NIfTIDatatype.uint8.rawValue, description: "")
+    static let header = NIfTIHeader.synthesized(dims: Size3(2, 2, 2), affine: .scaling(Spacing3(1, 1, 1)), datatypeCode: NIfTIDatatype.uint8.rawValue, description: "")
 
     /// Nothing replaces a target before every output is written; a failure after some were
     /// written leaves every target as it was and no temporary file behind.

@@ -7,8 +7,8 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
 
 /// f(window) = window - mean(window): depends on where a window lies, so blending is tested.
 struct MeanRemovingPredictor: WindowPredictor {
-    func predict(_ windows: [Float], batch: Int, size: SpatialSize) throws -> [Float] {
-        let count = size.count
+    func predict(_ windows: [Float], batch: Int, size: Size3) throws -> [Float] {
+        let count = size.product
         var result = windows
         for sample in 0..<batch {
             let slice = windows[(sample * count)..<((sample + 1) * count)]
@@ -21,18 +21,18 @@ struct MeanRemovingPredictor: WindowPredictor {
 
 @Suite("Sliding windows vs MONAI's sliding_window_inference")
 struct SlidingWindowTests {
-    static let cases: [(name: String, seed: UInt64, size: [Int], roi: [Int], overlap: Double, mode: BlendMode)] = [
-        ("big_gaussian_025", 11, [40, 30, 20], [16, 16, 8], 0.25, .gaussian),
-        ("big_constant_025", 11, [40, 30, 20], [16, 16, 8], 0.25, .constant),
-        ("big_gaussian_050", 12, [37, 29, 19], [16, 16, 8], 0.5, .gaussian),
-        ("small_gaussian", 13, [10, 12, 5], [16, 16, 8], 0.25, .gaussian),
-        ("mixed_constant", 14, [20, 9, 30], [16, 16, 8], 0.25, .constant),
+    static let cases: [(name: String, seed: UInt64, size: Size3, roi: Size3, overlap: Double, mode: BlendMode)] = [
+        ("big_gaussian_025", 11, Size3(40, 30, 20), Size3(16, 16, 8), 0.25, .gaussian),
+        ("big_constant_025", 11, Size3(40, 30, 20), Size3(16, 16, 8), 0.25, .constant),
+        ("big_gaussian_050", 12, Size3(37, 29, 19), Size3(16, 16, 8), 0.5, .gaussian),
+        ("small_gaussian", 13, Size3(10, 12, 5), Size3(16, 16, 8), 0.25, .gaussian),
+        ("mixed_constant", 14, Size3(20, 9, 30), Size3(16, 16, 8), 0.25, .constant),
     ]
 
     @Test(arguments: 0..<5)
     func matchesMONAI(caseIndex: Int) throws {
         let c = Self.cases[caseIndex]
-        let (h, w, d) = (c.size[0], c.size[1], c.size[2])
+        let (h, w, d) = (c.size.i, c.size.j, c.size.k)
         let volume = MONAILayout.toActivation(SeededWeights.uniform(seed: c.seed, count: h * w * d), batch: 1, channels: 1, h: h, w: w, d: d)
         let engine = SlidingWindow(windowSize: c.roi, overlap: c.overlap, mode: c.mode, batchSize: 3)
         let (ours, _) = try engine.run(volume, dims: c.size, predictor: MeanRemovingPredictor())
@@ -57,10 +57,10 @@ struct ResamplingTests {
     @Test func matchesScipyOnTheRealCT() throws {
         let volume = try NIfTIReader.read(RepositoryData.path("cip_ct64.nii.gz"))
         let fixture = try Safetensors.read(fixtures.appendingPathComponent("resampling.safetensors").path).tensors
-        let dims = try #require(fixture["dims"]).values.map { Int($0) }
-        let newSpacing = [1.5, 1.5, 2.5]
+        let dims = try Size3(validating: #require(fixture["dims"]).values.map { Int($0) })
+        let newSpacing = Spacing3(1.5, 1.5, 2.5)
         #expect(dims == Resampling.dims(for: volume.dims, spacing: volume.spacing, newSpacing: newSpacing))
-        let resampled = Resampling.linear(volume.voxels, dims: volume.dims, to: dims, scale: (0..<3).map { newSpacing[$0] / volume.spacing[$0] })
+        let resampled = Resampling.linear(volume.voxels, dims: volume.dims, to: dims, scale: newSpacing.zip(volume.spacing, /))
         let points = try #require(fixture["points"]).values.map { Int($0) }
         let values = try #require(fixture["values"]).values
         var worst: Float = 0
@@ -75,7 +75,7 @@ struct ResamplingTests {
 
 /// A lung-like stub: probability 1 where the window is dark (scaled intensity below -400 HU).
 struct DarkVoxelPredictor: WindowPredictor {
-    func predict(_ windows: [Float], batch: Int, size: SpatialSize) throws -> [Float] {
+    func predict(_ windows: [Float], batch: Int, size: Size3) throws -> [Float] {
         let threshold = Float((-400.0 + 1500) / 2000)
         return windows.map { $0 < threshold ? 1 : 0 }
     }
@@ -85,7 +85,7 @@ struct DarkVoxelPredictor: WindowPredictor {
 struct PipelineGeometryTests {
     static func parameters() -> PipelineParameters {
         var parameters = PipelineParameters.clara
-        parameters.windowSize = [64, 64, 16]
+        parameters.windowSize = Size3(64, 64, 16)
         return parameters
     }
 
@@ -118,7 +118,7 @@ struct PipelineGeometryTests {
         var thin = slab
         let slice = slab.dims[0] * slab.dims[1]
         thin.voxels = Array(slab.voxels[(40 * slice)..<(42 * slice)])
-        thin.dims = [slab.dims[0], slab.dims[1], 2]
+        thin.dims = Size3(slab.dims.i, slab.dims.j, 2)
         let result = try segmenter.segment(thin, predictor: DarkVoxelPredictor())
         #expect(result.warnings.contains { warning in
             if case .thinCoverage(let mm, _, let window) = warning { abs(mm - 8) < 0.05 && window == 16 } else { false }

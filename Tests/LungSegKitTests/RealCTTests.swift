@@ -1,3 +1,4 @@
+import AHNet
 import Testing
 @testable import LungSegKit
 
@@ -14,7 +15,7 @@ struct RealCTTests {
     }
 
     @Test func gridMatchesNibabel() {
-        #expect(ct.dims == [64, 64, 79])
+        #expect(ct.dims == Size3(64, 64, 79))
         #expect(abs(ct.spacing[0] - 4.171872) < 1e-6)
         #expect(abs(ct.spacing[1] - 4.171872) < 1e-6)
         #expect(abs(ct.spacing[2] - 3.987342) < 1e-6)

@@ -1,5 +1,6 @@
 import Foundation
 @testable import LungSegKit
+import AHNet
 import Testing
 
 /// `lungseg batch` as a scheduler runs it. The hidden `--weights stub` predictor (a threshold)
@@ -75,7 +76,7 @@ struct BatchCommandTests {
         #expect(space.records().map(\.name) == ["dicom_series", "nifti"])
         let fromDICOM = try NIfTIReader.read(space.outputs + "/dicom_series_lungs.nii.gz")
         let fromNIfTI = try NIfTIReader.read(space.outputs + "/nifti_lungs.nii.gz")
-        #expect(fromDICOM.dims == [64, 64, 79])
+        #expect(fromDICOM.dims == Size3(64, 64, 79))
         // The same voxels; volumes differ only by the NIfTI's float32 spacing (about 1e-6 relative).
         #expect(fromDICOM.voxels.reduce(0, +) == fromNIfTI.voxels.reduce(0, +))
         let volumes = space.records().compactMap(\.totalLungML)

@@ -1,5 +1,6 @@
 import Foundation
 @testable import LungSegKit
+import AHNet
 import Testing
 
 /// The lungseg binary as a user runs it: exit codes, messages, fallbacks.
@@ -215,7 +216,7 @@ struct SegmentCommandTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: folder + "/redrawn.png")) == Data(contentsOf: URL(fileURLWithPath: folder + "/qc.png")))
         #expect(redrawn.pixels.indices.filter { $0 % 3 == 0 }.contains { (redrawn.pixels[$0], redrawn.pixels[$0 + 1], redrawn.pixels[$0 + 2]) == (255, 60, 60) })
         // A probability map on another grid is refused before anything is written.
-        let small = NIfTIHeader.synthesized(dims: [4, 4, 4], affine: .scaling([1, 1, 1]), datatypeCode: NIfTIDatatype.float32.rawValue, description: "")
+        let small = NIfTIHeader.synthesized(dims: Size3(4, 4, 4), affine: .scaling(Spacing3(1, 1, 1)), datatypeCode: NIfTIDatatype.float32.rawValue, description: "")
         try NIfTIWriter.writeMap([Float](repeating: 1, count: 64), like: small, to: folder + "/small.nii.gz")
         let other = try CommandLineTests.run(["postprocess", Self.ct, "--probabilities", folder + "/small.nii.gz", "-o", folder + "/never.nii.gz"])
         #expect(other.status == 2)

@@ -1,3 +1,5 @@
+import AHNet
+
 /// The trachea and main bronchi, found in the CT itself so that they can be taken out of the lung
 /// mask (CIP, TotalSegmentator and lungmask all exclude them).
 ///
@@ -44,7 +46,7 @@ struct Airways: Sendable {
     /// Finds the airways; `lungSlices` (top to bottom, the slices holding lung) bound where the
     /// trachea may start: above the lungs' middle.
     static func find(hu: [Float], body: [UInt8], lungs: [UInt8], grid: AnatomyGrid) -> Airways {
-        let (nx, ny) = (grid.dims[0], grid.dims[1])
+        let (nx, ny) = (grid.dims.i, grid.dims.j)
         let plane = grid.planeCount
         guard grid.isAxial, let lungSlices = grid.occupiedSlices(lungs) else { return none(grid.count) }
         let order = grid.slicesFromTop
@@ -62,7 +64,7 @@ struct Airways: Sendable {
                 let region = regions[number]
                 let area = Double(region.area) * grid.pixelArea
                 return tracheaArea.contains(area) && region.fill >= 0.45 && region.aspect <= 2.5
-                    && abs(region.centroid.i - midline) * grid.spacing[0] <= midlineMM
+                    && abs(region.centroid.i - midline) * grid.spacing.i <= midlineMM
                     && region.lowerI > 0 && region.lowerJ > 0 && region.upperI < nx - 1 && region.upperJ < ny - 1
             }.sorted { abs(regions[$0].centroid.i - midline) < abs(regions[$1].centroid.i - midline) }
             for number in candidates.prefix(2) {
@@ -81,7 +83,7 @@ struct Airways: Sendable {
     /// bowel, the other tube that can look like a trachea and carina, is purer air than that).
     static func lungsFlank(_ k: Int, lungs: [UInt8], hu: [Float], grid: AnatomyGrid, x: Double?) -> Bool {
         guard let x else { return false }
-        let (nx, ny) = (grid.dims[0], grid.dims[1])
+        let (nx, ny) = (grid.dims.i, grid.dims.j)
         var areas = [0.0, 0.0]
         let base = k * grid.planeCount
         for j in 0..<ny {
@@ -96,7 +98,7 @@ struct Airways: Sendable {
 
     /// The middle of the body's left-right extent in a slice, in voxel i.
     static func bodyMidline(_ body: [UInt8], base: Int, grid: AnatomyGrid) -> Double? {
-        let (nx, ny) = (grid.dims[0], grid.dims[1])
+        let (nx, ny) = (grid.dims.i, grid.dims.j)
         var (low, high) = (Int.max, Int.min)
         for j in 0..<ny {
             let row = base + nx * j
@@ -122,7 +124,7 @@ struct Airways: Sendable {
         }
 
         func follow(from start: [Int], at startPosition: Int, order: [Int]) -> Airways? {
-            let nx = grid.dims[0]
+            let nx = grid.dims.i
             let plane = grid.planeCount
             var lumen = [UInt8](repeating: 0, count: grid.count)
             var branches = [Branch(pixels: start, leaking: 0)]
@@ -136,7 +138,7 @@ struct Airways: Sendable {
             for position in (startPosition + 1)..<order.count {
                 let k = order[position]
                 let base = k * plane
-                if let carina, Double(abs(k - carina)) * grid.spacing[2] > Airways.bronchusMM { break }
+                if let carina, Double(abs(k - carina)) * grid.spacing.k > Airways.bronchusMM { break }
                 // Each branch continues, leaks and stops on its own: a bronchus opening into the
                 // lung on one side does not end the other.
                 var next: [Branch] = []
@@ -144,7 +146,7 @@ struct Airways: Sendable {
                 for branch in branches {
                     guard let continued = continuation(in: base, of: [(branch.pixels, branch.pixels.count)], labels: &labels) else { continue }
                     let leaking = continued.leaked ? branch.leaking + 1 : 0
-                    guard leaking <= max(2, Int(Airways.leakingMM / grid.spacing[2])) else { continue }
+                    guard leaking <= max(2, Int(Airways.leakingMM / grid.spacing.k)) else { continue }
                     for region in continued.regions {
                         guard let first = region.pixels.first, taken.insert(first).inserted else { continue }
                         next.append(Branch(pixels: region.pixels, leaking: leaking))
@@ -166,7 +168,7 @@ struct Airways: Sendable {
             }
             // Without a carina the tube was not a trachea (a colon seen end-on looks the same).
             guard carina != nil else { return nil }
-            guard Double(followed) * grid.spacing[2] >= Airways.minimumLengthMM else { return nil }
+            guard Double(followed) * grid.spacing.k >= Airways.minimumLengthMM else { return nil }
             let wall = grown(lumen)
             return Airways(mask: wall, tracheaX: counted > 0 ? sumX / Double(counted) : nil, carinaSlice: carina,
                            voxelCount: wall.reduce(0) { $0 + Int($1) })
@@ -178,7 +180,7 @@ struct Airways: Sendable {
         /// region keeps only the part under the airway above (`leaked`). Nil when nothing continues.
         func continuation(in base: Int, of previous: [(pixels: [Int], area: Int)], labels: inout [Int32])
             -> (regions: [(pixels: [Int], area: Int)], leaked: Bool)? {
-            let (nx, ny) = (grid.dims[0], grid.dims[1])
+            let (nx, ny) = (grid.dims.i, grid.dims.j)
             let plane = grid.planeCount
             var footprint = [UInt8](repeating: 0, count: plane)
             for region in previous {
@@ -245,13 +247,13 @@ struct Airways: Sendable {
         /// The lumen grown by the wall's thickness (an ellipsoid of `wallMM`, at least one pixel
         /// in-plane), kept inside the body.
         func grown(_ lumen: [UInt8]) -> [UInt8] {
-            let (nx, ny, nz) = (grid.dims[0], grid.dims[1], grid.dims[2])
-            let radius = [max(1, Int((Airways.wallMM / grid.spacing[0]).rounded())), max(1, Int((Airways.wallMM / grid.spacing[1]).rounded())),
-                          Int((Airways.wallMM / grid.spacing[2]).rounded())]
+            let (nx, ny, nz) = (grid.dims.i, grid.dims.j, grid.dims.k)
+            let radius = Size3(max(1, Int((Airways.wallMM / grid.spacing.i).rounded())), max(1, Int((Airways.wallMM / grid.spacing.j).rounded())),
+                          Int((Airways.wallMM / grid.spacing.k).rounded()))
             var offsets: [(Int, Int, Int)] = []
-            for dk in -radius[2]...radius[2] {
-                for dj in -radius[1]...radius[1] {
-                    for di in -radius[0]...radius[0] {
+            for dk in -radius.k...radius.k {
+                for dj in -radius.j...radius.j {
+                    for di in -radius.i...radius.i {
                         let reach = (0..<3).reduce(0.0) { sum, axis in
                             let step = Double([di, dj, dk][axis])
                             return radius[axis] == 0 ? sum : sum + step * step / Double(radius[axis] * radius[axis])

@@ -1,3 +1,5 @@
+import AHNet
+
 /// The anatomical post-processing of the thresholded network output, on the oriented, cropped
 /// input grid (every stage works on that grid; only the erosion that finds the lungs' junction and
 /// the "near the lungs" test use coarser grids, and both only choose, never draw, voxels):
@@ -51,15 +53,14 @@ struct AnatomicalPostprocessing {
         // 3-5 run on the box around what is left (a margin for the edge and the erosions):
         // the same result as on the whole crop, a third of the voxels or less.
         let midline = airways.tracheaX ?? bodyMidlineX(body)
-        guard let box = GridBox(around: mask, grid: grid, margin: 3) else {
+        guard let box = GridBox(around: mask, dims: grid.dims, margin: 3) else {
             return Outcome(labels: mask, airways: airways, removed: Self.merged(removed), lungCount: 0, warnings: warnings)
         }
         let inner = AnatomicalPostprocessing(grid: box.grid(in: grid))
         let (labels, lungCount, innerRemoved, notes) = inner.lungsAndSides(
-            mask: box.extract(mask, from: grid), hu: box.extract(hu, from: grid), body: box.extract(body, from: grid),
-            airways: box.extract(airways.mask, from: grid), fillHoles: fillHoles, midlineX: midline)
-        var result = [UInt8](repeating: 0, count: grid.count)
-        box.paste(labels, into: &result, of: grid)
+            mask: box.extract(mask, from: grid.dims), hu: box.extract(hu, from: grid.dims), body: box.extract(body, from: grid.dims),
+            airways: box.extract(airways.mask, from: grid.dims), fillHoles: fillHoles, midlineX: midline)
+        let result = box.embed(labels, in: grid.dims, background: UInt8(0))
         // What the final mask keeps outside the patient's outline: lung that the image's border cuts.
         let cut = zip(result, body).reduce(0) { $0 + ($1.0 != 0 && $1.1 == 0 ? 1 : 0) }
         if Double(cut) * grid.voxelML >= 1 {
@@ -108,18 +109,18 @@ struct AnatomicalPostprocessing {
     /// lungs then race the other parts back through the mask on the input grid, and what the gas
     /// reaches first goes. Returns the voxels removed.
     func separateAttachedGas(_ mask: inout [UInt8], hu: [Float]) -> Int {
-        let factors = [max(1, Int(2.0 / grid.spacing[0])), max(1, Int(2.0 / grid.spacing[1])), 1]
-        let dims = (0..<3).map { (grid.dims[$0] + factors[$0] - 1) / factors[$0] }
+        let factors = Size3(max(1, Int(2.0 / grid.spacing.i)), max(1, Int(2.0 / grid.spacing.j)), 1)
+        let dims = grid.dims.dividedRoundingUp(by: factors)
         var rows = grid.affine.rows
         for row in 0..<3 { for axis in 0..<3 { rows[row][axis] *= Double(factors[axis]) } }
         let coarseGrid = AnatomyGrid(dims: dims, affine: Affine(rows: rows))
-        let fine = { (i: Int, j: Int, k: Int) in i * factors[0] + grid.dims[0] * (j * factors[1] + grid.dims[1] * k) }
+        let fine = { (i: Int, j: Int, k: Int) in i * factors.i + grid.dims.i * (j * factors.j + grid.dims.j * k) }
         var coarse = [UInt8](repeating: 0, count: coarseGrid.count)
         var coarseHU = [Float](repeating: 0, count: coarseGrid.count)
         var index = 0
-        for k in 0..<dims[2] {
-            for j in 0..<dims[1] {
-                for i in 0..<dims[0] {
+        for k in 0..<dims.k {
+            for j in 0..<dims.j {
+                for i in 0..<dims.i {
                     coarse[index] = mask[fine(i, j, k)]
                     coarseHU[index] = hu[fine(i, j, k)]
                     index += 1
@@ -127,9 +128,9 @@ struct AnatomicalPostprocessing {
             }
         }
         // In-plane and along k: gas under a dome touches the lung from below as often as from the side.
-        let steps = max(1, Int((Self.gasBridgeMM / min(coarseGrid.spacing[0], coarseGrid.spacing[1])).rounded()))
+        let steps = max(1, Int((Self.gasBridgeMM / min(coarseGrid.spacing.i, coarseGrid.spacing.j)).rounded()))
         for _ in 0..<steps { coarse = LungSides.erodeInPlane(coarse, dims: dims) }
-        for _ in 0..<max(1, Int((Self.gasBridgeMM / coarseGrid.spacing[2]).rounded())) { coarse = LungSides.erodeAlongK(coarse, dims: dims) }
+        for _ in 0..<max(1, Int((Self.gasBridgeMM / coarseGrid.spacing.k).rounded())) { coarse = LungSides.erodeAlongK(coarse, dims: dims) }
         let parts = BinaryMask.label(coarse, dims: dims)
         guard parts.sizes.count > 2 else { return 0 }
         let statistics = ComponentStatistics.collect(labels: parts.labels, labelCount: parts.sizes.count, hu: coarseHU, dims: dims)
@@ -143,9 +144,9 @@ struct AnatomicalPostprocessing {
         var sides = mask.map { Int32($0) }
         var seeds: ([Int], [Int]) = ([], [])
         index = 0
-        for k in 0..<dims[2] {
-            for j in 0..<dims[1] {
-                for i in 0..<dims[0] {
+        for k in 0..<dims.k {
+            for j in 0..<dims.j {
+                for i in 0..<dims.i {
                     let part = Int(parts.labels[index])
                     index += 1
                     guard part != 0 else { continue }
@@ -193,7 +194,7 @@ struct AnatomicalPostprocessing {
 
     /// The voxels on the side faces of the grid that are the image's border (`imageFaces`).
     func sideBorderIndices() -> [Int] {
-        let (nx, ny, nz) = (grid.dims[0], grid.dims[1], grid.dims[2])
+        let (nx, ny, nz) = (grid.dims.i, grid.dims.j, grid.dims.k)
         var indices: [Int] = []
         for k in 0..<nz {
             let base = k * nx * ny
@@ -214,9 +215,9 @@ struct AnatomicalPostprocessing {
         var sum = 0.0
         var count = 0
         var index = 0
-        for k in 0..<grid.dims[2] {
-            for j in 0..<grid.dims[1] {
-                for i in 0..<grid.dims[0] {
+        for k in 0..<grid.dims.k {
+            for j in 0..<grid.dims.j {
+                for i in 0..<grid.dims.i {
                     if body[index] != 0 {
                         sum += grid.worldX(Double(i), Double(j), Double(k))
                         count += 1
@@ -225,6 +226,6 @@ struct AnatomicalPostprocessing {
                 }
             }
         }
-        return count > 0 ? sum / Double(count) : grid.worldX(Double(grid.dims[0]) / 2, Double(grid.dims[1]) / 2, Double(grid.dims[2]) / 2)
+        return count > 0 ? sum / Double(count) : grid.worldX(Double(grid.dims.i) / 2, Double(grid.dims.j) / 2, Double(grid.dims.k) / 2)
     }
 }

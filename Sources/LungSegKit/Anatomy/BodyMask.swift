@@ -1,3 +1,5 @@
+import AHNet
+
 /// The patient's body on the input grid: every voxel that air outside the patient does not reach.
 ///
 /// Tissue is above -500 HU. The patient is the largest 3D component of tissue, found on a ~2 mm
@@ -11,18 +13,18 @@ enum BodyMask {
 
     /// The body on `grid` (the crop at `coarse.offset` of the oriented grid), 1 inside.
     static func find(hu: [Float], grid: AnatomyGrid, coarse: CoarseBody) -> [UInt8] {
-        let (nx, ny, nz) = (grid.dims[0], grid.dims[1], grid.dims[2])
+        let (nx, ny, nz) = (grid.dims.i, grid.dims.j, grid.dims.k)
         let plane = nx * ny
         var body = [UInt8](repeating: 0, count: grid.count)
         var passable = [UInt8](repeating: 0, count: plane)
         var reached = [UInt8](repeating: 0, count: plane)
         var stack: [Int] = []
         // Which fine columns/rows fall on which coarse ones (the crop's offset included).
-        let coarseI = (0..<nx).map { (coarse.offset[0] + $0) / coarse.factors[0] }
-        let coarseJ = (0..<ny).map { (coarse.offset[1] + $0) / coarse.factors[1] }
+        let coarseI = (0..<nx).map { (coarse.offset.i + $0) / coarse.factors.i }
+        let coarseJ = (0..<ny).map { (coarse.offset.j + $0) / coarse.factors.j }
         hu.withUnsafeBufferPointer { hu in
             for k in 0..<nz {
-                let coarseK = (coarse.offset[2] + k) / coarse.factors[2]
+                let coarseK = (coarse.offset.k + k) / coarse.factors.k
                 let base = k * plane
                 for j in 0..<ny {
                     for i in 0..<nx {
@@ -47,26 +49,26 @@ enum BodyMask {
 /// the skin between two coarse samples belongs to it.
 struct CoarseBody: Sendable {
     let mask: [UInt8]
-    let dims: [Int]
-    let factors: [Int]
+    let dims: Size3
+    let factors: Size3
     /// Where the crop the fine stages see starts on the oriented grid.
-    var offset = [0, 0, 0]
+    var offset = Index3.zero
 
     /// Largest component above -500 HU with its holes filled per slice; nil when there is none.
-    init?(subsampled values: [Float], dims: [Int], factors: [Int]) {
+    init?(subsampled values: [Float], dims: Size3, factors: Size3) {
         let components = BinaryMask.label(values.map { $0 > BodyMask.tissueHU ? UInt8(1) : 0 }, dims: dims)
         guard let largest = components.bySize.first else { return nil }
         mask = BinaryMask.fillHolesPerSlice(components.labels.map { $0 == largest ? 1 : 0 }, dims: dims)
         self.dims = dims
         self.factors = factors
-        grown = BoxDilation.apply(mask, dims: dims, radius: [1, 1, 1])
+        grown = BoxDilation.apply(mask, dims: dims, radius: .one)
     }
 
     private let grown: [UInt8]
 
     /// Whether coarse voxel (i, j, k) is the patient or touches it (26-neighbourhood); outside the grid: no.
     func isPatient(_ i: Int, _ j: Int, _ k: Int) -> Bool {
-        guard i < dims[0], j < dims[1], k < dims[2] else { return false }
-        return grown[i + dims[0] * (j + dims[1] * k)] != 0
+        guard i < dims.i, j < dims.j, k < dims.k else { return false }
+        return grown[i + dims.i * (j + dims.j * k)] != 0
     }
 }

@@ -1,3 +1,5 @@
+import AHNet
+
 /// Size and intensity of each connected component of a mask: what tells lung from gas.
 ///
 /// Lung parenchyma holds vessels and partial-volume walls: its HU spread is wide and few of its
@@ -34,12 +36,12 @@ struct ComponentStatistics {
     var looksLikeLungTissue: Bool { pureAirFraction < 0.5 && spreadHU >= 80 }
 
     /// Statistics of every label of `labels` (index = label), over voxels where `include` holds.
-    static func collect(labels: [Int32], labelCount: Int, hu: [Float], dims: [Int], include: (Int) -> Bool = { _ in true }) -> [ComponentStatistics] {
+    static func collect(labels: [Int32], labelCount: Int, hu: [Float], dims: Size3, include: (Int) -> Bool = { _ in true }) -> [ComponentStatistics] {
         var result = [ComponentStatistics](repeating: ComponentStatistics(), count: labelCount)
         var index = 0
-        for k in 0..<dims[2] {
-            for j in 0..<dims[1] {
-                for i in 0..<dims[0] {
+        for k in 0..<dims.k {
+            for j in 0..<dims.j {
+                for i in 0..<dims.i {
                     let label = Int(labels[index])
                     if label != 0 && include(index) { result[label].add(hu[index], i, j, k) }
                     index += 1

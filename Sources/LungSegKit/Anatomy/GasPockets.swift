@@ -1,3 +1,5 @@
+import AHNet
+
 /// Bowel gas that the network's mask holds together with a lung over a broad contact (colon gas
 /// under the left diaphragm, where no thin bridge can be cut): found inside the mask as a compact
 /// pocket of pure air in the lower third of the lungs, and taken out with its rim.
@@ -17,7 +19,7 @@ enum GasPockets {
 
     /// Takes the pockets out of `mask` (in place); returns the voxels removed.
     static func remove(from mask: inout [UInt8], hu: [Float], grid: AnatomyGrid) -> Int {
-        let (nx, ny, nz) = (grid.dims[0], grid.dims[1], grid.dims[2])
+        let (nx, ny, nz) = (grid.dims.i, grid.dims.j, grid.dims.k)
         let plane = nx * ny
         // Most masks hold too few voxels deep inside pure air for any pocket: one pass decides.
         let current = mask
@@ -60,7 +62,7 @@ enum GasPockets {
         guard pocket.contains(true) else { return 0 }
         // The pockets grown by their rim (in-plane `rimMM`, one slice along k), out of the mask.
         var taken = pure.indices.map { pure[$0] != 0 && pocket[Int(regions.labels[$0])] ? UInt8(1) : 0 }
-        let radius = [max(1, Int((rimMM / grid.spacing[0]).rounded())), max(1, Int((rimMM / grid.spacing[1]).rounded())), 1]
+        let radius = Size3(max(1, Int((rimMM / grid.spacing.i).rounded())), max(1, Int((rimMM / grid.spacing.j).rounded())), 1)
         taken = BoxDilation.apply(taken, dims: grid.dims, radius: radius)
         var removed = 0
         for index in mask.indices where mask[index] != 0 && taken[index] != 0 {

@@ -12,7 +12,7 @@ enum LungBoundary {
     /// Voxels added to `mask` (in place).
     @discardableResult
     static func refine(_ mask: inout [UInt8], hu: [Float], body: [UInt8], airways: [UInt8], grid: AnatomyGrid) -> Int {
-        let (nx, ny, nz) = (grid.dims[0], grid.dims[1], grid.dims[2])
+        let (nx, ny, nz) = (grid.dims.i, grid.dims.j, grid.dims.k)
         let plane = nx * ny
         var added: [Int] = []
         var index = 0

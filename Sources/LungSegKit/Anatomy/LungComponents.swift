@@ -1,3 +1,5 @@
+import AHNet
+
 /// Why a part of the network's mask was taken out, as the report gives it.
 public enum RemovalReason: String, Codable, Sendable, CaseIterable {
     case outsideBody = "outside the body"
@@ -70,7 +72,7 @@ enum LungComponents {
 
     /// For each label: the share of its voxels that have one of `lungs` above them in their column.
     static func fractionsUnder(_ lungs: [Int32], components: BinaryMask.Labels, grid: AnatomyGrid) -> [Double] {
-        let (nx, ny, nz) = (grid.dims[0], grid.dims[1], grid.dims[2])
+        let (nx, ny, nz) = (grid.dims.i, grid.dims.j, grid.dims.k)
         let plane = nx * ny
         let up = grid.superiorStep
         // The highest position (in the head-ward direction) of a lung voxel in each column.
@@ -96,30 +98,30 @@ enum LungComponents {
     /// Labels with a voxel within about `nearMM` of the lungs (a box distance on a ~3 mm grid).
     static func nearLabels(_ lungs: [Int32], components: BinaryMask.Labels, grid: AnatomyGrid) -> Set<Int32> {
         let factors = grid.spacing.map { max(1, Int(3.0 / $0)) }
-        let coarse = (0..<3).map { (grid.dims[$0] + factors[$0] - 1) / factors[$0] }
-        var mask = [UInt8](repeating: 0, count: coarse.reduce(1, *))
+        let coarse = grid.dims.dividedRoundingUp(by: factors)
+        var mask = [UInt8](repeating: 0, count: coarse.product)
         var lungLabel = [Bool](repeating: false, count: components.sizes.count)
         for label in lungs { lungLabel[Int(label)] = true }
         var index = 0
-        for k in 0..<grid.dims[2] {
-            for j in 0..<grid.dims[1] {
-                for i in 0..<grid.dims[0] {
+        for k in 0..<grid.dims.k {
+            for j in 0..<grid.dims.j {
+                for i in 0..<grid.dims.i {
                     if lungLabel[Int(components.labels[index])] {
-                        mask[i / factors[0] + coarse[0] * (j / factors[1] + coarse[1] * (k / factors[2]))] = 1
+                        mask[i / factors.i + coarse.i * (j / factors.j + coarse.j * (k / factors.k))] = 1
                     }
                     index += 1
                 }
             }
         }
-        let reach = (0..<3).map { Int((nearMM / (grid.spacing[$0] * Double(factors[$0]))).rounded(.up)) }
+        let reach = grid.spacing.zip(factors) { Int((nearMM / ($0 * Double($1))).rounded(.up)) }
         mask = BoxDilation.apply(mask, dims: coarse, radius: reach)
         var near = Set<Int32>()
         index = 0
-        for k in 0..<grid.dims[2] {
-            for j in 0..<grid.dims[1] {
-                for i in 0..<grid.dims[0] {
+        for k in 0..<grid.dims.k {
+            for j in 0..<grid.dims.j {
+                for i in 0..<grid.dims.i {
                     let label = components.labels[index]
-                    if label != 0 && mask[i / factors[0] + coarse[0] * (j / factors[1] + coarse[1] * (k / factors[2]))] != 0 { near.insert(label) }
+                    if label != 0 && mask[i / factors.i + coarse.i * (j / factors.j + coarse.j * (k / factors.k))] != 0 { near.insert(label) }
                     index += 1
                 }
             }
@@ -130,9 +132,9 @@ enum LungComponents {
 
 /// Dilation by a box (separable: a running window along each axis).
 enum BoxDilation {
-    static func apply(_ mask: [UInt8], dims: [Int], radius: [Int]) -> [UInt8] {
+    static func apply(_ mask: [UInt8], dims: Size3, radius: Size3) -> [UInt8] {
         var current = mask
-        let strides = [1, dims[0], dims[0] * dims[1]]
+        let strides = [1, dims.i, dims.i * dims.j]
         for axis in 0..<3 where radius[axis] > 0 {
             var next = [UInt8](repeating: 0, count: current.count)
             let length = dims[axis]

@@ -1,3 +1,5 @@
+import AHNet
+
 /// Right and left lung (stage 3 of the anatomical post-processing): 1 = right, 2 = left.
 ///
 /// Lungs that touch (at the anterior or posterior junction) are separated along the anatomy: the
@@ -43,11 +45,11 @@ enum LungSides {
         var sums = [Double](repeating: 0, count: partCount)
         var counts = [Int](repeating: 0, count: partCount)
         var index = 0
-        for k in 0..<grid.dims[2] {
-            for j in 0..<grid.dims[1] {
+        for k in 0..<grid.dims.k {
+            for j in 0..<grid.dims.j {
                 let rowX = grid.worldX(0, Double(j), Double(k))
                 let stepX = grid.affine.rows[0][0]
-                for i in 0..<grid.dims[0] {
+                for i in 0..<grid.dims.i {
                     let part = Int(parts[index])
                     if part != 0 {
                         sums[part] += rowX + stepX * Double(i)
@@ -74,17 +76,17 @@ enum LungSides {
     /// component does not fall apart into two such parts (one lung).
     static func junctionSeeds(_ labels: [Int32], label: Int32, grid: AnatomyGrid, midlineX: Double) -> ([Int], [Int])? {
         let factors = grid.spacing.map { max(1, Int(2.5 / $0)) }
-        let dims = (0..<3).map { (grid.dims[$0] + factors[$0] - 1) / factors[$0] }
-        var coarse = [UInt8](repeating: 0, count: dims.reduce(1, *))
-        for k in 0..<dims[2] {
-            for j in 0..<dims[1] {
-                for i in 0..<dims[0] where labels[i * factors[0] + grid.dims[0] * (j * factors[1] + grid.dims[1] * k * factors[2])] == label {
-                    coarse[i + dims[0] * (j + dims[1] * k)] = 1
+        let dims = grid.dims.dividedRoundingUp(by: factors)
+        var coarse = [UInt8](repeating: 0, count: dims.product)
+        for k in 0..<dims.k {
+            for j in 0..<dims.j {
+                for i in 0..<dims.i where labels[i * factors.i + grid.dims.i * (j * factors.j + grid.dims.j * k * factors.k)] == label {
+                    coarse[i + dims.i * (j + dims.j * k)] = 1
                 }
             }
         }
-        let coarseSpacing = (0..<3).map { grid.spacing[$0] * Double(factors[$0]) }
-        let steps = Int(maximumErosionMM / min(coarseSpacing[0], coarseSpacing[1]))
+        let coarseSpacing = grid.spacing.zip(factors) { $0 * Double($1) }
+        let steps = Int(maximumErosionMM / min(coarseSpacing.i, coarseSpacing.j))
         for _ in 0..<steps {
             coarse = erodeInPlane(coarse, dims: dims)
             let parts = BinaryMask.label(coarse, dims: dims)
@@ -98,12 +100,12 @@ enum LungSides {
             // Both parts must lie on opposite sides of the midline.
             var sums = [0.0, 0.0]
             var index = 0
-            for k in 0..<dims[2] {
-                for j in 0..<dims[1] {
-                    for i in 0..<dims[0] {
+            for k in 0..<dims.k {
+                for j in 0..<dims.j {
+                    for i in 0..<dims.i {
                         let part = parts.labels[index]
                         if part == a || part == b {
-                            sums[part == a ? 0 : 1] += grid.worldX(Double(i * factors[0]), Double(j * factors[1]), Double(k * factors[2]))
+                            sums[part == a ? 0 : 1] += grid.worldX(Double(i * factors.i), Double(j * factors.j), Double(k * factors.k))
                         }
                         index += 1
                     }
@@ -114,13 +116,13 @@ enum LungSides {
             guard (xa - midlineX) * (xb - midlineX) < 0 else { continue }
             var seeds: ([Int], [Int]) = ([], [])
             index = 0
-            for k in 0..<dims[2] {
-                for j in 0..<dims[1] {
-                    for i in 0..<dims[0] {
+            for k in 0..<dims.k {
+                for j in 0..<dims.j {
+                    for i in 0..<dims.i {
                         let part = parts.labels[index]
                         index += 1
                         guard part == a || part == b else { continue }
-                        let fine = i * factors[0] + grid.dims[0] * (j * factors[1] + grid.dims[1] * k * factors[2])
+                        let fine = i * factors.i + grid.dims.i * (j * factors.j + grid.dims.j * k * factors.k)
                         if part == a { seeds.0.append(fine) } else { seeds.1.append(fine) }
                     }
                 }
@@ -131,8 +133,8 @@ enum LungSides {
     }
 
     /// One in-plane erosion (4-neighbourhood; the slice border counts as background).
-    static func erodeInPlane(_ mask: [UInt8], dims: [Int]) -> [UInt8] {
-        let (nx, ny) = (dims[0], dims[1])
+    static func erodeInPlane(_ mask: [UInt8], dims: Size3) -> [UInt8] {
+        let (nx, ny) = (dims.i, dims.j)
         var result = mask
         for index in mask.indices where mask[index] != 0 {
             let i = index % nx
@@ -147,8 +149,8 @@ enum LungSides {
 
     /// One erosion along k (a voxel stays when the voxels above and below it are set; the first
     /// and last slice count as background).
-    static func erodeAlongK(_ mask: [UInt8], dims: [Int]) -> [UInt8] {
-        let plane = dims[0] * dims[1]
+    static func erodeAlongK(_ mask: [UInt8], dims: Size3) -> [UInt8] {
+        let plane = dims.i * dims.j
         var result = mask
         for index in mask.indices where mask[index] != 0 {
             if index < plane || index >= mask.count - plane || mask[index - plane] == 0 || mask[index + plane] == 0 { result[index] = 0 }
@@ -159,7 +161,7 @@ enum LungSides {
     /// Relabels component `labels.0` between `labels.0` (reached from `seeds.0`) and `labels.1`
     /// (reached from `seeds.1`): a breadth-first race through the component, 6-connected.
     static func grow(_ parts: inout [Int32], from seeds: ([Int], [Int]), labels: (Int32, Int32), grid: AnatomyGrid) {
-        let (nx, ny, nz) = (grid.dims[0], grid.dims[1], grid.dims[2])
+        let (nx, ny, nz) = (grid.dims.i, grid.dims.j, grid.dims.k)
         let plane = nx * ny
         var owner = [UInt8](repeating: 0, count: parts.count)
         var queue: [Int] = []

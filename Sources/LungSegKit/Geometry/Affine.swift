@@ -1,3 +1,5 @@
+import AHNet
+
 /// A 4x4 voxel-to-world matrix (row-major, millimetres, NIfTI RAS+ world), as nibabel reports it.
 public struct Affine: Equatable, Sendable {
     /// Row-major entries: `rows[r][c]`.
@@ -9,7 +11,7 @@ public struct Affine: Equatable, Sendable {
     }
 
     /// A diagonal scaling with no offset: NIfTI's "method 1" when neither sform nor qform is set.
-    public static func scaling(_ spacing: [Double]) -> Affine {
+    public static func scaling(_ spacing: Spacing3) -> Affine {
         var rows = [[Double]](repeating: [0, 0, 0, 0], count: 4)
         for axis in 0..<3 { rows[axis][axis] = spacing[axis] }
         rows[3][3] = 1
@@ -25,8 +27,8 @@ public struct Affine: Equatable, Sendable {
     }
 
     /// Length of each voxel axis in world millimetres (the column norms).
-    public var columnLengths: [Double] {
-        (0..<3).map { column in
+    public var columnLengths: Spacing3 {
+        Spacing3.byAxis { column in
             (0..<3).map { rows[$0][column] * rows[$0][column] }.reduce(0, +).squareRoot()
         }
     }
@@ -34,7 +36,7 @@ public struct Affine: Equatable, Sendable {
     /// Whether the matrix is finite and invertible, judged relative to its own scale.
     public var isInvertible: Bool {
         guard rows.allSatisfy({ $0.allSatisfy(\.isFinite) }) else { return false }
-        let scale = columnLengths.reduce(1, *)
+        let scale = columnLengths.product
         return scale > 0 && abs(linearDeterminant) > 1e-6 * scale
     }
 

@@ -1,3 +1,5 @@
+import AHNet
+
 /// Operations on 3D binary masks (UInt8, 0 or 1) in NIfTI order: connected components with
 /// 6-connectivity and 3D hole filling (both from row runs, `MaskRuns`), per-slice hole filling,
 /// bounding boxes.
@@ -13,11 +15,11 @@ public enum BinaryMask {
     }
 
     /// Labels the 6-connected components of the set voxels (`MaskRuns`).
-    public static func label(_ mask: [UInt8], dims: [Int]) -> Labels {
+    public static func label(_ mask: [UInt8], dims: Size3) -> Labels {
         let runs = mask.withUnsafeBufferPointer { set in MaskRuns(dims: dims) { set[$0] != 0 } }
         var labels = [Int32](repeating: 0, count: mask.count)
         labels.withUnsafeMutableBufferPointer { labels in
-            runs.forEachRun(nx: dims[0]) { start, count, component in
+            runs.forEachRun(nx: dims.i) { start, count, component in
                 for index in start..<(start + count) { labels[index] = component }
             }
         }
@@ -25,7 +27,7 @@ public enum BinaryMask {
     }
 
     /// The components of the set voxels, largest first: (size, a seed voxel index).
-    public static func components(_ mask: [UInt8], dims: [Int]) -> [(size: Int, seed: Int)] {
+    public static func components(_ mask: [UInt8], dims: Size3) -> [(size: Int, seed: Int)] {
         let result = label(mask, dims: dims)
         var seeds = [Int](repeating: -1, count: result.sizes.count)
         for index in result.labels.indices where result.labels[index] != 0 && seeds[Int(result.labels[index])] < 0 {
@@ -35,8 +37,8 @@ public enum BinaryMask {
     }
 
     /// Fills every background region that does not touch the volume border (3D, 6-connectivity).
-    public static func fillHoles(_ mask: [UInt8], dims: [Int]) -> [UInt8] {
-        let (nx, ny, nz) = (dims[0], dims[1], dims[2])
+    public static func fillHoles(_ mask: [UInt8], dims: Size3) -> [UInt8] {
+        let (nx, ny, nz) = (dims.i, dims.j, dims.k)
         let runs = mask.withUnsafeBufferPointer { set in MaskRuns(dims: dims) { set[$0] == 0 } }
         // Background components that reach a face of the volume are outside; the others are holes.
         var outside = [Bool](repeating: false, count: runs.sizes.count)
@@ -58,18 +60,18 @@ public enum BinaryMask {
     }
 
     /// Fills holes in each axial (k) slice separately: 2D regions not connected to the slice border.
-    public static func fillHolesPerSlice(_ mask: [UInt8], dims: [Int]) -> [UInt8] {
-        let plane = dims[0] * dims[1]
+    public static func fillHolesPerSlice(_ mask: [UInt8], dims: Size3) -> [UInt8] {
+        let plane = dims.i * dims.j
         var result = mask
         var stack: [Int] = []
         var open = [UInt8](repeating: 0, count: plane)
         var outside = [UInt8](repeating: 0, count: plane)
-        for k in 0..<dims[2] {
+        for k in 0..<dims.k {
             let base = k * plane
             for index in 0..<plane { open[index] = mask[base + index] == 0 ? 1 : 0 }
             open.withUnsafeBufferPointer { open in
                 outside.withUnsafeMutableBufferPointer { outside in
-                    SliceRegions.floodFromBorder(passable: open, width: dims[0], height: dims[1], reached: outside, stack: &stack)
+                    SliceRegions.floodFromBorder(passable: open, width: dims.i, height: dims.j, reached: outside, stack: &stack)
                 }
             }
             for index in 0..<plane where outside[index] == 0 { result[base + index] = 1 }
@@ -78,8 +80,8 @@ public enum BinaryMask {
     }
 
     /// Smallest box (lower, upper exclusive per axis) holding every set voxel; nil when empty.
-    public static func boundingBox(_ mask: [UInt8], dims: [Int]) -> (lower: [Int], upper: [Int])? {
-        let (nx, ny, nz) = (dims[0], dims[1], dims[2])
+    public static func boundingBox(_ mask: [UInt8], dims: Size3) -> (lower: Index3, upper: Index3)? {
+        let (nx, ny, nz) = (dims.i, dims.j, dims.k)
         var (lowI, lowJ, lowK) = (nx, ny, nz)
         var (highI, highJ, highK) = (0, 0, 0)
         mask.withUnsafeBufferPointer { mask in
@@ -97,6 +99,6 @@ public enum BinaryMask {
                 }
             }
         }
-        return highI > 0 ? ([lowI, lowJ, lowK], [highI, highJ, highK]) : nil
+        return highI > 0 ? (Index3(lowI, lowJ, lowK), Index3(highI, highJ, highK)) : nil
     }
 }

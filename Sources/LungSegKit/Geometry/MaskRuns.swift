@@ -1,3 +1,5 @@
+import AHNet
+
 /// Connected components of a 3D mask (6-connectivity) from its row runs: every row (fixed j, k) is
 /// cut into runs of set voxels, each run is joined (union-find) to the runs it overlaps in the row
 /// before (j - 1) and in the same row of the slice before (k - 1). One pass over the voxels, then
@@ -14,8 +16,8 @@ struct MaskRuns {
     var sizes: [Int] = [0]
 
     /// The runs of voxels where `isSet` holds, and their components.
-    init(dims: [Int], isSet: (Int) -> Bool) {
-        let (nx, ny, nz) = (dims[0], dims[1], dims[2])
+    init(dims: Size3, isSet: (Int) -> Bool) {
+        let (nx, ny, nz) = (dims.i, dims.j, dims.k)
         let rows = ny * nz
         rowStart = [Int32](repeating: 0, count: rows + 1)
         for r in 0..<rows {

@@ -1,15 +1,17 @@
+import AHNet
+
 /// A permutation and flips of the voxel axes that bring a grid into a target orientation (e.g.
 /// "RAS"), with no interpolation, and back.
 public struct Reorientation: Sendable, Equatable {
     /// Grid size before and after.
-    public let sourceDims: [Int]
-    public let targetDims: [Int]
+    public let sourceDims: Size3
+    public let targetDims: Size3
     /// Target axis t is source axis `permutation[t]`, reversed when `flips[t]`.
     public let permutation: [Int]
     public let flips: [Bool]
 
     /// From the axis codes of `affine` to `target`.
-    public init(affine: Affine, dims: [Int], to target: String) throws(PipelineError) {
+    public init(affine: Affine, dims: Size3, to target: String) throws(PipelineError) {
         let source = Array(affine.orientationCode)
         let wanted = Array(target.uppercased())
         let opposite: [Character: Character] = ["R": "L", "L": "R", "A": "P", "P": "A", "S": "I", "I": "S"]
@@ -28,7 +30,7 @@ public struct Reorientation: Sendable, Equatable {
         self.sourceDims = dims
         self.permutation = permutation
         self.flips = flips
-        self.targetDims = permutation.map { dims[$0] }
+        self.targetDims = Size3.byAxis { dims[permutation[$0]] }
     }
 
     /// Whether this is the identity.
@@ -56,7 +58,7 @@ public struct Reorientation: Sendable, Equatable {
     public func invert<T>(_ values: [T]) -> [T] { remap(values, forward: false) }
 
     private func remap<T>(_ values: [T], forward: Bool) -> [T] {
-        precondition(values.count == sourceDims.reduce(1, *))
+        precondition(values.count == sourceDims.product)
         if isIdentity { return values }
         let (nx, ny) = (sourceDims[0], sourceDims[1])
         let sourceStrides = [1, nx, nx * ny]

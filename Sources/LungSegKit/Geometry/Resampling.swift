@@ -1,15 +1,17 @@
+import AHNet
+
 /// Separable linear resampling between two axis-aligned grids that share their first voxel
 /// centre: target voxel j along axis t samples the source at continuous index `j * scale[t]`,
 /// clamped to the source (border values extend). Trilinear overall, exact in world position
 /// when `scale` is the ratio of the spacings.
 public enum Resampling {
     /// Target size along each axis for new spacing: `round(n * spacing / newSpacing)`, at least 1.
-    public static func dims(for dims: [Int], spacing: [Double], newSpacing: [Double]) -> [Int] {
-        (0..<3).map { max(1, Int((Double(dims[$0]) * spacing[$0] / newSpacing[$0]).rounded())) }
+    public static func dims(for dims: Size3, spacing: Spacing3, newSpacing: Spacing3) -> Size3 {
+        Size3.byAxis { max(1, Int((Double(dims[$0]) * spacing[$0] / newSpacing[$0]).rounded())) }
     }
 
     /// Resamples `values` (NIfTI order, `dims`) to `newDims`, source index = target index * scale.
-    public static func linear(_ values: [Float], dims: [Int], to newDims: [Int], scale: [Double]) -> [Float] {
+    public static func linear(_ values: [Float], dims: Size3, to newDims: Size3, scale: Spacing3) -> [Float] {
         var current = values
         var currentDims = dims
         for axis in 0..<3 where !(newDims[axis] == currentDims[axis] && scale[axis] == 1) {
@@ -19,7 +21,7 @@ public enum Resampling {
         return current
     }
 
-    private static func resampleAxis(_ values: [Float], dims: [Int], axis: Int, length: Int, scale: Double) -> [Float] {
+    private static func resampleAxis(_ values: [Float], dims: Size3, axis: Int, length: Int, scale: Double) -> [Float] {
         let n = dims[axis]
         var low = [Int](repeating: 0, count: length)
         var high = [Int](repeating: 0, count: length)
@@ -35,7 +37,7 @@ public enum Resampling {
         newDims[axis] = length
         let inner = (0..<axis).reduce(1) { $0 * dims[$1] }  // elements per step along the axis
         let outer = ((axis + 1)..<3).reduce(1) { $0 * dims[$1] }
-        var result = [Float](repeating: 0, count: newDims.reduce(1, *))
+        var result = [Float](repeating: 0, count: newDims.product)
         values.withUnsafeBufferPointer { sourceBuffer in
             result.withUnsafeMutableBufferPointer { targetBuffer in
                 guard let source = sourceBuffer.baseAddress, let target = targetBuffer.baseAddress else { return }

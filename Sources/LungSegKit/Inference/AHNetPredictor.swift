@@ -11,9 +11,9 @@ public final class AHNetPredictor<Backend: AHNetBackend>: WindowPredictor {
         label = weights.metadata.pipeline.foregroundLabel
     }
 
-    public func predict(_ windows: [Float], batch: Int, size: SpatialSize) throws -> [Float] {
+    public func predict(_ windows: [Float], batch: Int, size: Size3) throws -> [Float] {
         let logits = try graph.forward(windows, batch: batch, size: size)
-        return Softmax.probability(of: label, logits: logits, batch: batch, channels: graph.architecture.outChannels, plane: size.count)
+        return Softmax.probability(of: label, logits: logits, batch: batch, channels: graph.architecture.outChannels, plane: size.product)
     }
 }
 

@@ -31,7 +31,7 @@ public final class FallbackPredictor: WindowPredictor {
         (current, deviceDescription) = made
     }
 
-    public func predict(_ windows: [Float], batch: Int, size: SpatialSize) throws -> [Float] {
+    public func predict(_ windows: [Float], batch: Int, size: Size3) throws -> [Float] {
         do {
             return try current.predict(windows, batch: batch, size: size)
         } catch let failure as BackendFailure {

@@ -5,7 +5,7 @@ import Foundation
 public protocol WindowPredictor {
     /// `windows` holds `batch` windows of `size` in NIfTI order (H fastest), one channel; returns
     /// `batch` probability windows in the same layout.
-    func predict(_ windows: [Float], batch: Int, size: SpatialSize) throws -> [Float]
+    func predict(_ windows: [Float], batch: Int, size: Size3) throws -> [Float]
 }
 
 /// How overlapping windows are blended.
@@ -21,12 +21,12 @@ public enum BlendMode: String, Sendable, Codable, CaseIterable {
 /// than the window padded symmetrically with 0, predictions blended by importance weights.
 /// Memory: the two blend accumulators and one batch of windows.
 public struct SlidingWindow: Sendable {
-    public var windowSize: [Int]
+    public var windowSize: Size3
     public var overlap: Double
     public var mode: BlendMode
     public var batchSize: Int
 
-    public init(windowSize: [Int], overlap: Double = 0.25, mode: BlendMode = .gaussian, batchSize: Int = 1) {
+    public init(windowSize: Size3, overlap: Double = 0.25, mode: BlendMode = .gaussian, batchSize: Int = 1) {
         self.windowSize = windowSize
         self.overlap = overlap
         self.mode = mode
@@ -53,7 +53,7 @@ public struct SlidingWindow: Sendable {
 
     /// Importance weights of one window, NIfTI order (H fastest).
     public func importanceMap() -> [Float] {
-        let (h, w, d) = (windowSize[0], windowSize[1], windowSize[2])
+        let (h, w, d) = (windowSize.i, windowSize.j, windowSize.k)
         guard mode == .gaussian else { return [Float](repeating: 1, count: h * w * d) }
         func profile(_ n: Int) -> [Float] {
             let sigma = Float(0.125) * Float(n)
@@ -82,26 +82,26 @@ public struct SlidingWindow: Sendable {
     /// their voxels to other windows, or at probability 0. `progress(done, total)` before the first
     /// batch and after each one; an error it throws (a deadline passed) stops the run.
     public func run(
-        _ volume: [Float], dims: [Int], predictor: any WindowPredictor,
-        include: ([Int], [Int]) -> Bool = { _, _ in true }, progress: (Int, Int) throws -> Void = { _, _ in }
+        _ volume: [Float], dims: Size3, predictor: any WindowPredictor,
+        include: (Index3, Index3) -> Bool = { _, _ in true }, progress: (Int, Int) throws -> Void = { _, _ in }
     ) throws -> (probability: [Float], statistics: Statistics) {
         // Pad to at least one window, symmetrically (MONAI: half before, the rest after).
-        let padded = (0..<3).map { max(dims[$0], windowSize[$0]) }
-        let before = (0..<3).map { (padded[$0] - dims[$0]) / 2 }
-        let (px, py, pz) = (padded[0], padded[1], padded[2])
-        let (wx, wy, wz) = (windowSize[0], windowSize[1], windowSize[2])
-        let windowCount = wx * wy * wz
+        let padded = dims.zip(windowSize, max)
+        let before = padded.zip(dims) { ($0 - $1) / 2 }
+        let (px, py, pz) = (padded.i, padded.j, padded.k)
+        let (wx, wy, wz) = (windowSize.i, windowSize.j, windowSize.k)
+        let windowCount = windowSize.product
         let weights = importanceMap()
 
         let startsX = Self.starts(size: px, window: wx, overlap: overlap)
         let startsY = Self.starts(size: py, window: wy, overlap: overlap)
         let startsZ = Self.starts(size: pz, window: wz, overlap: overlap)
-        var positions: [[Int]] = []
-        for z in startsZ { for y in startsY { for x in startsX { positions.append([x, y, z]) } } }
+        var positions: [Index3] = []
+        for z in startsZ { for y in startsY { for x in startsX { positions.append(Index3(x, y, z)) } } }
         let selected = positions.filter { start in
-            let lower = (0..<3).map { max(start[$0] - before[$0], 0) }
-            let upper = (0..<3).map { min(start[$0] + windowSize[$0] - before[$0], dims[$0]) }
-            return (0..<3).allSatisfy { lower[$0] < upper[$0] } && include(lower, upper)
+            let lower = start.zip(before) { max($0 - $1, 0) }
+            let upper = Index3.byAxis { min(start[$0] + windowSize[$0] - before[$0], dims[$0]) }
+            return lower.zip(upper, <).allSatisfy { $0 } && include(lower, upper)
         }
 
         var sum = [Float](repeating: 0, count: px * py * pz)
@@ -115,26 +115,26 @@ public struct SlidingWindow: Sendable {
             for (slot, start) in batch.enumerated() {
                 var index = slot * windowCount
                 for z in 0..<wz {
-                    let k = start[2] + z - before[2]
+                    let k = start.k + z - before.k
                     for y in 0..<wy {
-                        let j = start[1] + y - before[1]
+                        let j = start.j + y - before.j
                         for x in 0..<wx {
-                            let i = start[0] + x - before[0]
-                            let inside = i >= 0 && i < dims[0] && j >= 0 && j < dims[1] && k >= 0 && k < dims[2]
-                            batchValues[index] = inside ? volume[i + dims[0] * (j + dims[1] * k)] : 0
+                            let i = start.i + x - before.i
+                            let inside = i >= 0 && i < dims.i && j >= 0 && j < dims.j && k >= 0 && k < dims.k
+                            batchValues[index] = inside ? volume[i + dims.i * (j + dims.j * k)] : 0
                             index += 1
                         }
                     }
                 }
             }
             let input = batch.count == batchSize ? batchValues : Array(batchValues[0..<(batch.count * windowCount)])
-            let predictions = try predictor.predict(input, batch: batch.count, size: SpatialSize(d: wz, w: wy, h: wx))
+            let predictions = try predictor.predict(input, batch: batch.count, size: windowSize)
             for (slot, start) in batch.enumerated() {
                 var index = slot * windowCount
                 var local = 0
                 for z in 0..<wz {
                     for y in 0..<wy {
-                        var target = start[0] + px * (start[1] + y + py * (start[2] + z))
+                        var target = start.i + px * (start.j + y + py * (start.k + z))
                         for _ in 0..<wx {
                             sum[target] += predictions[index] * weights[local]
                             weightSum[target] += weights[local]
@@ -150,12 +150,12 @@ public struct SlidingWindow: Sendable {
         }
 
         // Divide and crop the padding away.
-        var probability = [Float](repeating: 0, count: dims.reduce(1, *))
+        var probability = [Float](repeating: 0, count: dims.product)
         var index = 0
-        for k in 0..<dims[2] {
-            for j in 0..<dims[1] {
-                var source = before[0] + px * (j + before[1] + py * (k + before[2]))
-                for _ in 0..<dims[0] {
+        for k in 0..<dims.k {
+            for j in 0..<dims.j {
+                var source = before.i + px * (j + before.j + py * (k + before.k))
+                for _ in 0..<dims.i {
                     probability[index] = weightSum[source] > 0 ? sum[source] / weightSum[source] : 0
                     index += 1
                     source += 1

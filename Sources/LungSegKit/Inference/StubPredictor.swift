@@ -12,7 +12,7 @@ public struct ThresholdPredictor: WindowPredictor {
         threshold = Float(parameters.scaledMin + fraction * (parameters.scaledMax - parameters.scaledMin))
     }
 
-    public func predict(_ windows: [Float], batch: Int, size: SpatialSize) throws -> [Float] {
+    public func predict(_ windows: [Float], batch: Int, size: Size3) throws -> [Float] {
         windows.map { $0 < threshold ? 1 : 0 }
     }
 }

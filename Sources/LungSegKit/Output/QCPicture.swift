@@ -1,3 +1,4 @@
+import AHNet
 import CPNG
 import Foundation
 
@@ -35,15 +36,15 @@ public struct QCPicture {
         var counts = [Int](repeating: 0, count: 4)
         for index in mask.indices where mask[index] != 0 {
             let label = Int(min(mask[index], 3))
-            sums[label][0] += Double(index % dims[0])
-            sums[label][1] += Double((index / dims[0]) % dims[1])
-            sums[label][2] += Double(index / (dims[0] * dims[1]))
+            sums[label][0] += Double(index % dims.i)
+            sums[label][1] += Double((index / dims.i) % dims.j)
+            sums[label][2] += Double(index / (dims.i * dims.j))
             counts[label] += 1
         }
-        let centroid = { (labels: [Int]) -> [Int]? in
+        let centroid = { (labels: [Int]) -> Index3? in
             let n = labels.reduce(0) { $0 + counts[$1] }
             guard n > 0 else { return nil }
-            return (0..<3).map { axis in Int(labels.reduce(0.0) { $0 + sums[$1][axis] } / Double(n)) }
+            return Index3.byAxis { axis in Int(labels.reduce(0.0) { $0 + sums[$1][axis] } / Double(n)) }
         }
         let middle = dims.map { $0 / 2 }
         let lungs = centroid([1, 2]) ?? middle
@@ -73,7 +74,7 @@ public struct QCPicture {
                     index3[panel.horizontal] = u
                     index3[panel.vertical] = v
                     index3[panel.fixed] = min(max(panel.slice, 0), dims[panel.fixed] - 1)
-                    let index = index3[0] + dims[0] * (index3[1] + dims[1] * index3[2])
+                    let index = index3[0] + dims.i * (index3[1] + dims.j * index3[2])
                     let gray = UInt8(max(0, min(255, (Double(hu[index]) + 1350) / 1500 * 255)))
                     let pixel = (row * w + column) * 3
                     (rgb[pixel], rgb[pixel + 1], rgb[pixel + 2]) = (gray, gray, gray)

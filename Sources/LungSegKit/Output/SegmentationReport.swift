@@ -5,8 +5,8 @@ import Foundation
 public struct SegmentationReport: Codable, Sendable {
     public struct Input: Codable, Sendable {
         public var path: String
-        public var dims: [Int]
-        public var spacingMM: [Double]
+        public var dims: Size3
+        public var spacingMM: Spacing3
         public var orientation: String
         public var intensityRange: [Float]
     }

@@ -38,11 +38,12 @@ public struct LungSegmenter: Sendable {
         let input = ResampleStage.run(crop.hu, dims: crop.box.dims, spacing: oriented.spacing, parameters: parameters)
         warnings += input.warnings
         timer.lap(.resample)
+        let mapping = GridMapping(
+            reorientation: oriented.reorientation, orientedAffine: oriented.affine, crop: crop.box, modelDims: input.dims,
+            toSource: input.toSource, toModel: input.toModel)
         return PreparedVolume(
-            volume: volume, intensityRange: range, warnings: warnings, timings: timer.timings, reorientation: oriented.reorientation,
-            affine: oriented.affine, dims: oriented.dims, spacing: oriented.spacing, factors: crop.factors, coarseDims: crop.coarseDims,
-            body: crop.body, croppedHU: crop.hu, lower: crop.box.lower, cropDims: crop.box.dims, modelDims: input.dims,
-            toSource: input.toSource, model: input.values)
+            volume: volume, intensityRange: range, warnings: warnings, timings: timer.timings, mapping: mapping, body: crop.body,
+            croppedHU: crop.hu, model: input.values)
     }
 
     /// The network and everything after it, on a volume `prepare` made with the same parameters.
@@ -50,8 +51,8 @@ public struct LungSegmenter: Sendable {
         var timer = StageTimer(prepared.timings)
         let (probability, statistics) = try InferenceStage.run(prepared, predictor: predictor, parameters: parameters, options: options, progress: progress)
         timer.lap(.inference)
-        let back = Resampling.linear(probability, dims: prepared.modelDims, to: prepared.cropDims,
-                                     scale: (0..<3).map { prepared.spacing[$0] / parameters.spacing[$0] })
+        let mapping = prepared.mapping
+        let back = Resampling.linear(probability, dims: mapping.modelDims, to: mapping.crop.dims, scale: mapping.toModel)
         timer.lap(.resampleBack)
         return finish(prepared, probability: back, windows: statistics, timer: timer)
     }
@@ -63,8 +64,7 @@ public struct LungSegmenter: Sendable {
         guard probability.count == volume.count else { throw PipelineError.probabilityGridMismatch(expected: volume.dims, count: probability.count) }
         let prepared = try prepare(volume)
         var timer = StageTimer(prepared.timings)
-        let upper = (0..<3).map { prepared.lower[$0] + prepared.cropDims[$0] }
-        let cropped = GridCopy.crop(prepared.reorientation.apply(probability), dims: prepared.dims, lower: prepared.lower, upper: upper)
+        let cropped = prepared.mapping.fromInputGrid(probability)
         timer.lap(.cropProbability)
         return finish(prepared, probability: cropped, windows: SlidingWindow.Statistics(windows: 0, run: 0, skipped: 0), timer: timer)
     }
@@ -75,12 +75,11 @@ public struct LungSegmenter: Sendable {
         var timer = timer
         let mask = PostprocessStage.run(prepared, probability: probability, parameters: parameters, options: options)
         timer.lap(.postprocess)
-        let measured = MeasureStage.run(prepared.volume, labels: mask.labels, airways: mask.airways, reorientation: prepared.reorientation)
+        let measured = MeasureStage.run(prepared.volume, labels: mask.labels, airways: mask.airways, reorientation: prepared.mapping.reorientation)
         timer.lap(.measure)
         return SegmentationResult(
             labels: measured.labels, splitLungs: options.splitLungs,
-            croppedProbability: CroppedProbability(values: probability, cropDims: prepared.cropDims, dims: prepared.dims,
-                                                   lower: prepared.lower, reorientation: prepared.reorientation),
+            croppedProbability: CroppedProbability(values: probability, mapping: prepared.mapping),
             windows: windows, timings: timer.timings, rightVolumeML: measured.rightML, leftVolumeML: measured.leftML,
             totalVolumeML: measured.rightML + measured.leftML, rightMeanHU: measured.rightMeanHU, leftMeanHU: measured.leftMeanHU,
             lungCount: mask.lungCount, airwaysML: measured.airwaysML, airwayVoxels: measured.airwayVoxels, removed: mask.removed,

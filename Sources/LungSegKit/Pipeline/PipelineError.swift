@@ -1,9 +1,11 @@
+import AHNet
+
 /// Why the pipeline cannot run on an input or with these options.
 public enum PipelineError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidOrientationCode(String)
     case obliqueAxes(String)
-    case volumeTooSmall(dims: [Int])
-    case probabilityGridMismatch(expected: [Int], count: Int)
+    case volumeTooSmall(dims: Size3)
+    case probabilityGridMismatch(expected: Size3, count: Int)
     case invalidOptions(String)
 
     public var description: String {
@@ -12,7 +14,7 @@ public enum PipelineError: Error, Equatable, Sendable, CustomStringConvertible {
         case .obliqueAxes(let code): "two voxel axes point along the same world axis (\(code))"
         case .volumeTooSmall(let dims): "volume \(dims) is too small to segment"
         case .invalidOptions(let problem): "invalid segmentation options: \(problem)"
-        case .probabilityGridMismatch(let dims, let count): "the probability map has \(count) voxels; the CT's grid \(dims) has \(dims.reduce(1, *))"
+        case .probabilityGridMismatch(let dims, let count): "the probability map has \(count) voxels; the CT's grid \(dims) has \(dims.product)"
         }
     }
 }

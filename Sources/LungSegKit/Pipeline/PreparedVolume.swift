@@ -5,20 +5,12 @@ public struct PreparedVolume: Sendable {
     public let intensityRange: ClosedRange<Float>
     let warnings: [PipelineWarning]
     let timings: [(stage: PipelineStage, seconds: Double)]
-    let reorientation: Reorientation
-    let affine: Affine
-    let dims: [Int]
-    let spacing: [Double]
-    let factors: [Int]
-    let coarseDims: [Int]
+    /// From the input grid to the model's and back.
+    let mapping: GridMapping
+    /// The patient on a coarse grid (nil when neither the crop nor the anatomy asked for it).
     let body: CoarseBody?
     /// The CT on the cropped, oriented grid (the anatomical stages look at it).
     let croppedHU: [Float]
-    /// The body crop: its first voxel on the oriented grid, and its size.
-    let lower: [Int]
-    let cropDims: [Int]
-    let modelDims: [Int]
-    let toSource: [Double]
     /// The model-grid input, clipped and scaled.
     let model: [Float]
 }

@@ -1,3 +1,5 @@
+import AHNet
+
 /// What a segmentation produced and measured.
 public struct SegmentationResult: Sendable {
     /// Labels on the input grid, always by side: 1 = right lung, 2 = left lung.
@@ -34,14 +36,7 @@ public struct SegmentationResult: Sendable {
 /// The lung probability on the oriented, cropped grid, and how to put it back on the input grid.
 struct CroppedProbability: Sendable {
     let values: [Float]
-    let cropDims: [Int]
-    let dims: [Int]
-    let lower: [Int]
-    let reorientation: Reorientation
+    let mapping: GridMapping
 
-    func onInputGrid() -> [Float] {
-        var probability = [Float](repeating: 0, count: dims.reduce(1, *))
-        GridCopy.paste(values, dims: cropDims, into: &probability, dims: dims, at: lower)
-        return reorientation.invert(probability)
-    }
+    func onInputGrid() -> [Float] { mapping.toInputGrid(values, background: 0) }
 }

@@ -1,18 +1,20 @@
+import AHNet
+
 /// A 3D scalar volume on a voxel grid: intensities as float32 in NIfTI memory order (i fastest,
 /// then j, then k), with the grid's geometry and the header it came from.
 public struct Volume: Sendable {
     /// Grid size along i, j, k.
-    public var dims: [Int]
+    public var dims: Size3
     /// Voxel spacing along i, j, k in millimetres (pixdim[1...3]).
-    public var spacing: [Double]
+    public var spacing: Spacing3
     /// Voxel-to-world matrix: the sform when sform_code > 0, else the qform, else pixdim scaling.
     public var affine: Affine
-    /// `dims[0] * dims[1] * dims[2]` values, scaled by scl_slope/scl_inter.
+    /// `dims.i * dims.j * dims.k` values, scaled by scl_slope/scl_inter.
     public var voxels: [Float]
     /// The source header, for writing outputs on the same grid.
     public var header: NIfTIHeader
 
-    public init(dims: [Int], spacing: [Double], affine: Affine, voxels: [Float], header: NIfTIHeader) {
+    public init(dims: Size3, spacing: Spacing3, affine: Affine, voxels: [Float], header: NIfTIHeader) {
         self.dims = dims
         self.spacing = spacing
         self.affine = affine
@@ -21,7 +23,7 @@ public struct Volume: Sendable {
     }
 
     /// Number of voxels.
-    public var count: Int { dims.reduce(1, *) }
+    public var count: Int { dims.product }
 
     /// Axis codes of the grid (nibabel's convention), e.g. "LPS".
     public var orientationCode: String { affine.orientationCode }
@@ -39,5 +41,5 @@ public struct Volume: Sendable {
 
     /// Index of voxel (i, j, k) in `voxels`.
     @inlinable
-    public func index(_ i: Int, _ j: Int, _ k: Int) -> Int { i + dims[0] * (j + dims[1] * k) }
+    public func index(_ i: Int, _ j: Int, _ k: Int) -> Int { i + dims.i * (j + dims.j * k) }
 }

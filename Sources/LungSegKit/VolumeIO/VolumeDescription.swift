@@ -1,3 +1,4 @@
+import AHNet
 import Foundation
 
 /// The human-readable summary `lungseg info` prints for a volume.
@@ -45,8 +46,8 @@ public struct VolumeDescription: Sendable {
             "file:        \(path)",
             "format:      \(format)",
         ] + sourceLines + [
-            "dims:        \(volume.dims.map(String.init).joined(separator: " x "))",
-            "spacing:     \(volume.spacing.map { String(format: "%.4g", $0) }.joined(separator: " x ")) \(header.spatialUnitName)",
+            "dims:        \(volume.dims.array.map(String.init).joined(separator: " x "))",
+            "spacing:     \(volume.spacing.array.map { String(format: "%.4g", $0) }.joined(separator: " x ")) \(header.spatialUnitName)",
             "orientation: \(volume.orientationCode)",
             "datatype:    \(NIfTIDatatype.name(ofCode: header.datatypeCode))",
             "intensity:   \(formatted(range.lowerBound)) ... \(formatted(range.upperBound)) (HU, after \(scaling))",

@@ -1,3 +1,4 @@
+import AHNet
 @testable import LungSegKit
 
 /// A small synthetic chest CT on a RAS grid (2 x 2 x 5 mm voxels, i toward the patient's right,
@@ -25,7 +26,7 @@ struct SyntheticChest {
         var emphysema = false
     }
 
-    static let dims = [160, 120, 40]
+    static let dims = Size3(160, 120, 40)
     static let spacing = [2.0, 2.0, 5.0]
     /// RAS: x = (i - 80) * 2 mm, so i > 80 is the patient's right.
     static let affine = Affine(rows: [[2, 0, 0, -160], [0, 2, 0, -120], [0, 0, 5, -100], [0, 0, 0, 1]])
@@ -143,5 +144,5 @@ struct SyntheticChest {
     /// What a network that labels all air inside the reconstruction circle as lung would give.
     func airMask() -> [UInt8] { hu.map { $0 < -400 && $0 > -1100 ? 1 : 0 } }
 
-    var coarseBody: CoarseBody? { CoarseBody(subsampled: hu, dims: Self.dims, factors: [1, 1, 1]) }
+    var coarseBody: CoarseBody? { CoarseBody(subsampled: hu, dims: Self.dims, factors: Size3(1, 1, 1)) }
 }

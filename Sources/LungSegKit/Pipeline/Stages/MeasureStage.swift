@@ -1,3 +1,5 @@
+import AHNet
+
 /// Stage `measure`: labels and airways back in the input orientation; volumes and mean HU per
 /// side on the input grid, and the checks that warn (no lung, unequal lungs, the volume border).
 enum MeasureStage {
@@ -42,8 +44,8 @@ enum MeasureStage {
             leftMeanHU: counts[2] > 0 ? sums[2] / Double(counts[2]) : nil, touchesBorder: touchesBorder(labels, dims: volume.dims))
     }
 
-    static func touchesBorder(_ labels: [UInt8], dims: [Int]) -> Bool {
-        let (nx, ny, nz) = (dims[0], dims[1], dims[2])
+    static func touchesBorder(_ labels: [UInt8], dims: Size3) -> Bool {
+        let (nx, ny, nz) = (dims.i, dims.j, dims.k)
         for index in labels.indices where labels[index] != 0 {
             let i = index % nx
             let j = (index / nx) % ny

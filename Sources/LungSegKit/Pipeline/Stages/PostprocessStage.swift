@@ -16,12 +16,9 @@ enum PostprocessStage {
     }
 
     static func run(_ prepared: PreparedVolume, probability: [Float], parameters: PipelineParameters, options: SegmentationOptions) -> Mask {
-        let (affine, dims, lower, cropDims) = (prepared.affine, prepared.dims, prepared.lower, prepared.cropDims)
+        let mapping = prepared.mapping
+        let (dims, lower, cropDims, croppedAffine) = (mapping.orientedDims, mapping.crop.lower, mapping.crop.dims, mapping.cropAffine)
         let lungs = probability.map { $0 >= options.threshold ? UInt8(1) : 0 }
-        let croppedAffine = Affine(rows: (0..<4).map { row in
-            row == 3 ? affine.rows[3] : [affine.rows[row][0], affine.rows[row][1], affine.rows[row][2],
-                                         affine.world(Double(lower[0]), Double(lower[1]), Double(lower[2]))[row]]
-        })
         let grid = AnatomyGrid(dims: cropDims, affine: croppedAffine)
         var croppedLabels: [UInt8]
         var airwayMask: [UInt8]?
@@ -30,7 +27,7 @@ enum PostprocessStage {
         var warnings: [PipelineWarning] = []
         if options.anatomicalPostprocessing && grid.isAxial {
             var postprocessing = AnatomicalPostprocessing(grid: grid)
-            postprocessing.imageFaces = [lower[0] == 0, lower[0] + cropDims[0] == dims[0], lower[1] == 0, lower[1] + cropDims[1] == dims[1]]
+            postprocessing.imageFaces = [lower.i == 0, lower.i + cropDims.i == dims.i, lower.j == 0, lower.j + cropDims.j == dims.j]
             let outcome = postprocessing.run(mask: lungs, hu: prepared.croppedHU, coarse: prepared.body, fillHoles: options.fillHoles)
             croppedLabels = outcome.labels
             airwayMask = outcome.airways.voxelCount > 0 ? outcome.airways.mask : nil
@@ -48,14 +45,8 @@ enum PostprocessStage {
             croppedLabels = split
             lungCount = min(components.sizes.count - 1, 2)
         }
-        var labels = [UInt8](repeating: 0, count: dims.reduce(1, *))
-        GridCopy.paste(croppedLabels, dims: cropDims, into: &labels, dims: dims, at: lower)
-        var airways: [UInt8]?
-        if let airwayMask {
-            var uncropped = [UInt8](repeating: 0, count: labels.count)
-            GridCopy.paste(airwayMask, dims: cropDims, into: &uncropped, dims: dims, at: lower)
-            airways = uncropped
-        }
+        let labels = mapping.toOrientedGrid(croppedLabels, background: UInt8(0))
+        let airways = airwayMask.map { mapping.toOrientedGrid($0, background: UInt8(0)) }
         return Mask(labels: labels, airways: airways, removed: removed, lungCount: lungCount, warnings: warnings)
     }
 }

@@ -1,19 +1,21 @@
+import AHNet
+
 /// Right and left without the anatomical post-processing (`--no-postprocessing`): by component.
 enum SidesByComponent {
     /// Labels 1 = right, 2 = left, by world x: NIfTI's world is RAS+, x grows toward the
     /// patient's right (CIP's right-lung regions of cip_ct64 lie at x = +48 mm, the left at -58).
     /// Never by array index. Two or more components: each goes to the side of its centroid
     /// relative to the midpoint of the two largest; one component: split at its centroid.
-    static func split(_ components: BinaryMask.Labels, dims: [Int], affine: Affine) -> ([UInt8], PipelineWarning?) {
+    static func split(_ components: BinaryMask.Labels, dims: Size3, affine: Affine) -> ([UInt8], PipelineWarning?) {
         let count = components.sizes.count
         // World x is linear in the voxel index: x = x0 + a*i + b*j + c*k.
         let (a, b, c, x0) = (affine.rows[0][0], affine.rows[0][1], affine.rows[0][2], affine.rows[0][3])
         var sums = [Double](repeating: 0, count: count)
         var index = 0
-        for k in 0..<dims[2] {
-            for j in 0..<dims[1] {
+        for k in 0..<dims.k {
+            for j in 0..<dims.j {
                 let rowX = x0 + b * Double(j) + c * Double(k)
-                for i in 0..<dims[0] {
+                for i in 0..<dims.i {
                     let label = Int(components.labels[index])
                     if label != 0 { sums[label] += rowX + a * Double(i) }
                     index += 1
@@ -32,10 +34,10 @@ enum SidesByComponent {
         }
         let midline = centroid(first)
         index = 0
-        for k in 0..<dims[2] {
-            for j in 0..<dims[1] {
+        for k in 0..<dims.k {
+            for j in 0..<dims.j {
                 let rowX = x0 + b * Double(j) + c * Double(k)
-                for i in 0..<dims[0] {
+                for i in 0..<dims.i {
                     if components.labels[index] != 0 { labels[index] = rowX + a * Double(i) > midline ? 1 : 2 }
                     index += 1
                 }

@@ -1,3 +1,4 @@
+import AHNet
 import Foundation
 
 /// Reads a folder of DICOM files into a CT ``Volume`` through DCMTK: finds the series, checks and
@@ -16,7 +17,7 @@ public enum DICOMSeriesReader {
         let scan = try DICOMFolderScan(folder: folder)
         let selection = try DICOMSeriesSelection(scan: scan, requested: series)
         let stack = try DICOMSliceStack(uid: selection.uid, images: selection.images)
-        let (voxelCount, overflow) = stack.dims.reduce((1, false)) { partial, size in
+        let (voxelCount, overflow) = stack.dims.array.reduce((1, false)) { partial, size in
             let product = partial.0.multipliedReportingOverflow(by: size)
             return (product.partialValue, partial.1 || product.overflow)
         }

@@ -1,3 +1,4 @@
+import AHNet
 import Foundation
 
 /// The slices of one series checked, sorted and placed on a regular grid, with the grid's
@@ -12,9 +13,9 @@ struct DICOMSliceStack: Sendable {
     /// The slices in k order.
     var slices: [DICOMSliceHeader]
     /// Grid size along i, j, k: Columns, Rows, slices.
-    var dims: [Int]
+    var dims: Size3
     /// Spacing along i, j, k in millimetres.
-    var spacing: [Double]
+    var spacing: Spacing3
     /// Voxel (i, j, k) to RAS+ millimetres.
     var affine: Affine
     var warnings: [String]
@@ -71,8 +72,8 @@ struct DICOMSliceStack: Sendable {
         var rows = (0..<3).map { axis in columns.map { column in (axis < 2 ? -column[axis] : column[axis]) + 0 } }
         rows.append([0, 0, 0, 1])
         self.slices = sorted.map(\.header)
-        self.dims = [first.header.columns, first.header.rows, sorted.count]
-        self.spacing = [first.pixelSpacing[1], first.pixelSpacing[0], stepLength]
+        self.dims = Size3(first.header.columns, first.header.rows, sorted.count)
+        self.spacing = Spacing3(first.pixelSpacing[1], first.pixelSpacing[0], stepLength)
         self.affine = Affine(rows: rows)
         self.warnings = warnings
     }

@@ -1,3 +1,4 @@
+import AHNet
 import CNIfTI
 
 extension NIfTIHeader {
@@ -8,7 +9,7 @@ extension NIfTIHeader {
     /// - Parameters:
     ///   - datatypeCode: the NIfTI datatype that holds the source's stored values (informational).
     ///   - description: the `descrip` text, cut to 79 bytes.
-    static func synthesized(dims: [Int], affine: Affine, datatypeCode: Int32, description: String) -> NIfTIHeader {
+    static func synthesized(dims: Size3, affine: Affine, datatypeCode: Int32, description: String) -> NIfTIHeader {
         var matrix = nifti_dmat44()
         withUnsafeMutableBytes(of: &matrix.m) { raw in
             for row in 0..<4 {
@@ -23,7 +24,7 @@ extension NIfTIHeader {
         var descrip = description
         while descrip.utf8.count > 79 { descrip.removeLast() }
         return NIfTIHeader(
-            niftiVersion: 1, dims: dims, pixdim: [qfac] + spacing + [0, 0, 0, 0], datatypeCode: datatypeCode,
+            niftiVersion: 1, dims: dims, pixdim: [qfac] + spacing.array + [0, 0, 0, 0], datatypeCode: datatypeCode,
             qformCode: 1, sformCode: 1, quaternion: [qb, qc, qd], quaternionOffset: [qx, qy, qz], qfac: qfac,
             sformRows: Array(affine.rows.prefix(3)), xyzUnits: 2, timeUnits: 0, toffset: 0, sliceCode: 0, sliceStart: 0,
             sliceEnd: 0, sliceDuration: 0, dimInfo: [0, 0, 0], descrip: descrip, sclSlope: 1, sclInter: 0, calMin: 0,

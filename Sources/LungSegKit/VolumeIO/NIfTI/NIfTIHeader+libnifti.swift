@@ -1,3 +1,4 @@
+import AHNet
 import CNIfTI
 
 extension NIfTIHeader {
@@ -7,7 +8,7 @@ extension NIfTIHeader {
         let sto = tupleValues(nim.sto_xyz.m, as: Double.self)
         self.init(
             niftiVersion: version,
-            dims: (1...3).map { Int(dim[$0]) },
+            dims: Size3(Int(dim[1]), Int(dim[2]), Int(dim[3])),
             pixdim: tupleValues(nim.pixdim, as: Double.self),
             datatypeCode: nim.datatype,
             qformCode: nim.qform_code,

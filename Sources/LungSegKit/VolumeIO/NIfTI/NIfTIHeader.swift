@@ -1,3 +1,5 @@
+import AHNet
+
 /// The header fields of a NIfTI image that describe its grid, kept so that an output (a mask, a
 /// probability map) can be written on exactly the grid of its source.
 ///
@@ -6,7 +8,7 @@ public struct NIfTIHeader: Equatable, Sendable {
     /// NIfTI version of the source file: 1 (NIfTI-1 or ANALYZE 7.5) or 2.
     public var niftiVersion: Int
     /// Grid size along i, j, k.
-    public var dims: [Int]
+    public var dims: Size3
     /// pixdim[0...7] as stored: pixdim[0] is qfac, pixdim[1...3] the voxel spacing.
     public var pixdim: [Double]
     /// Datatype code of the source voxels.
@@ -41,7 +43,7 @@ public struct NIfTIHeader: Equatable, Sendable {
     public var intentName: String
 
     public init(
-        niftiVersion: Int, dims: [Int], pixdim: [Double], datatypeCode: Int32, qformCode: Int32,
+        niftiVersion: Int, dims: Size3, pixdim: [Double], datatypeCode: Int32, qformCode: Int32,
         sformCode: Int32, quaternion: [Double], quaternionOffset: [Double], qfac: Double,
         sformRows: [[Double]], xyzUnits: Int32, timeUnits: Int32, toffset: Double, sliceCode: Int32,
         sliceStart: Int64, sliceEnd: Int64, sliceDuration: Double, dimInfo: [Int32], descrip: String,
@@ -76,7 +78,7 @@ public struct NIfTIHeader: Equatable, Sendable {
     }
 
     /// The voxel spacing along i, j, k in the header's units (pixdim[1...3]).
-    public var spacing: [Double] { Array(pixdim[1...3]) }
+    public var spacing: Spacing3 { Spacing3(pixdim[1], pixdim[2], pixdim[3]) }
 
     /// The header's unit of length, as a word.
     public var spatialUnitName: String {

@@ -1,3 +1,4 @@
+import AHNet
 import CNIfTI
 import Foundation
 
@@ -30,7 +31,7 @@ public enum NIfTIWriter {
         guard let suffix = [".nii.gz", ".nii"].first(where: { path.hasSuffix($0) }) else {
             throw .unsupportedOutputName(path: path)
         }
-        let expected = header.dims.reduce(1, *)
+        let expected = header.dims.product
         guard count == expected else { throw .gridMismatch(expected: expected, actual: count) }
 
         let target = URL(fileURLWithPath: path)
@@ -58,7 +59,7 @@ public enum NIfTIWriter {
         guard header.dims.allSatisfy({ $0 <= Int(Int16.max) }) else {
             throw .writeFailed(path: path, reason: "NIfTI-1 outputs hold at most 32767 voxels along an axis")
         }
-        var dims: [Int64] = [3] + header.dims.map(Int64.init) + [1, 1, 1, 1]
+        var dims: [Int64] = [3] + header.dims.array.map(Int64.init) + [1, 1, 1, 1]
         guard let image = nifti_make_new_nim(&dims, datatype.rawValue, 0) else {
             throw .writeFailed(path: path, reason: "libnifti could not create the image")
         }
