@@ -111,7 +111,16 @@ struct CommandLineTests {
     }
 }
 
-@Suite("lungseg segment", .serialized, .timeLimit(.minutes(5)))
+/// A guard against a hang, not a timing assert: the end-to-end test runs the bundled model on a real
+/// CT, 25 s optimised (the README's `swift test -c release`) and 771 s in an unoptimised `swift test`
+/// (docs/BENCHMARKS.md, "Debug tests"), so an unoptimised build gets the longer limit.
+#if DEBUG
+private let segmentSuiteLimit = TimeLimitTrait.Duration.minutes(20)
+#else
+private let segmentSuiteLimit = TimeLimitTrait.Duration.minutes(5)
+#endif
+
+@Suite("lungseg segment", .serialized, .timeLimit(segmentSuiteLimit))
 struct SegmentCommandTests {
     static let ct = CommandLineTests.repository.appendingPathComponent("data/cip_ct64.nii.gz").path
 
