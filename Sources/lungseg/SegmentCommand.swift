@@ -66,8 +66,15 @@ struct SegmentCommand: ParsableCommand {
         let parameters = PipelineParameters.clara
         let result = try LungSegmenter(parameters: parameters, options: options)
             .segment(volume, predictor: ThresholdPredictor(parameters: parameters))
-        try NIfTIWriter.writeMask(result.mask(), like: volume.header, to: outputs.output)
+        // The same outputs as a real run (mask, report, picture), so that the stub measures them too.
+        let clock = ContinuousClock()
+        let start = clock.now
+        try outputs.outputs(probabilities: probabilities).write(
+            result, volume: volume, inputPath: input, weights: WeightsSource.stub.description, metadata: .nvidiaDefaults,
+            backend: "stub (threshold predictor)", options: options)
+        let write = (clock.now - start).seconds
         let stages = result.timings.map { String(format: "%@ %.2f s", $0.stage.rawValue, $0.seconds) }.joined(separator: ", ")
-        FileHandle.standardError.write(Data("stub pipeline: \(stages); \(result.windows.run) of \(result.windows.windows) windows\n".utf8))
+        FileHandle.standardError.write(Data(String(
+            format: "stub pipeline: %@, write %.2f s; %d of %d windows\n", stages, write, result.windows.run, result.windows.windows).utf8))
     }
 }

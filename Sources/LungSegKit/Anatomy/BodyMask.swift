@@ -16,28 +16,33 @@ enum BodyMask {
         let (nx, ny, nz) = (grid.dims.i, grid.dims.j, grid.dims.k)
         let plane = nx * ny
         var body = [UInt8](repeating: 0, count: grid.count)
-        var passable = [UInt8](repeating: 0, count: plane)
-        var reached = [UInt8](repeating: 0, count: plane)
-        var stack: [Int] = []
         // Which fine columns/rows fall on which coarse ones (the crop's offset included).
         let coarseI = (0..<nx).map { (coarse.offset.i + $0) / coarse.factors.i }
         let coarseJ = (0..<ny).map { (coarse.offset.j + $0) / coarse.factors.j }
         hu.withUnsafeBufferPointer { hu in
-            for k in 0..<nz {
-                let coarseK = (coarse.offset.k + k) / coarse.factors.k
-                let base = k * plane
-                for j in 0..<ny {
-                    for i in 0..<nx {
-                        let tissue = hu[base + i + nx * j] > tissueHU && coarse.isPatient(coarseI[i], coarseJ[j], coarseK)
-                        passable[i + nx * j] = tissue ? 0 : 1
+            body.withUnsafeMutableBufferPointer { body in
+                // Slices are independent: each chunk of slices floods with its own buffers.
+                ParallelFor.run(0..<nz) { slices in
+                    var passable = [UInt8](repeating: 0, count: plane)
+                    var reached = [UInt8](repeating: 0, count: plane)
+                    var stack: [Int] = []
+                    for k in slices {
+                        let coarseK = (coarse.offset.k + k) / coarse.factors.k
+                        let base = k * plane
+                        for j in 0..<ny {
+                            for i in 0..<nx {
+                                let tissue = hu[base + i + nx * j] > tissueHU && coarse.isPatient(coarseI[i], coarseJ[j], coarseK)
+                                passable[i + nx * j] = tissue ? 0 : 1
+                            }
+                        }
+                        passable.withUnsafeBufferPointer { passable in
+                            reached.withUnsafeMutableBufferPointer { reached in
+                                SliceRegions.floodFromBorder(passable: passable, width: nx, height: ny, reached: reached, stack: &stack)
+                            }
+                        }
+                        for index in 0..<plane where reached[index] == 0 { body[base + index] = 1 }
                     }
                 }
-                passable.withUnsafeBufferPointer { passable in
-                    reached.withUnsafeMutableBufferPointer { reached in
-                        SliceRegions.floodFromBorder(passable: passable, width: nx, height: ny, reached: reached, stack: &stack)
-                    }
-                }
-                for index in 0..<plane where reached[index] == 0 { body[base + index] = 1 }
             }
         }
         return body

@@ -139,12 +139,21 @@ enum BoxDilation {
             var next = [UInt8](repeating: 0, count: current.count)
             let length = dims[axis]
             let stride = strides[axis]
-            for start in current.indices where (start / stride) % length == 0 {
-                // One line along `axis`: set every position within `radius` of a set one.
-                for position in 0..<length where current[start + position * stride] != 0 {
-                    let low = max(0, position - radius[axis])
-                    let high = min(length - 1, position + radius[axis])
-                    for p in low...high { next[start + p * stride] = 1 }
+            let reach = radius[axis]
+            // Lines along `axis` start at o * (stride * length) + e, e < stride: each line is
+            // written only by itself, so lines run in parallel.
+            current.withUnsafeBufferPointer { source in
+                next.withUnsafeMutableBufferPointer { target in
+                    ParallelFor.run(0..<(current.count / length), minimumChunk: 256) { lines in
+                        for line in lines {
+                            let (o, e) = line.quotientAndRemainder(dividingBy: stride)
+                            let start = o * stride * length + e
+                            // Set every position within `reach` of a set one.
+                            for position in 0..<length where source[start + position * stride] != 0 {
+                                for p in max(0, position - reach)...min(length - 1, position + reach) { target[start + p * stride] = 1 }
+                            }
+                        }
+                    }
                 }
             }
             current = next

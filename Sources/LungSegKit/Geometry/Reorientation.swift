@@ -52,18 +52,96 @@ public struct Reorientation: Sendable, Equatable {
     }
 
     /// Source array (NIfTI order) to target array.
-    public func apply<T>(_ values: [T]) -> [T] { remap(values, forward: true) }
+    public func apply<T>(_ values: [T]) -> [T] {
+        isIdentity ? values : gather(values, box: GridBox(whole: targetDims))
+    }
 
     /// Target array back to the source grid.
-    public func invert<T>(_ values: [T]) -> [T] { remap(values, forward: false) }
+    public func invert<T>(_ values: [T]) -> [T] {
+        guard !isIdentity, var result = values.first.map({ [T](repeating: $0, count: values.count) }) else { return values }
+        scatter(values, box: GridBox(whole: targetDims), into: &result)
+        return result
+    }
 
-    private func remap<T>(_ values: [T], forward: Bool) -> [T] {
+    /// The voxels of `box` (a box of the target grid) read from `values` on the source grid,
+    /// every `factors`-th voxel along each target axis: reorientation, crop and subsampling in
+    /// one pass, without the reoriented volume.
+    func gather<T>(_ values: [T], box: GridBox, every factors: Size3 = .one) -> [T] {
         precondition(values.count == sourceDims.product)
-        if isIdentity { return values }
-        let (nx, ny) = (sourceDims[0], sourceDims[1])
-        let sourceStrides = [1, nx, nx * ny]
-        // Source offset of target index (a, b, c) = base + a*step0 + b*step1 + c*step2.
-        var steps = [0, 0, 0]
+        let walk = sourceWalk
+        let counts = box.dims.dividedRoundingUp(by: factors)
+        guard let first = values.first, counts.product > 0 else { return [] }
+        var result = [T](repeating: first, count: counts.product)
+        let steps = walk.steps.zip(factors, *)
+        let plane = counts.i * counts.j
+        values.withUnsafeBufferPointer { source in
+            result.withUnsafeMutableBufferPointer { target in
+                ParallelFor.run(0..<counts.k) { slices in
+                    for c in slices {
+                        var index = c * plane
+                        for b in 0..<counts.j {
+                            var offset = walk.offset(of: box.lower) + b * steps.j + c * steps.k
+                            for _ in 0..<counts.i {
+                                target[index] = source[offset]
+                                offset += steps.i
+                                index += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// `values` (the voxels of `box`, a box of the target grid) written to their places in
+    /// `target`, an array on the source grid; the voxels outside the box are left as they are.
+    func scatter<T>(_ values: [T], box: GridBox, into target: inout [T]) {
+        precondition(values.count == box.dims.product && target.count == sourceDims.product)
+        let walk = sourceWalk
+        let plane = box.dims.i * box.dims.j
+        values.withUnsafeBufferPointer { source in
+            target.withUnsafeMutableBufferPointer { target in
+                ParallelFor.run(0..<box.dims.k) { slices in
+                    for c in slices {
+                        var index = c * plane
+                        for b in 0..<box.dims.j {
+                            var offset = walk.offset(of: box.lower) + b * walk.steps.j + c * walk.steps.k
+                            for _ in 0..<box.dims.i {
+                                target[offset] = source[index]
+                                offset += walk.steps.i
+                                index += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Offset in the source array of target voxel `index`.
+    func sourceOffset(of index: Index3) -> Int { sourceWalk.offset(of: index) }
+
+    /// Target-grid index of the voxel at `offset` in the source array.
+    func targetIndex(ofSourceOffset offset: Int) -> Index3 {
+        let source = Index3(offset % sourceDims.i, (offset / sourceDims.i) % sourceDims.j, offset / (sourceDims.i * sourceDims.j))
+        return Index3.byAxis { t in
+            let value = source[permutation[t]]
+            return flips[t] ? targetDims[t] - 1 - value : value
+        }
+    }
+
+    /// Where target voxel (a, b, c) lies in the source array: `base + a*steps.i + b*steps.j + c*steps.k`.
+    private struct SourceWalk {
+        let base: Int
+        let steps: Index3
+
+        func offset(of index: Index3) -> Int { base + index.i * steps.i + index.j * steps.j + index.k * steps.k }
+    }
+
+    private var sourceWalk: SourceWalk {
+        let sourceStrides = Index3(1, sourceDims.i, sourceDims.i * sourceDims.j)
+        var steps = Index3.zero
         var base = 0
         for t in 0..<3 {
             let stride = sourceStrides[permutation[t]]
@@ -74,23 +152,6 @@ public struct Reorientation: Sendable, Equatable {
                 steps[t] = stride
             }
         }
-        var result = values
-        let (tx, ty, tz) = (targetDims[0], targetDims[1], targetDims[2])
-        values.withUnsafeBufferPointer { source in
-            result.withUnsafeMutableBufferPointer { target in
-                var index = 0
-                for c in 0..<tz {
-                    for b in 0..<ty {
-                        var offset = base + b * steps[1] + c * steps[2]
-                        for _ in 0..<tx {
-                            if forward { target[index] = source[offset] } else { target[offset] = source[index] }
-                            offset += steps[0]
-                            index += 1
-                        }
-                    }
-                }
-            }
-        }
-        return result
+        return SourceWalk(base: base, steps: steps)
     }
 }

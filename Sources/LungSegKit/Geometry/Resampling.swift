@@ -41,13 +41,13 @@ public enum Resampling {
         values.withUnsafeBufferPointer { sourceBuffer in
             result.withUnsafeMutableBufferPointer { targetBuffer in
                 guard let source = sourceBuffer.baseAddress, let target = targetBuffer.baseAddress else { return }
-                for o in 0..<outer {
-                    let sourceBase = o * n * inner
-                    let targetBase = o * length * inner
-                    for j in 0..<length {
-                        let a = source + sourceBase + low[j] * inner
-                        let b = source + sourceBase + high[j] * inner
-                        let t = target + targetBase + j * inner
+                // One line of `inner` elements per (outer, j): disjoint, so in parallel.
+                ParallelFor.run(0..<(outer * length), minimumChunk: max(1, 4096 / inner)) { lines in
+                    for line in lines {
+                        let (o, j) = line.quotientAndRemainder(dividingBy: length)
+                        let a = source + o * n * inner + low[j] * inner
+                        let b = source + o * n * inner + high[j] * inner
+                        let t = target + o * length * inner + j * inner
                         let w = weight[j]
                         for e in 0..<inner { t[e] = a[e] + (b[e] - a[e]) * w }
                     }

@@ -24,23 +24,22 @@ public struct QCPicture {
     /// Renders `labels` (input grid, 1 = right, 2 = left) and the `airways` (input-grid voxel
     /// indices) over `volume`; `volumesML` (right, left, airways) go into the legend.
     public init(volume: Volume, labels: [UInt8], airways: [Int] = [], volumesML: [Double]? = nil) throws {
-        var combined = labels
-        for index in airways where combined[index] == 0 { combined[index] = 3 }
+        // Only three planes are drawn: voxels are read through the reorientation, never copied.
+        let airwaySet = Set(airways.filter { labels[$0] == 0 })
+        let label = { (index: Int) -> UInt8 in labels[index] != 0 ? min(labels[index], 3) : airwaySet.contains(index) ? 3 : 0 }
         let reorientation = try Reorientation(affine: volume.affine, dims: volume.dims, to: "RAS")
-        let hu = reorientation.apply(volume.voxels)
-        let mask = reorientation.apply(combined)
         let dims = reorientation.targetDims
         let spacing = reorientation.affine(volume.affine).columnLengths
-        // Centroid of each label (RAS voxel indices).
+        // Centroid of each label (RAS voxel indices; sums of integers, exact in any order).
         var sums = [[Double]](repeating: [0, 0, 0], count: 4)
         var counts = [Int](repeating: 0, count: 4)
-        for index in mask.indices where mask[index] != 0 {
-            let label = Int(min(mask[index], 3))
-            sums[label][0] += Double(index % dims.i)
-            sums[label][1] += Double((index / dims.i) % dims.j)
-            sums[label][2] += Double(index / (dims.i * dims.j))
-            counts[label] += 1
+        func add(_ index: Int, as value: Int) {
+            let target = reorientation.targetIndex(ofSourceOffset: index)
+            for axis in 0..<3 { sums[value][axis] += Double(target[axis]) }
+            counts[value] += 1
         }
+        for index in labels.indices where labels[index] != 0 { add(index, as: Int(min(labels[index], 3))) }
+        for index in airwaySet { add(index, as: 3) }
         let centroid = { (labels: [Int]) -> Index3? in
             let n = labels.reduce(0) { $0 + counts[$1] }
             guard n > 0 else { return nil }
@@ -70,15 +69,15 @@ public struct QCPicture {
                     // A decreases to the right on the sagittal panel; S decreases downwards.
                     let u = dims[panel.horizontal] - 1 - min(Int(Double(column) * scale / spacing[panel.horizontal]), dims[panel.horizontal] - 1)
                     let v = dims[panel.vertical] - 1 - min(Int(Double(row) * scale / spacing[panel.vertical]), dims[panel.vertical] - 1)
-                    var index3 = [0, 0, 0]
+                    var index3 = Index3.zero
                     index3[panel.horizontal] = u
                     index3[panel.vertical] = v
                     index3[panel.fixed] = min(max(panel.slice, 0), dims[panel.fixed] - 1)
-                    let index = index3[0] + dims.i * (index3[1] + dims.j * index3[2])
-                    let gray = UInt8(max(0, min(255, (Double(hu[index]) + 1350) / 1500 * 255)))
+                    let index = reorientation.sourceOffset(of: index3)
+                    let gray = UInt8(max(0, min(255, (Double(volume.voxels[index]) + 1350) / 1500 * 255)))
                     let pixel = (row * w + column) * 3
                     (rgb[pixel], rgb[pixel + 1], rgb[pixel + 2]) = (gray, gray, gray)
-                    labelImage[row * w + column] = mask[index]
+                    labelImage[row * w + column] = label(index)
                 }
             }
             // Outline: labelled pixels with a differently labelled 4-neighbour.

@@ -21,18 +21,16 @@ struct GridMapping: Sendable {
     /// Voxel to world of the crop's own grid.
     var cropAffine: Affine { crop.affine(in: orientedAffine) }
 
-    /// Values on the cropped, oriented grid put back on the input grid, `background` elsewhere.
+    /// Values on the cropped, oriented grid put back on the input grid, `background` elsewhere
+    /// (one pass: no oriented full-size copy).
     func toInputGrid<T>(_ cropped: [T], background: T) -> [T] {
-        reorientation.invert(toOrientedGrid(cropped, background: background))
-    }
-
-    /// Values on the cropped, oriented grid put on the whole oriented grid, `background` elsewhere.
-    func toOrientedGrid<T>(_ cropped: [T], background: T) -> [T] {
-        crop.embed(cropped, in: orientedDims, background: background)
+        var values = [T](repeating: background, count: orientedDims.product)
+        reorientation.scatter(cropped, box: crop, into: &values)
+        return values
     }
 
     /// Values on the input grid taken to the cropped, oriented grid.
     func fromInputGrid<T>(_ values: [T]) -> [T] {
-        crop.extract(reorientation.apply(values), from: orientedDims)
+        reorientation.gather(values, box: crop)
     }
 }

@@ -75,7 +75,7 @@ public struct LungSegmenter: Sendable {
         var timer = timer
         let mask = PostprocessStage.run(prepared, probability: probability, parameters: parameters, options: options)
         timer.lap(.postprocess)
-        let measured = MeasureStage.run(prepared.volume, labels: mask.labels, airways: mask.airways, reorientation: prepared.mapping.reorientation)
+        let measured = MeasureStage.run(prepared.volume, labels: mask.labels, airways: mask.airways, mapping: prepared.mapping)
         timer.lap(.measure)
         return SegmentationResult(
             labels: measured.labels, splitLungs: options.splitLungs,

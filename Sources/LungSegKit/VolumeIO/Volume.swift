@@ -30,13 +30,27 @@ public struct Volume: Sendable {
 
     /// Smallest and largest intensity.
     public var intensityRange: ClosedRange<Float> {
-        var low = Float.infinity
-        var high = -Float.infinity
-        for value in voxels {
-            low = min(low, value)
-            high = max(high, value)
+        let chunks = 64
+        var lows = [Float](repeating: .infinity, count: chunks)
+        var highs = [Float](repeating: -.infinity, count: chunks)
+        voxels.withUnsafeBufferPointer { values in
+            lows.withUnsafeMutableBufferPointer { lows in
+                highs.withUnsafeMutableBufferPointer { highs in
+                    ParallelFor.run(0..<chunks) { parts in
+                        for part in parts {
+                            let range = (values.count * part / chunks)..<(values.count * (part + 1) / chunks)
+                            var (low, high) = (Float.infinity, -Float.infinity)
+                            for value in values[range] {
+                                low = min(low, value)
+                                high = max(high, value)
+                            }
+                            (lows[part], highs[part]) = (low, high)
+                        }
+                    }
+                }
+            }
         }
-        return low...high
+        return (lows.min() ?? .infinity)...(highs.max() ?? -.infinity)
     }
 
     /// Index of voxel (i, j, k) in `voxels`.

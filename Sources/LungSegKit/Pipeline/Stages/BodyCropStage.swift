@@ -16,8 +16,9 @@ enum BodyCropStage {
     static func run(_ oriented: OrientStage.Oriented, options: SegmentationOptions) -> Cropped {
         let (dims, spacing) = (oriented.dims, oriented.spacing)
         let factors = spacing.map { max(1, Int(2.0 / $0)) }
+        let reorientation = oriented.reorientation
         var body = options.bodyCrop || options.anatomicalPostprocessing
-            ? CoarseBody(subsampled: Subsampling.everyNth(oriented.voxels, dims: dims, factors: factors),
+            ? CoarseBody(subsampled: reorientation.gather(oriented.voxels, box: GridBox(whole: dims), every: factors),
                          dims: dims.dividedRoundingUp(by: factors), factors: factors) : nil
         var warnings: [PipelineWarning] = []
         var box = GridBox(whole: dims)
@@ -31,6 +32,6 @@ enum BodyCropStage {
             }
         }
         body?.offset = box.lower
-        return Cropped(hu: box.extract(oriented.voxels, from: dims), box: box, body: body, warnings: warnings)
+        return Cropped(hu: reorientation.gather(oriented.voxels, box: box), box: box, body: body, warnings: warnings)
     }
 }

@@ -25,12 +25,12 @@ enum MeasureStage {
         }
     }
 
-    static func run(_ volume: Volume, labels oriented: [UInt8], airways: [UInt8]?, reorientation: Reorientation) -> Measured {
+    static func run(_ volume: Volume, labels cropped: [UInt8], airways: [UInt8]?, mapping: GridMapping) -> Measured {
         let airwayVoxels: [Int] = airways.map { mask in
-            let inverted = reorientation.invert(mask)
+            let inverted = mapping.toInputGrid(mask, background: 0)
             return inverted.indices.filter { inverted[$0] != 0 }
         } ?? []
-        let labels = reorientation.invert(oriented)
+        let labels = mapping.toInputGrid(cropped, background: 0)
         let voxelML = abs(volume.affine.linearDeterminant) / 1000
         var counts = [0, 0, 0]
         var sums = [0.0, 0.0, 0.0]

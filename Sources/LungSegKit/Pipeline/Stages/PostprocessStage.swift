@@ -2,13 +2,13 @@ import AHNet
 
 /// Stage `post-process`: the probability thresholded on the cropped, oriented grid, then the
 /// anatomical post-processing (`AnatomicalPostprocessing`: body, airways, gas, islands, edge,
-/// sides) or, without it, holes filled and sides by component; the labels put back on the
-/// oriented grid.
+/// sides) or, without it, holes filled and sides by component. The labels stay on the crop; the
+/// measure stage puts them on the input grid.
 enum PostprocessStage {
     struct Mask {
-        /// 1 = right lung, 2 = left lung, on the oriented grid.
+        /// 1 = right lung, 2 = left lung, on the cropped, oriented grid.
         let labels: [UInt8]
-        /// The trachea and main bronchi on the oriented grid, when found.
+        /// The trachea and main bronchi on the cropped, oriented grid, when found.
         let airways: [UInt8]?
         let removed: [(reason: RemovalReason, ml: Double)]
         let lungCount: Int
@@ -45,8 +45,6 @@ enum PostprocessStage {
             croppedLabels = split
             lungCount = min(components.sizes.count - 1, 2)
         }
-        let labels = mapping.toOrientedGrid(croppedLabels, background: UInt8(0))
-        let airways = airwayMask.map { mapping.toOrientedGrid($0, background: UInt8(0)) }
-        return Mask(labels: labels, airways: airways, removed: removed, lungCount: lungCount, warnings: warnings)
+        return Mask(labels: croppedLabels, airways: airwayMask, removed: removed, lungCount: lungCount, warnings: warnings)
     }
 }
