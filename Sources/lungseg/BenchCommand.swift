@@ -59,7 +59,8 @@ struct BenchCommand: ParsableCommand {
             let window = SeededWeights.uniform(seed: 2024, count: 224 * 224 * 32)
             let size = Size3(224, 224, 32)
             let peak = measureSGEMM(threads: threads)
-            print(String(format: "machine: %d CPU threads used, SGEMM 2048^3 %.1f GFLOP/s (best of 3)", threads, peak))
+            print(String(format: "machine: %d CPU threads used, SGEMM 2048^3 %.1f GFLOP/s (best of 3), OpenBLAS kernels %@",
+                         threads, peak, BLASKernels.current))
             print("backend                                   | first (s) | median (s) | windows/s | GFLOP/s | share of SGEMM peak")
             var results: [(String, [Double])] = []
             var wholeCTLines: [String] = []
@@ -102,9 +103,12 @@ struct BenchCommand: ParsableCommand {
         var options = SegmentationOptions()
         options.batchSize = 1
         let result = try LungSegmenter(parameters: weights.metadata.pipeline, options: options).segment(volume, predictor: predictor)
+        let total = (clock.now - start).seconds
         let stages = result.timings.map { String(format: "%@ %.2f", $0.stage.rawValue, $0.seconds) }.joined(separator: ", ")
-        return [String(format: "whole CT on %@: %d of %d windows; read %.2f s, %@ s; total %.2f s",
-                       backend.deviceDescription, result.windows.run, result.windows.windows, read, stages, (clock.now - start).seconds)]
+        let network = result.timings.filter { $0.stage == .inference }.reduce(0) { $0 + $1.seconds }
+        return [String(format: "whole CT on %@: %d of %d windows; read %.2f s, %@ s; total %.2f s, the network %.0f %% of it, the rest %.2f s",
+                       backend.deviceDescription, result.windows.run, result.windows.windows, read, stages, total, 100 * network / total,
+                       total - network)]
     }
 
     /// Best of three 2048^3 SGEMMs, in GFLOP/s.

@@ -13,4 +13,9 @@ struct LungSeg: ParsableCommand {
             """,
         subcommands: [SegmentCommand.self, PostprocessCommand.self, BatchCommand.self, InfoCommand.self, ForwardCommand.self, DevicesCommand.self, BenchCommand.self],
         defaultSubcommand: SegmentCommand.self)
+
+    static func main() {
+        BLASSetup.reexecuteIfNeeded()
+        main(nil)
+    }
 }
