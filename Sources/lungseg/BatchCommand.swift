@@ -115,7 +115,7 @@ struct BatchCommand: ParsableCommand {
         let weightsSource = try WeightsSource.chosen(segmentation.weights)
         let loaded = try weightsSource.load()
         let parameters = loaded?.metadata.pipeline ?? .clara
-        let segmenter = LungSegmenter(parameters: parameters, options: segmentation.options)
+        let segmenter = LungSegmenter(parameters: parameters, options: segmentation.options, keepsProbabilities: false)
         let model = BatchRunner.Model(
             segmenter: segmenter, weights: weightsSource.description, metadata: loaded?.metadata ?? .nvidiaDefaults, options: segmentation.options)
         // The threshold stub needs no backend; the network gets `auto`'s fallback in its predictor.

@@ -102,7 +102,7 @@ struct BenchCommand: ParsableCommand {
         let predictor = try AHNetPredictor(weights: weights, backend: backend)
         var options = SegmentationOptions()
         options.batchSize = 1
-        let result = try LungSegmenter(parameters: weights.metadata.pipeline, options: options).segment(volume, predictor: predictor)
+        let result = try LungSegmenter(parameters: weights.metadata.pipeline, options: options, keepsProbabilities: false).segment(volume, predictor: predictor)
         let total = (clock.now - start).seconds
         let stages = result.timings.map { String(format: "%@ %.2f", $0.stage.rawValue, $0.seconds) }.joined(separator: ", ")
         let network = result.timings.filter { $0.stage == .inference }.reduce(0) { $0 + $1.seconds }

@@ -42,7 +42,7 @@ struct PostprocessCommand: ParsableCommand {
             options.anatomicalPostprocessing = !noPostprocessing
             options.fillHoles = !noPostprocessing
             let metadata = ModelMetadata.nvidiaDefaults
-            let result = try LungSegmenter(parameters: metadata.pipeline, options: options).postprocess(volume, probability: map.voxels)
+            let result = try LungSegmenter(parameters: metadata.pipeline, options: options, keepsProbabilities: false).postprocess(volume, probability: map.voxels)
             try outputs.outputs().write(
                 result, volume: volume, inputPath: input, weights: probabilities, metadata: metadata, backend: "none (saved probabilities)", options: options)
             for warning in result.warnings { warn(warning.description) }

@@ -39,7 +39,7 @@ struct SegmentCommand: ParsableCommand {
                 return
             }
             let options = segmentation.options
-            let segmenter = LungSegmenter(parameters: loaded.metadata.pipeline, options: options)
+            let segmenter = LungSegmenter(parameters: loaded.metadata.pipeline, options: options, keepsProbabilities: probabilities != nil)
             let progress = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
             let predictor = try segmentation.compute.predictor(weights: loaded)
             let result = try segmenter.segment(volume, predictor: predictor) { done, total in progress.update(done, total) }
@@ -64,7 +64,7 @@ struct SegmentCommand: ParsableCommand {
     private func runStub(_ volume: Volume) throws {
         let options = segmentation.options
         let parameters = PipelineParameters.clara
-        let result = try LungSegmenter(parameters: parameters, options: options)
+        let result = try LungSegmenter(parameters: parameters, options: options, keepsProbabilities: probabilities != nil)
             .segment(volume, predictor: ThresholdPredictor(parameters: parameters))
         // The same outputs as a real run (mask, report, picture), so that the stub measures them too.
         let clock = ContinuousClock()

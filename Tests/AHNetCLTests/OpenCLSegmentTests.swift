@@ -24,7 +24,8 @@ struct OpenCLSegmentTests {
         let onCPU = try segmenter.segment(volume, predictor: AHNetPredictor(weights: weights, backend: CPUBackend(threads: 2)))
         #expect(onOpenCL.windows == onCPU.windows && onCPU.windows.run >= 1)
         // The probabilities agree to float32 rounding; the masks to the voxels at the 0.5 boundary.
-        let (p, q) = (onOpenCL.probabilityOnInputGrid(), onCPU.probabilityOnInputGrid())
+        let p = try #require(onOpenCL.probabilityOnInputGrid())
+        let q = try #require(onCPU.probabilityOnInputGrid())
         // (The logits agree to a relative L2 of 1e-4, OpenCLWholeNetworkTests; through the
         // softmax and the linear resampling back that is at most a few 1e-3 on one voxel.)
         let largest = zip(p, q).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }

@@ -67,6 +67,7 @@ struct PipelineThreadCountTests {
             }
         }
         #expect(runs[0].0.labels.contains { $0 != 0 })
+        #expect(runs[0].0.probabilityOnInputGrid() != nil)
         for run in runs.dropFirst() {
             #expect(run.0.labels == runs[0].0.labels)
             #expect(run.0.airwayVoxels == runs[0].0.airwayVoxels)
@@ -74,5 +75,27 @@ struct PipelineThreadCountTests {
             #expect(run.1.pixels == runs[0].1.pixels)
             #expect(run.2 == runs[0].2)
         }
+    }
+
+}
+
+@Suite("The probability map, kept only when asked for")
+struct ProbabilityKeepingTests {
+    /// A segmenter that does not keep the probability gives the same labels, no map, and refuses
+    /// to write one (`PipelineError.probabilitiesNotKept`) without leaving a file behind.
+    @Test func aProbabilityNotKeptIsNotWritten() throws {
+        let volume = try NIfTIReader.read(RepositoryData.path("cip_ct64.nii.gz"))
+        let kept = try LungSegmenter(parameters: .clara).segment(volume, predictor: ThresholdPredictor(parameters: .clara))
+        let dropped = try LungSegmenter(parameters: .clara, keepsProbabilities: false).segment(volume, predictor: ThresholdPredictor(parameters: .clara))
+        #expect(dropped.labels == kept.labels && dropped.probabilityOnInputGrid() == nil)
+        let folder = NSTemporaryDirectory() + "lungseg-kept-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let outputs = SegmentationOutputs(mask: folder + "/m.nii.gz", report: nil, qc: nil, probabilities: folder + "/p.nii.gz", airways: nil)
+        #expect(throws: PipelineError.probabilitiesNotKept) {
+            _ = try outputs.write(dropped, volume: volume, inputPath: "ct", weights: "stub", metadata: .nvidiaDefaults, backend: "stub",
+                                  options: SegmentationOptions())
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
     }
 }

@@ -31,7 +31,8 @@ public struct SegmentationOutputs: Sendable {
             try NIfTIWriter.writeMask(result.mask(), like: volume.header, to: mask, in: transaction)
             var outputs = ["mask": mask]
             if let probabilities {
-                try NIfTIWriter.writeMap(result.probabilityOnInputGrid(), like: volume.header, to: probabilities, in: transaction)
+                guard let map = result.probabilityOnInputGrid() else { throw PipelineError.probabilitiesNotKept }
+                try NIfTIWriter.writeMap(map, like: volume.header, to: probabilities, in: transaction)
                 outputs["probabilities"] = probabilities
             }
             if let airways {

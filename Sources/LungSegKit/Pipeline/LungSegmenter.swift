@@ -7,10 +7,15 @@ import Foundation
 public struct LungSegmenter: Sendable {
     public var parameters: PipelineParameters
     public var options: SegmentationOptions
+    /// Whether results keep the lung probability for `SegmentationResult.probabilityOnInputGrid()`.
+    /// Off, the float map (4 bytes a voxel of the crop) is dropped as soon as it is thresholded,
+    /// before the post-processing reaches the run's memory peak.
+    public var keepsProbabilities: Bool
 
-    public init(parameters: PipelineParameters, options: SegmentationOptions = SegmentationOptions()) {
+    public init(parameters: PipelineParameters, options: SegmentationOptions = SegmentationOptions(), keepsProbabilities: Bool = true) {
         self.parameters = parameters
         self.options = options
+        self.keepsProbabilities = keepsProbabilities
     }
 
     /// The whole pipeline: `prepare`, then `segment(prepared:)`. `progress(done, total)` is called
@@ -54,7 +59,7 @@ public struct LungSegmenter: Sendable {
         let mapping = prepared.mapping
         let back = Resampling.linear(probability, dims: mapping.modelDims, to: mapping.crop.dims, scale: mapping.toModel)
         timer.lap(.resampleBack)
-        return finish(prepared, probability: back, windows: statistics, timer: timer)
+        return finish(prepared, probability: consume back, windows: statistics, timer: timer)
     }
 
     /// The stages after the network on a lung probability map saved earlier on the input grid
@@ -66,20 +71,29 @@ public struct LungSegmenter: Sendable {
         var timer = StageTimer(prepared.timings)
         let cropped = prepared.mapping.fromInputGrid(probability)
         timer.lap(.cropProbability)
-        return finish(prepared, probability: cropped, windows: SlidingWindow.Statistics(windows: 0, run: 0, skipped: 0), timer: timer)
+        return finish(prepared, probability: consume cropped, windows: SlidingWindow.Statistics(windows: 0, run: 0, skipped: 0), timer: timer)
     }
 
     /// Everything after the network: threshold and post-process, measure. `probability` is the
     /// lung probability on the cropped, oriented grid of `prepared`.
-    func finish(_ prepared: PreparedVolume, probability: [Float], windows: SlidingWindow.Statistics, timer: StageTimer) -> SegmentationResult {
+    func finish(_ prepared: PreparedVolume, probability: consuming [Float], windows: SlidingWindow.Statistics, timer: StageTimer) -> SegmentationResult {
         var timer = timer
-        let mask = PostprocessStage.run(prepared, probability: probability, parameters: parameters, options: options)
+        let lungs = probability.map { $0 >= options.threshold ? UInt8(1) : 0 }
+        // Not kept, the map is released here, before the post-processing's peak.
+        let kept: CroppedProbability?
+        if keepsProbabilities {
+            kept = CroppedProbability(values: consume probability, mapping: prepared.mapping)
+        } else {
+            kept = nil
+            _ = consume probability
+        }
+        let mask = PostprocessStage.run(prepared, lungs: lungs, parameters: parameters, options: options)
         timer.lap(.postprocess)
         let measured = MeasureStage.run(prepared.volume, labels: mask.labels, airways: mask.airways, mapping: prepared.mapping)
         timer.lap(.measure)
         return SegmentationResult(
             labels: measured.labels, splitLungs: options.splitLungs,
-            croppedProbability: CroppedProbability(values: probability, mapping: prepared.mapping),
+            croppedProbability: kept,
             windows: windows, timings: timer.timings, rightVolumeML: measured.rightML, leftVolumeML: measured.leftML,
             totalVolumeML: measured.rightML + measured.leftML, rightMeanHU: measured.rightMeanHU, leftMeanHU: measured.leftMeanHU,
             lungCount: mask.lungCount, airwaysML: measured.airwaysML, airwayVoxels: measured.airwayVoxels, removed: mask.removed,

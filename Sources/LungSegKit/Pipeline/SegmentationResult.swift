@@ -9,9 +9,10 @@ public struct SegmentationResult: Sendable {
     /// The mask to write: `labels`, or 1 = lung when the sides were not asked for (a new array then).
     public func mask() -> [UInt8] { splitLungs ? labels : labels.map { $0 == 0 ? 0 : 1 } }
     /// Lung probability on the input grid, made anew by each call from the map kept on the cropped
-    /// grid (most runs never ask for it: two input-sized float arrays fewer at the memory peak).
-    public func probabilityOnInputGrid() -> [Float] { croppedProbability.onInputGrid() }
-    let croppedProbability: CroppedProbability
+    /// grid (most runs never ask for it: two input-sized float arrays fewer at the memory peak);
+    /// nil when the segmenter did not keep it (`LungSegmenter.keepsProbabilities`).
+    public func probabilityOnInputGrid() -> [Float]? { croppedProbability?.onInputGrid() }
+    let croppedProbability: CroppedProbability?
     public var windows: SlidingWindow.Statistics
     /// Seconds per stage, in order.
     public var timings: [(stage: PipelineStage, seconds: Double)]

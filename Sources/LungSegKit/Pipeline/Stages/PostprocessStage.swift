@@ -1,6 +1,6 @@
 import AHNet
 
-/// Stage `post-process`: the probability thresholded on the cropped, oriented grid, then the
+/// Stage `post-process`: on the cropped, oriented grid, the thresholded probability (`lungs`) goes through the
 /// anatomical post-processing (`AnatomicalPostprocessing`: body, airways, gas, islands, edge,
 /// sides) or, without it, holes filled and sides by component. The labels stay on the crop; the
 /// measure stage puts them on the input grid.
@@ -15,10 +15,9 @@ enum PostprocessStage {
         let warnings: [PipelineWarning]
     }
 
-    static func run(_ prepared: PreparedVolume, probability: [Float], parameters: PipelineParameters, options: SegmentationOptions) -> Mask {
+    static func run(_ prepared: PreparedVolume, lungs: [UInt8], parameters: PipelineParameters, options: SegmentationOptions) -> Mask {
         let mapping = prepared.mapping
         let (dims, lower, cropDims, croppedAffine) = (mapping.orientedDims, mapping.crop.lower, mapping.crop.dims, mapping.cropAffine)
-        let lungs = probability.map { $0 >= options.threshold ? UInt8(1) : 0 }
         let grid = AnatomyGrid(dims: cropDims, affine: croppedAffine)
         var croppedLabels: [UInt8]
         var airwayMask: [UInt8]?
