@@ -28,12 +28,21 @@ struct GridBox: Sendable, Equatable {
     /// The box's voxels out of `values` on the grid of `parent` size.
     func extract<T>(_ values: [T], from parent: Size3) -> [T] {
         if lower == .zero && dims == parent { return values }
-        var result: [T] = []
-        result.reserveCapacity(dims.product)
-        for k in lower.k..<upper.k {
-            for j in lower.j..<upper.j {
-                let row = parent.offset(of: Index3(lower.i, j, k))
-                result.append(contentsOf: values[row..<(row + dims.i)])
+        guard let first = values.first, dims.product > 0 else { return [] }
+        var result = [T](repeating: first, count: dims.product)
+        let plane = dims.i * dims.j
+        values.withUnsafeBufferPointer { values in
+            result.withUnsafeMutableBufferPointer { result in
+                // Each slice of the box is its own part of the result.
+                ParallelFor.run(0..<dims.k) { slices in
+                    for k in slices {
+                        for j in 0..<dims.j {
+                            let row = parent.offset(of: Index3(lower.i, lower.j + j, lower.k + k))
+                            let target = k * plane + j * dims.i
+                            for i in 0..<dims.i { result[target + i] = values[row + i] }
+                        }
+                    }
+                }
             }
         }
         return result

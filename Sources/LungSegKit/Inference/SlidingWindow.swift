@@ -111,36 +111,53 @@ public struct SlidingWindow: Sendable {
         try progress(0, selected.count)
         for batchStart in stride(from: 0, to: selected.count, by: batchSize) {
             let batch = Array(selected[batchStart..<min(batchStart + batchSize, selected.count)])
-            // Gather the windows from the (virtually padded) volume.
-            for (slot, start) in batch.enumerated() {
-                var index = slot * windowCount
-                for z in 0..<wz {
-                    let k = start.k + z - before.k
-                    for y in 0..<wy {
-                        let j = start.j + y - before.j
-                        for x in 0..<wx {
-                            let i = start.i + x - before.i
-                            let inside = i >= 0 && i < dims.i && j >= 0 && j < dims.j && k >= 0 && k < dims.k
-                            batchValues[index] = inside ? volume[i + dims.i * (j + dims.j * k)] : 0
-                            index += 1
+            // Gather the windows from the (virtually padded) volume; each window slice is its own
+            // part of the batch, so slices run in parallel.
+            volume.withUnsafeBufferPointer { volume in
+                batchValues.withUnsafeMutableBufferPointer { batchValues in
+                    ParallelFor.run(0..<(batch.count * wz)) { slices in
+                        for slice in slices {
+                            let (slot, z) = slice.quotientAndRemainder(dividingBy: wz)
+                            let start = batch[slot]
+                            var index = slot * windowCount + z * wx * wy
+                            let k = start.k + z - before.k
+                            for y in 0..<wy {
+                                let j = start.j + y - before.j
+                                for x in 0..<wx {
+                                    let i = start.i + x - before.i
+                                    let inside = i >= 0 && i < dims.i && j >= 0 && j < dims.j && k >= 0 && k < dims.k
+                                    batchValues[index] = inside ? volume[i + dims.i * (j + dims.j * k)] : 0
+                                    index += 1
+                                }
+                            }
                         }
                     }
                 }
             }
             let input = batch.count == batchSize ? batchValues : Array(batchValues[0..<(batch.count * windowCount)])
             let predictions = try predictor.predict(input, batch: batch.count, size: windowSize)
-            for (slot, start) in batch.enumerated() {
-                var index = slot * windowCount
-                var local = 0
-                for z in 0..<wz {
-                    for y in 0..<wy {
-                        var target = start.i + px * (start.j + y + py * (start.k + z))
-                        for _ in 0..<wx {
-                            sum[target] += predictions[index] * weights[local]
-                            weightSum[target] += weights[local]
-                            target += 1
-                            index += 1
-                            local += 1
+            // Accumulate window after window (the order of the sums at each voxel is fixed); within
+            // a window its slices touch different voxels, so they run in parallel.
+            predictions.withUnsafeBufferPointer { predictions in
+                sum.withUnsafeMutableBufferPointer { sum in
+                    weightSum.withUnsafeMutableBufferPointer { weightSum in
+                        for (slot, start) in batch.enumerated() {
+                            ParallelFor.run(0..<wz) { slices in
+                                for z in slices {
+                                    var index = slot * windowCount + z * wx * wy
+                                    var local = z * wx * wy
+                                    for y in 0..<wy {
+                                        var target = start.i + px * (start.j + y + py * (start.k + z))
+                                        for _ in 0..<wx {
+                                            sum[target] += predictions[index] * weights[local]
+                                            weightSum[target] += weights[local]
+                                            target += 1
+                                            index += 1
+                                            local += 1
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -151,14 +168,22 @@ public struct SlidingWindow: Sendable {
 
         // Divide and crop the padding away.
         var probability = [Float](repeating: 0, count: dims.product)
-        var index = 0
-        for k in 0..<dims.k {
-            for j in 0..<dims.j {
-                var source = before.i + px * (j + before.j + py * (k + before.k))
-                for _ in 0..<dims.i {
-                    probability[index] = weightSum[source] > 0 ? sum[source] / weightSum[source] : 0
-                    index += 1
-                    source += 1
+        sum.withUnsafeBufferPointer { sum in
+            weightSum.withUnsafeBufferPointer { weightSum in
+                probability.withUnsafeMutableBufferPointer { probability in
+                    ParallelFor.run(0..<dims.k) { slices in
+                        for k in slices {
+                            var index = k * dims.i * dims.j
+                            for j in 0..<dims.j {
+                                var source = before.i + px * (j + before.j + py * (k + before.k))
+                                for _ in 0..<dims.i {
+                                    probability[index] = weightSum[source] > 0 ? sum[source] / weightSum[source] : 0
+                                    index += 1
+                                    source += 1
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
