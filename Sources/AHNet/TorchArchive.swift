@@ -11,7 +11,20 @@ public enum TorchArchive {
         prefix.count >= 4 && prefix.prefix(4) == Data([0x50, 0x4B, 0x03, 0x04])
     }
 
-    public static func read(_ path: String) throws(WeightsError) -> StateDict {
+    public static func read(_ path: String) throws(WeightsError) -> StateDict { try readLayout(path).stateDict }
+
+    /// A state dict and how the archive held it.
+    public struct Layout: Sendable {
+        public var stateDict: StateDict
+        /// e.g. "PyTorch archive (torch.save)", "... weights under \"model\"", "TorchScript archive (weights only)".
+        public var description: String
+    }
+
+    /// Reads the weights of a `torch.save` archive (a state dict, or one inside a checkpoint's
+    /// `{"model": ...}` or `{"state_dict": ...}`, as MONAI's loaders accept) or of a TorchScript
+    /// archive (the parameters and buffers of its modules, by their state-dict names; its code is
+    /// never read).
+    public static func readLayout(_ path: String) throws(WeightsError) -> Layout {
         guard FileManager.default.fileExists(atPath: path) else { throw .fileNotFound(path: path) }
         try ZipDirectoryCheck.validate(path)
         let archive: Archive
@@ -24,12 +37,13 @@ public enum TorchArchive {
             throw .malformed(path: path, reason: "no data.pkl in the archive (a TorchScript or legacy file?)")
         }
         let prefix = String(pickleEntry.path.dropLast("data.pkl".count))
+        let isTorchScript = archive[prefix + "constants.pkl"] != nil || archive.contains { $0.path.hasPrefix(prefix + "code/") }
         let littleEndian = (try? extract(archive, prefix + "byteorder", path: path)).map { String(decoding: $0, as: UTF8.self) } != "big"
         guard littleEndian else { throw .malformed(path: path, reason: "big-endian storages are not supported") }
 
         let root: PickleValue
         do {
-            root = try Unpickler.load(try extract(archive, pickleEntry.path, path: path))
+            root = try Unpickler.load(try extract(archive, pickleEntry.path, path: path), readsTorchScriptModules: isTorchScript)
         } catch let error as PickleError {
             if case .forbiddenGlobal(let name) = error { throw .forbiddenGlobal(path: path, name: name) }
             throw .malformed(path: path, reason: "pickle: \(error)")
@@ -38,12 +52,11 @@ public enum TorchArchive {
         } catch {
             throw .malformed(path: path, reason: "\(error)")
         }
-        guard case .dict(let entries) = root else { throw .malformed(path: path, reason: "the pickle is not a state dict") }
+        let (entries, description) = try stateDictEntries(root, isTorchScript: isTorchScript, path: path)
 
         var storages: [String: [UInt8]] = [:]
         var result: StateDict = [:]
-        for (key, value) in entries {
-            guard case .string(let name) = key else { throw .malformed(path: path, reason: "a state-dict key is not a string") }
+        for (name, value) in entries {
             guard case .tensor(let storageKey, let storageType, let offset, let size, let stride) = value else {
                 throw .malformed(path: path, reason: "entry \(name) is not a tensor")
             }
@@ -57,7 +70,47 @@ public enum TorchArchive {
             result[name] = try gather(
                 storage, dtype: dtype, width: width, offset: offset, size: size, stride: stride, name: name, path: path)
         }
-        return result
+        return Layout(stateDict: result, description: description)
+    }
+
+    /// The (name, tensor) pairs of the unpickled root: a state dict, a checkpoint wrapping one,
+    /// or a TorchScript module tree.
+    static func stateDictEntries(_ root: PickleValue, isTorchScript: Bool, path: String) throws(WeightsError)
+        -> (entries: [(String, PickleValue)], description: String) {
+        if case .module = root {
+            var entries: [(String, PickleValue)] = []
+            collectTensors(root, prefix: "", into: &entries)
+            guard !entries.isEmpty else { throw .malformed(path: path, reason: "the TorchScript modules hold no tensors") }
+            return (entries, "TorchScript archive (weights only)")
+        }
+        guard case .dict(var dictionary) = root else { throw .malformed(path: path, reason: "the pickle is not a state dict") }
+        var description = "PyTorch archive (torch.save)"
+        for wrapper in ["state_dict", "model"] {
+            if case .dict(let inner) = dictionary[.string(wrapper)] {
+                dictionary = inner
+                description += ", weights under \"\(wrapper)\""
+                break
+            }
+        }
+        var entries: [(String, PickleValue)] = []
+        for (key, value) in dictionary {
+            guard case .string(let name) = key else { throw .malformed(path: path, reason: "a state-dict key is not a string") }
+            entries.append((name, value))
+        }
+        return (entries, description)
+    }
+
+    /// Tensors of a TorchScript module and its submodules, named as `state_dict()` names them.
+    private static func collectTensors(_ value: PickleValue, prefix: String, into entries: inout [(String, PickleValue)]) {
+        guard case .module(_, let attributes) = value else { return }
+        for (key, attribute) in attributes {
+            guard case .string(let name) = key else { continue }
+            switch attribute {
+            case .tensor: entries.append((prefix + name, attribute))
+            case .module: collectTensors(attribute, prefix: prefix + name + ".", into: &entries)
+            default: continue
+            }
+        }
     }
 
     private static func extract(_ archive: Archive, _ entryPath: String, path: String) throws(WeightsError) -> [UInt8] {

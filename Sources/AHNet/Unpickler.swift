@@ -15,6 +15,9 @@ indirect enum PickleValue: Equatable {
     case storage(key: String, type: String)
     /// `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...)`.
     case tensor(storageKey: String, storageType: String, offset: Int, size: [Int], stride: [Int])
+    /// A TorchScript module (`__torch__.*`): its class name and the attributes BUILD gave it.
+    /// Only read in a TorchScript archive; no class is instantiated, no code is run.
+    case module(type: String, attributes: [PickleValue: PickleValue])
 }
 
 extension PickleValue: Hashable {}
@@ -61,11 +64,18 @@ struct Unpickler {
     private var memo: [Int: (value: PickleValue, nesting: Int)] = [:]
     private var elements = 0
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    /// Whether `__torch__.*` classes (the modules of a TorchScript archive's data.pkl) are read as
+    /// `.module` values: made empty by NEWOBJ, given their attribute dict by BUILD, never called.
+    private let readsTorchScriptModules: Bool
+
+    init(_ bytes: [UInt8], readsTorchScriptModules: Bool = false) {
+        self.bytes = bytes
+        self.readsTorchScriptModules = readsTorchScriptModules
+    }
 
     /// Runs the pickle to its STOP and returns the top value.
-    static func load(_ bytes: [UInt8]) throws(PickleError) -> PickleValue {
-        var unpickler = Unpickler(bytes)
+    static func load(_ bytes: [UInt8], readsTorchScriptModules: Bool = false) throws(PickleError) -> PickleValue {
+        var unpickler = Unpickler(bytes, readsTorchScriptModules: readsTorchScriptModules)
         return try unpickler.run()
     }
 
@@ -146,7 +156,12 @@ struct Unpickler {
                 let arguments = try pop()
                 let callable = try pop()
                 try push(try reduce(callable, arguments), nesting: 1)
-            case 0x62: _ = try pop()  // BUILD: state (e.g. a state dict's _metadata) is not needed
+            case 0x62:  // BUILD: a module's attributes; other state (a state dict's _metadata) is not needed
+                let (state, stateDepth) = try popNested()
+                if case .module(let type, _) = stack.last, case .dict(let attributes) = state {
+                    let (_, depth) = try popNested()
+                    try push(.module(type: type, attributes: attributes), nesting: max(depth, stateDepth + 1))
+                }
             case 0x71: try remember(Int(try readByte()))  // BINPUT
             case 0x72: try remember(Int(try readUInt32()))  // LONG_BINPUT
             case 0x94: try remember(memo.count)  // MEMOIZE
@@ -168,7 +183,9 @@ struct Unpickler {
     // MARK: - Semantics
 
     private func allowedGlobal(_ name: String) throws(PickleError) -> PickleValue {
-        guard Self.allowedGlobals.contains(name) else { throw .forbiddenGlobal(name) }
+        guard Self.allowedGlobals.contains(name) || (readsTorchScriptModules && name.hasPrefix("__torch__.")) else {
+            throw .forbiddenGlobal(name)
+        }
         return .global(name)
     }
 
@@ -188,6 +205,10 @@ struct Unpickler {
     private func reduce(_ callable: PickleValue, _ arguments: PickleValue) throws(PickleError) -> PickleValue {
         guard case .global(let name) = callable, case .tuple(let args) = arguments else {
             throw .malformed("REDUCE needs an allowed global and an argument tuple")
+        }
+        if name.hasPrefix("__torch__.") {
+            guard args.isEmpty else { throw .malformed("a TorchScript module built with arguments") }
+            return .module(type: name, attributes: [:])
         }
         switch name {
         case "collections.OrderedDict":

@@ -19,6 +19,11 @@ public enum WeightsError: Error, Equatable, Sendable {
     case nonFiniteValues(name: String, count: Int)
     /// Model metadata that cannot be used.
     case invalidMetadata(reason: String)
+    /// A `torch.save` file in the format before PyTorch 1.6 (not a zip archive).
+    case legacyTorchFormat(path: String)
+    /// A TensorFlow model (a frozen or TensorRT graph, a checkpoint), such as NVIDIA's Clara Train 3
+    /// release "clara_train_covid19_ct_lung_seg", not weights in MONAI's layout.
+    case tensorFlowModel(path: String, kind: String)
 }
 
 extension WeightsError: CustomStringConvertible {
@@ -35,6 +40,13 @@ extension WeightsError: CustomStringConvertible {
         case .shapeMismatch(let name, let expected, let actual): "tensor \(name) has shape \(actual), expected \(expected)"
         case .nonFiniteValues(let name, let count): "tensor \(name) holds \(count) NaN or infinite values: the weights are unusable"
         case .invalidMetadata(let reason): "invalid model metadata: \(reason)"
+        case .legacyTorchFormat(let path):
+            "\(path): a torch.save file in the legacy format of PyTorch before 1.6, which lungseg does not read; re-save it "
+                + "with PyTorch >= 1.6 (torch.save(torch.load(path), new_path)) or convert it to safetensors"
+        case .tensorFlowModel(let path, let kind):
+            "\(path): a TensorFlow \(kind), as in NVIDIA's Clara Train 3 release clara_train_covid19_ct_lung_seg; lungseg "
+                + "reads MONAI/PyTorch weights: NGC's clara_pt_covid19_ct_lung_segmentation model.pt, a torch.save or TorchScript "
+                + "file, or safetensors"
         }
     }
 }

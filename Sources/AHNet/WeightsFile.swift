@@ -21,19 +21,45 @@ public enum WeightsFile {
 
         let sidecar = path + ".json"
         if Safetensors.looksLikeSafetensors(prefix) {
-            let (tensors, strings) = try Safetensors.read(path)
+            let (read, strings) = try Safetensors.read(path)
+            let (tensors, note) = withoutDataParallelPrefix(read)
             if let json = strings["lungseg"] {
-                return Contents(stateDict: tensors, metadata: try decodeMetadata(Data(json.utf8)), format: "safetensors", metadataSource: "__metadata__")
+                return Contents(stateDict: tensors, metadata: try decodeMetadata(Data(json.utf8)), format: "safetensors" + note, metadataSource: "__metadata__")
             }
             let (metadata, source) = try sidecarMetadata(sidecar)
-            return Contents(stateDict: tensors, metadata: metadata, format: "safetensors", metadataSource: source)
+            return Contents(stateDict: tensors, metadata: metadata, format: "safetensors" + note, metadataSource: source)
         }
         if TorchArchive.looksLikeZip(prefix) {
-            let tensors = try TorchArchive.read(path)
+            let layout = try TorchArchive.readLayout(path)
             let (metadata, source) = try sidecarMetadata(sidecar)
-            return Contents(stateDict: tensors, metadata: metadata, format: "PyTorch archive (torch.save)", metadataSource: source)
+            let (tensors, note) = withoutDataParallelPrefix(layout.stateDict)
+            return Contents(stateDict: tensors, metadata: metadata, format: layout.description + note, metadataSource: source)
         }
+        if prefix.starts(with: legacyTorchMagic) { throw .legacyTorchFormat(path: path) }
+        if let kind = tensorFlowKind(path) { throw .tensorFlowModel(path: path, kind: kind) }
         throw .unknownFormat(path: path)
+    }
+
+    /// The start of a pre-1.6 `torch.save` file: pickle protocol 2, then LONG1 of the magic number
+    /// 0x1950a86a20f9469cfc6c.
+    static let legacyTorchMagic: [UInt8] = [0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]
+
+    /// The kind of TensorFlow file a name says, as Clara Train 3 releases name them.
+    static func tensorFlowKind(_ path: String) -> String? {
+        let name = (path as NSString).lastPathComponent.lowercased()
+        if name.hasSuffix(".trt.pb") { return "TensorRT graph" }
+        if name.hasSuffix(".fzn.pb") || name.hasSuffix(".pb") { return "frozen graph (GraphDef)" }
+        if name.contains(".ckpt") || name.hasSuffix(".index") || name.contains(".data-") || name.hasSuffix(".meta") || name == "checkpoint" {
+            return "checkpoint"
+        }
+        return nil
+    }
+
+    /// A state dict saved from `nn.DataParallel` names every tensor "module.…": the prefix goes.
+    static func withoutDataParallelPrefix(_ tensors: StateDict) -> (StateDict, String) {
+        let prefix = "module."
+        guard !tensors.isEmpty, tensors.keys.allSatisfy({ $0.hasPrefix(prefix) }) else { return (tensors, "") }
+        return (Dictionary(uniqueKeysWithValues: tensors.map { (String($0.key.dropFirst(prefix.count)), $0.value) }), ", \"module.\" prefix removed")
     }
 
     /// Reads and validates strictly against the Clara-config architecture.

@@ -33,11 +33,15 @@ struct InfoCommand: ParsableCommand {
     }
 
     private func describeWeights() throws {
-        let contents = try WeightsFile.read(file)
+        var contents = try WeightsFile.read(file)
+        let release = KnownWeights.recognise(&contents, path: file)
         let tensorValues = contents.stateDict.values.reduce(0) { $0 + $1.count }
         print("file:        \(file)")
         print("format:      \(contents.format)")
         print("tensors:     \(contents.stateDict.count) (\(tensorValues) values)")
+        if let release {
+            print("release:     \(release.name) (size and SHA-256 match)")
+        }
         do {
             let weights = try AHNetWeights(stateDict: contents.stateDict, metadata: contents.metadata)
             print("model:       AH-Net, Clara PT config: all tensors present with MONAI shapes")

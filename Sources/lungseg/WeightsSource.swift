@@ -1,4 +1,5 @@
 import AHNet
+import LungSegKit
 import ArgumentParser
 import Foundation
 
@@ -40,10 +41,18 @@ enum WeightsSource: ExpressibleByArgument, Equatable, CustomStringConvertible {
     /// The weights; nil for the stub (no network).
     func load() throws -> AHNetWeights? {
         switch self {
-        case .file(let path): try WeightsFile.load(path)
+        case .file(let path): try Self.load(path)
         case .seeded(let salt): try AHNetWeights(stateDict: SeededWeights.stateDict(salt: salt))
         case .stub: nil
         }
+    }
+
+    /// A file's weights; a release lungseg recognises (`KnownWeights`) without a sidecar of its
+    /// own gets its model card's metadata.
+    static func load(_ path: String) throws -> AHNetWeights {
+        var contents = try WeightsFile.read(path)
+        KnownWeights.recognise(&contents, path: path)
+        return try AHNetWeights(stateDict: contents.stateDict, metadata: contents.metadata)
     }
 
     /// The weights, for commands that need a network ("stub" is a usage error there).

@@ -3,7 +3,7 @@ import Testing
 @testable import AHNet
 
 private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
-private func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
+func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
 
 @Suite("PyTorch archives (model.pt) without Python")
 struct TorchArchiveTests {
