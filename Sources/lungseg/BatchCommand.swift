@@ -8,7 +8,7 @@ struct BatchCommand: ParsableCommand {
         commandName: "batch",
         abstract: "Segment many CTs with the model loaded once: per case a mask, a report and a QC picture, and a status line.",
         discussion: """
-            Cases come from a CSV manifest (input[,output name]) or a folder (NIfTI files and DICOM series folders).
+            Cases come from a CSV manifest (input[,output name[,series]]: series picks one DICOM series of a folder, as --series does) or a folder (NIfTI files and DICOM series folders).
             Outputs go to OUTPUT/<name>_lungs.nii.gz, <name>_report.json, <name>_qc.png, each written atomically; one
             JSON line per finished case is appended to OUTPUT/status/shard-<i>-of-<n>.jsonl. A case whose last status is
             ok, whose outputs exist and whose input checksum is unchanged is skipped unless --force. A failed or timed-out

@@ -43,4 +43,29 @@ struct BatchRunnerTests {
         // Done cases are not run again; the failed one is.
         #expect(runner.casesToRun(cases).map(\.name) == ["broken"])
     }
+
+    /// The manifest's third column picks the series of a DICOM folder: the one named is read, a
+    /// series the folder lacks fails that case (and only it) with the DICOM error.
+    @Test func aCaseReadsTheSeriesItsManifestNames() throws {
+        let folder = NSTemporaryDirectory() + "lungseg-series-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let output = folder + "/out"
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        let dicom = TestFixtures.path("dicom_covidctmd_normal001_12")
+        let cases = [BatchCase(input: dicom, name: "by-uid", series: "1.3.12.2.1107.5.1.4.93005.30000020041107174309900008494"), BatchCase(input: dicom, name: "absent", series: "1.2.3.4")]
+        let runner = BatchRunner(
+            outputFolder: output, status: BatchStatusFolder(outputFolder: output), shard: try Shard(index: 0, count: 1),
+            timeout: nil, force: false, writeQC: false, log: { _ in })
+        let parameters = PipelineParameters.clara
+        let model = BatchRunner.Model(
+            segmenter: LungSegmenter(parameters: parameters, options: SegmentationOptions(), keepsProbabilities: false), weights: "stub",
+            metadata: .nvidiaDefaults, options: SegmentationOptions())
+        let outcome = try runner.run(cases, model: model, predictor: ThresholdPredictor(parameters: parameters)) { "threshold" }
+        #expect(outcome == BatchRunner.Outcome(ok: 1, failed: 1, timedOut: 0))
+        let latest = BatchStatusFolder(outputFolder: output).latest()
+        #expect(latest["by-uid"]?.status == .ok && latest["absent"]?.status == .failed, "\(latest["by-uid"]?.error ?? "")")
+        #expect(latest["absent"]?.error?.contains("1.2.3.4") == true)
+        #expect(FileManager.default.fileExists(atPath: output + "/by-uid_lungs.nii.gz"))
+        #expect(!FileManager.default.fileExists(atPath: output + "/absent_lungs.nii.gz"))
+    }
 }

@@ -21,6 +21,9 @@ struct BatchTests {
 
             "scans/with, comma.nii.gz","quoted ""name"""
             dicom/series7
+            dicom/study,lung kernel,1.2.840.113619.2.55.3.7
+            dicom/study,soft kernel,1.2.840.113619.2.55.3.8
+            dicom/other,,
             """#
         try text.write(toFile: folder + "/m.csv", atomically: true, encoding: .utf8)
         let cases = try BatchManifest.read(manifest: folder + "/m.csv")
@@ -30,6 +33,9 @@ struct BatchTests {
             BatchCase(input: "/abs/a.nii", name: "first"),
             BatchCase(input: base + "/scans/with, comma.nii.gz", name: "quoted \"name\""),
             BatchCase(input: base + "/dicom/series7", name: "series7"),
+            BatchCase(input: base + "/dicom/study", name: "lung kernel", series: "1.2.840.113619.2.55.3.7"),
+            BatchCase(input: base + "/dicom/study", name: "soft kernel", series: "1.2.840.113619.2.55.3.8"),
+            BatchCase(input: base + "/dicom/other", name: "other"),
         ].sorted { $0.name < $1.name })
     }
 
@@ -38,9 +44,9 @@ struct BatchTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try "a.nii\nb/a.nii.gz\n".write(toFile: folder + "/dup.csv", atomically: true, encoding: .utf8)
         #expect(throws: BatchInputError.duplicateNames(["a"])) { try BatchManifest.read(manifest: folder + "/dup.csv") }
-        try "a.nii,x,y\n".write(toFile: folder + "/three.csv", atomically: true, encoding: .utf8)
-        #expect(throws: BatchInputError.badManifestLine(path: folder + "/three.csv", line: 1, reason: "expected `input[,output name]`")) {
-            try BatchManifest.read(manifest: folder + "/three.csv")
+        try "a.nii,x,y,z\n".write(toFile: folder + "/four.csv", atomically: true, encoding: .utf8)
+        #expect(throws: BatchInputError.badManifestLine(path: folder + "/four.csv", line: 1, reason: "expected `input[,output name[,series]]`")) {
+            try BatchManifest.read(manifest: folder + "/four.csv")
         }
         try "\"a.nii\n".write(toFile: folder + "/quote.csv", atomically: true, encoding: .utf8)
         #expect(throws: BatchInputError.badManifestLine(path: folder + "/quote.csv", line: 1, reason: "unbalanced quotes")) {

@@ -7,10 +7,14 @@ public struct BatchCase: Sendable, Equatable, Codable {
     /// Output stem: `<name>_lungs.nii.gz`, `<name>_report.json`, `<name>_qc.png`; also the key
     /// that identifies the case in status files.
     public var name: String
+    /// The DICOM series to read from a folder that holds several (its SeriesInstanceUID, as
+    /// `segment --series` takes it); nil reads the folder's CT series.
+    public var series: String?
 
-    public init(input: String, name: String) {
+    public init(input: String, name: String, series: String? = nil) {
         self.input = input
         self.name = name
+        self.series = series
     }
 
     /// The default output name: the file name without `.nii`, `.nii.gz`, `.hdr` or `.img`

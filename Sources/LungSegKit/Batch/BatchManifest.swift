@@ -2,7 +2,8 @@ import Foundation
 
 /// The cases of a batch, from a CSV manifest or a folder, in a deterministic order (by name).
 public enum BatchManifest {
-    /// A CSV manifest: one case per line, `input[,output name]`; an optional header line whose
+    /// A CSV manifest: one case per line, `input[,output name[,series]]` (series: which DICOM
+    /// series of a folder, as `segment --series` takes it); an optional header line whose
     /// first field is `input`; blank lines and lines starting with `#` skipped; relative inputs
     /// are relative to the manifest's folder. Fields may be double-quoted (`""` for a quote).
     /// Lines may end in LF or CRLF, and a UTF-8 byte-order mark is skipped. An output name must be
@@ -22,15 +23,16 @@ public enum BatchManifest {
             let fields: [String]
             do { fields = try csvFields(line) } catch { throw .badManifestLine(path: path, line: offset + 1, reason: "unbalanced quotes") }
             if cases.isEmpty, fields.first?.lowercased() == "input" { continue }
-            guard (1...2).contains(fields.count), let input = fields.first, !input.isEmpty else {
-                throw .badManifestLine(path: path, line: offset + 1, reason: "expected `input[,output name]`")
+            guard (1...3).contains(fields.count), let input = fields.first, !input.isEmpty else {
+                throw .badManifestLine(path: path, line: offset + 1, reason: "expected `input[,output name[,series]]`")
             }
             let resolved = input.hasPrefix("/") ? input : base.appendingPathComponent(input).standardized.path
-            let name = fields.count == 2 && !fields[1].isEmpty ? fields[1] : BatchCase.defaultName(for: input)
+            let name = fields.count >= 2 && !fields[1].isEmpty ? fields[1] : BatchCase.defaultName(for: input)
+            let series = fields.count == 3 && !fields[2].isEmpty ? fields[2] : nil
             guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
                 throw .badManifestLine(path: path, line: offset + 1, reason: "output name \(name) must be a plain file name")
             }
-            cases.append(BatchCase(input: resolved, name: name))
+            cases.append(BatchCase(input: resolved, name: name, series: series))
         }
         return try checked(cases, source: path)
     }

@@ -15,13 +15,13 @@ final class CaseReader: @unchecked Sendable {
 
     static func start(_ item: BatchCase, segmenter: LungSegmenter) -> CaseReader {
         let reader = CaseReader()
-        let input = item.input
+        let (input, series) = (item.input, item.series)
         DispatchQueue.global().async {
             let clock = ContinuousClock()
             let started = clock.now
             var warnings: [String] = []
             let prepared = Result { () throws -> PreparedVolume in
-                let (volume, noticed) = try VolumeInput.read(input)
+                let (volume, noticed) = try VolumeInput.read(input, series: series)
                 warnings = noticed
                 return try segmenter.prepare(volume)
             }
