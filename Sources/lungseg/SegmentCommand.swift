@@ -30,10 +30,16 @@ struct SegmentCommand: ParsableCommand {
     func run() throws {
         do {
             try outputs.check(extraVolumes: [probabilities])
+            // The model loads while the CT is read; an unreadable CT is still reported first.
+            let weights = segmentation.weights
+            let model = BackgroundResult { () throws -> (WeightsSource, AHNetWeights?) in
+                let source = try WeightsSource.chosen(weights)
+                return (source, try source.load())
+            }
             let (volume, inputWarnings) = try VolumeInput.read(input, series: series)
             for warning in inputWarnings { warn(warning) }
-            let source = try WeightsSource.chosen(segmentation.weights)
-            guard let loaded = try source.load() else {
+            let (source, weightsOrStub) = try model.value()
+            guard let loaded = weightsOrStub else {
                 // Hidden: the pipeline without a network (a threshold), for measuring memory and time.
                 try runStub(volume)
                 return

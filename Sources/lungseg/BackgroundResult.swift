@@ -1,0 +1,28 @@
+import Foundation
+
+/// A value computed on another thread while this one does something else (the model loads while
+/// the CT is read: two independent reads of a few hundred milliseconds each).
+final class BackgroundResult<Value: Sendable>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    /// Written once by the worker before `done` is signalled, read only after waiting on it.
+    private var result: Result<Value, any Error>?
+
+    init(_ work: @escaping @Sendable () throws -> Value) {
+        DispatchQueue.global().async {
+            self.result = Result { try work() }
+            self.done.signal()
+        }
+    }
+
+    /// Waits for the value; rethrows the worker's error.
+    func value() throws -> Value {
+        done.wait()
+        done.signal()
+        guard let result else { throw BackgroundWorkLost() }
+        return try result.get()
+    }
+}
+
+private struct BackgroundWorkLost: Error, CustomStringConvertible {
+    var description: String { "the background work produced no result" }
+}
