@@ -45,7 +45,7 @@ let package = Package(
             name: "CDCMTK",
             linkerSettings: [
                 "dcmdata", "ofstd", "oflog", "dcmjpeg", "ijg8", "ijg12", "ijg16", "dcmjpls", "dcmtkcharls",
-                "dcmimgle",
+                "dcmimgle", "dcmseg", "dcmfg", "dcmiod",
             ].map { .linkedLibrary($0) }),
         // Writes DICOM slices with DCMTK's encoders; only the tests use it, to build small series.
         .target(name: "CDCMTKWriter", dependencies: ["CDCMTK"]),

@@ -91,6 +91,32 @@ cdcmtk_status cdcmtk_read_header(const char *path, cdcmtk_header *header, char *
 /// syntaxes (JPEG, JPEG-LS, RLE) are decompressed to little-endian explicit first.
 cdcmtk_status cdcmtk_decode_pixels(const char *path, float *values, size_t count, char *message, size_t message_capacity);
 
+/// One segment of a segmentation: the label value it is made of, its label, and its coded
+/// category and type (code value, coding scheme designator, code meaning).
+typedef struct {
+    uint8_t value;
+    const char *label;
+    const char *category_code, *category_scheme, *category_meaning;
+    const char *type_code, *type_scheme, *type_meaning;
+} cdcmtk_segment;
+
+/// Writes `labels` (slice_count x Rows x Columns, slice k on the k-th source file, pixels row by
+/// row) as a DICOM Segmentation (BINARY) at `output`: one segment per entry of `segments`, one
+/// frame per segment and slice that holds it (empty frames left out), each frame referencing its
+/// source slice (SOP Class/Instance UID, position); patient, study and frame of reference copied
+/// from the first source file.
+cdcmtk_status cdcmtk_write_segmentation(
+    const char *output, const char *const *source_paths, size_t slice_count, const uint8_t *labels,
+    const cdcmtk_segment *segments, size_t segment_count, const char *series_instance_uid, const char *sop_instance_uid,
+    const char *software_version, char *message, size_t message_capacity);
+
+/// Reads a DICOM Segmentation back onto the grid of its source series: `labels` (slice_count x
+/// Rows x Columns, zeroed by the caller) gets each frame's segment number where the frame is set,
+/// on the slice whose SOP Instance UID the frame references.
+cdcmtk_status cdcmtk_read_segmentation(
+    const char *path, const char *const *source_paths, size_t slice_count, uint16_t rows, uint16_t columns, uint8_t *labels,
+    size_t *segment_count, size_t *frame_count, char *message, size_t message_capacity);
+
 #ifdef __cplusplus
 }
 #endif

@@ -33,6 +33,18 @@ public enum FileChecksum {
         return "sha256:" + digest.prefix(Int(length)).map { String(format: "%02x", $0) }.joined()
     }
 
+    /// The 32 bytes of SHA-256 of `data`; nil when libcrypto fails.
+    static func sha256Digest(of data: Data) -> [UInt8]? {
+        guard let context = EVP_MD_CTX_new() else { return nil }
+        defer { EVP_MD_CTX_free(context) }
+        guard EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1 else { return nil }
+        data.withUnsafeBytes { _ = EVP_DigestUpdate(context, $0.baseAddress, $0.count) }
+        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        guard EVP_DigestFinal_ex(context, &digest, &length) == 1 else { return nil }
+        return Array(digest.prefix(Int(length)))
+    }
+
     private static func update(_ context: OpaquePointer, _ bytes: [UInt8]) {
         bytes.withUnsafeBytes { _ = EVP_DigestUpdate(context, $0.baseAddress, $0.count) }
     }

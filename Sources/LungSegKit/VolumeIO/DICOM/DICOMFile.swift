@@ -67,7 +67,7 @@ enum DICOMFile {
         return names[uid].map { "\($0), \(uid)" } ?? uid
     }
 
-    private static func text(_ message: [CChar]) -> String {
+    static func text(_ message: [CChar]) -> String {
         String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

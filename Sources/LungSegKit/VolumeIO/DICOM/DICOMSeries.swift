@@ -11,11 +11,15 @@ public struct DICOMSeries: Sendable {
     /// Things a user should know (another series was available, localizers left out, spacing
     /// varies slightly, gantry tilt, missing rescale); none of them stopped the read.
     public var warnings: [String]
+    /// The file of each slice, in k order (slice k of `volume` came from `slicePaths[k]`); a
+    /// DICOM Segmentation references them frame by frame.
+    public var slicePaths: [String]
 
     public init(
         volume: Volume, summary: DICOMSeriesSummary, transferSyntaxes: [String], availableSeries: [DICOMSeriesSummary],
-        warnings: [String]
+        warnings: [String], slicePaths: [String] = []
     ) {
+        self.slicePaths = slicePaths
         self.volume = volume
         self.summary = summary
         self.transferSyntaxes = transferSyntaxes

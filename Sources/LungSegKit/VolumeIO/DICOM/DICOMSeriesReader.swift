@@ -42,7 +42,8 @@ public enum DICOMSeriesReader {
         let volume = Volume(dims: stack.dims, spacing: stack.spacing, affine: stack.affine, voxels: voxels, header: header)
         let syntaxes = Set(stack.slices.map(\.transferSyntaxUID)).sorted().map(DICOMFile.transferSyntaxName)
         return DICOMSeries(
-            volume: volume, summary: summary, transferSyntaxes: syntaxes, availableSeries: scan.summaries, warnings: warnings)
+            volume: volume, summary: summary, transferSyntaxes: syntaxes, availableSeries: scan.summaries, warnings: warnings,
+            slicePaths: stack.slices.map(\.path))
     }
 
     /// Decodes every slice into its plane of the volume (in parallel: DCMTK's decoders keep their
