@@ -13,6 +13,9 @@
 #include "dcmtk/dcmseg/segdoc.h"
 #include "dcmtk/dcmseg/segment.h"
 
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <vector>
@@ -25,10 +28,48 @@ struct SourceSlice {
 
 std::string text(const OFCondition &condition) { return condition.text(); }
 
+/// A decimal string as DICOM's DS allows (at most 16 characters): some series store longer ones
+/// (CIP's exports write 17 digits), which dcmseg then refuses to write.
+OFString decimal(const OFString &value) {
+    if (value.length() <= 16) return value;
+    char buffer[32];
+    snprintf(buffer, sizeof buffer, "%.9g", atof(value.c_str()));
+    return OFString(buffer);
+}
+
+/// One value of an attribute, without the NUL padding some exporters write and trailing spaces.
 OFString field(DcmDataset *dataset, const DcmTagKey &tag, unsigned long index = 0) {
     OFString value;
     dataset->findAndGetOFString(tag, value, index);
+    const size_t nul = value.find('\0');
+    if (nul != OFString_npos) value = value.substr(0, nul);
+    while (!value.empty() && value[value.length() - 1] == ' ') value.erase(value.length() - 1);
     return value;
+}
+
+/// Top-level string elements as dcmiod accepts them: padded with NUL bytes instead of spaces
+/// (CIP's exports), or stored under another VR than the data dictionary's, they are re-made
+/// with the same text, the padding dropped, under the dictionary's VR.
+void normalizeStringVRs(DcmDataset &dataset) {
+    std::vector<std::pair<DcmTag, OFString>> remade;
+    for (unsigned long i = 0; i < dataset.card(); ++i) {
+        DcmElement *element = dataset.getElement(i);
+        if (element == NULL) continue;
+        DcmTag expected(element->getTag().getXTag());
+        const DcmVR actualVR(element->getVR()), expectedVR(expected.getEVR());
+        if (!actualVR.isaString() || !expectedVR.isaString() || element->getLengthField() == 0) continue;
+        OFString value;
+        if (element->getOFStringArray(value).bad()) continue;
+        const size_t nul = value.find('\0');
+        if (nul == OFString_npos && actualVR.getEVR() == expectedVR.getEVR()) continue;
+        if (nul != OFString_npos) value = value.substr(0, nul);
+        while (!value.empty() && value[value.length() - 1] == ' ') value.erase(value.length() - 1);
+        remade.push_back(std::make_pair(expected, value));
+    }
+    for (auto &item : remade) {
+        dataset.findAndDeleteElement(item.first);
+        dataset.putAndInsertOFStringArray(item.first, item.second);
+    }
 }
 
 }  // namespace
@@ -56,22 +97,35 @@ extern "C" cdcmtk_status cdcmtk_write_segmentation(
             DcmDataset *dataset = file.getDataset();
             slices[k].sopClass = field(dataset, DCM_SOPClassUID);
             slices[k].sopInstance = field(dataset, DCM_SOPInstanceUID);
-            for (unsigned long i = 0; i < 3; ++i) slices[k].position[i] = field(dataset, DCM_ImagePositionPatient, i);
+            for (unsigned long i = 0; i < 3; ++i) slices[k].position[i] = decimal(field(dataset, DCM_ImagePositionPatient, i));
             Uint16 r = 0, c = 0;
             dataset->findAndGetUint16(DCM_Rows, r);
             dataset->findAndGetUint16(DCM_Columns, c);
             if (k == 0) {
                 rows = r;
                 columns = c;
-                for (unsigned long i = 0; i < 6; ++i) orientation[i] = field(dataset, DCM_ImageOrientationPatient, i);
-                OFString spacingRow = field(dataset, DCM_PixelSpacing, 0), spacingColumn = field(dataset, DCM_PixelSpacing, 1);
+                for (unsigned long i = 0; i < 6; ++i) orientation[i] = decimal(field(dataset, DCM_ImageOrientationPatient, i));
+                OFString spacingRow = decimal(field(dataset, DCM_PixelSpacing, 0)), spacingColumn = decimal(field(dataset, DCM_PixelSpacing, 1));
                 pixelSpacing = spacingRow + "\\" + spacingColumn;
-                sliceThickness = field(dataset, DCM_SliceThickness);
+                sliceThickness = decimal(field(dataset, DCM_SliceThickness));
             }
             if (r != rows || c != columns || slices[k].sopInstance.empty() || slices[k].position[2].empty()) {
                 cdcmtk::setMessage(message, message_capacity, std::string(source_paths[k]) + ": not a slice of the same series grid");
                 return CDCMTK_MISSING_ATTRIBUTE;
             }
+        }
+
+        // Without a SliceThickness in the source (CIP's exports), the frames are as thick as the
+        // slices are apart: readers such as highdicom need one.
+        if (sliceThickness.empty() && slice_count >= 2) {
+            double squared = 0;
+            for (int i = 0; i < 3; ++i) {
+                const double step = atof(slices[1].position[i].c_str()) - atof(slices[0].position[i].c_str());
+                squared += step * step;
+            }
+            char buffer[32];
+            snprintf(buffer, sizeof buffer, "%.9g", sqrt(squared));
+            sliceThickness = buffer;
         }
 
         IODGeneralEquipmentModule::EquipmentInfo equipment("lungseg", "lungseg", "1", software_version);
@@ -83,8 +137,16 @@ extern "C" cdcmtk_status cdcmtk_write_segmentation(
             return CDCMTK_INTERNAL_ERROR;
         }
         std::unique_ptr<DcmSegmentation> segmentation(created);
-        // Patient, study and frame of reference come from the source series.
-        status = segmentation->importFromSourceImage(OFString(source_paths[0]), OFTrue);
+        // Patient, study and frame of reference come from the source series. Some exporters
+        // store these with another VR than the standard's (CIP's write PatientName as LO), which
+        // dcmiod then refuses to write: such string elements are re-made with their proper VR.
+        DcmFileFormat source;
+        if ((status = source.loadFile(source_paths[0])).bad()) {
+            cdcmtk::setMessage(message, message_capacity, std::string(source_paths[0]) + ": " + text(status));
+            return CDCMTK_READ_FAILED;
+        }
+        normalizeStringVRs(*source.getDataset());
+        status = segmentation->importFromSourceImage(*source.getDataset(), OFTrue);
         if (status.bad()) {
             cdcmtk::setMessage(message, message_capacity, std::string("cannot import patient and study: ") + text(status));
             return CDCMTK_READ_FAILED;
@@ -123,9 +185,9 @@ extern "C" cdcmtk_status cdcmtk_write_segmentation(
         std::unique_ptr<FGPlaneOrientationPatient> planeOrientation(FGPlaneOrientationPatient::createMinimal(
             orientation[0], orientation[1], orientation[2], orientation[3], orientation[4], orientation[5]));
         FGPixelMeasures pixelMeasures;
-        pixelMeasures.setPixelSpacing(pixelSpacing);
-        if (!sliceThickness.empty()) pixelMeasures.setSliceThickness(sliceThickness);
-        if ((status = segmentation->addForAllFrames(*planeOrientation)).bad() ||
+        if ((status = pixelMeasures.setPixelSpacing(pixelSpacing)).bad() ||
+            (!sliceThickness.empty() && (status = pixelMeasures.setSliceThickness(sliceThickness)).bad()) ||
+            (status = segmentation->addForAllFrames(*planeOrientation)).bad() ||
             (status = segmentation->addForAllFrames(pixelMeasures)).bad()) {
             cdcmtk::setMessage(message, message_capacity, "cannot set the frame geometry: " + text(status));
             return CDCMTK_INTERNAL_ERROR;
@@ -203,7 +265,25 @@ extern "C" cdcmtk_status cdcmtk_write_segmentation(
             references.add(new IODImageReference(patientID, studyUID, seriesUID, slices[k].sopInstance, slices[k].sopClass));
         }
         segmentation->getCommonInstanceReference().addReferences(references);
-        status = segmentation->saveFile(output, EXS_LittleEndianExplicit);
+        DcmFileFormat file;
+        status = segmentation->writeDataset(*file.getDataset());
+        if (status.bad()) {
+            cdcmtk::setMessage(message, message_capacity, std::string("cannot build the segmentation: ") + text(status));
+            return CDCMTK_INTERNAL_ERROR;
+        }
+        // Every frame lies exactly on its source slice: say so (Spatial Locations Preserved), so
+        // that readers such as highdicom may index the frames by their source images.
+        DcmSequenceOfItems *perFrame = NULL;
+        if (file.getDataset()->findAndGetSequence(DCM_PerFrameFunctionalGroupsSequence, perFrame).good() && perFrame != NULL) {
+            for (unsigned long i = 0; i < perFrame->card(); ++i) {
+                DcmItem *derivation = NULL, *sourceImage = NULL;
+                if (perFrame->getItem(i)->findAndGetSequenceItem(DCM_DerivationImageSequence, derivation, 0).good() && derivation != NULL &&
+                    derivation->findAndGetSequenceItem(DCM_SourceImageSequence, sourceImage, 0).good() && sourceImage != NULL) {
+                    sourceImage->putAndInsertString(DCM_SpatialLocationsPreserved, "YES");
+                }
+            }
+        }
+        status = file.saveFile(output, EXS_LittleEndianExplicit);
         if (status.bad()) {
             cdcmtk::setMessage(message, message_capacity, std::string("cannot write ") + output + ": " + text(status));
             return CDCMTK_INTERNAL_ERROR;

@@ -27,6 +27,11 @@ func fail(_ error: any Error) -> ExitCode {
         }
     case is DICOMError:
         return ExitCode(ExitStatus.badInput)
+    case let segmentation as DICOMSegmentationError:
+        switch segmentation {
+        case .writeFailed: return ExitCode(ExitStatus.writeFailed)
+        case .notASliceSeries, .emptyMask, .readFailed: return ExitCode(ExitStatus.badInput)
+        }
     case is BackendFailure:
         return ExitCode(ExitStatus.backendFailure)
     case is WeightsError:

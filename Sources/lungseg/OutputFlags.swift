@@ -18,12 +18,12 @@ struct OutputFlags: ParsableArguments {
 
     /// Refuses unusable output names and missing or read-only folders before any work is done;
     /// `extraVolumes` are further NIfTI outputs (the probability map).
-    func check(extraVolumes: [String?] = []) throws {
+    func check(extraVolumes: [String?] = [], others: [String?] = []) throws {
         let volumes = ([output, airways] + extraVolumes).compactMap { $0 }
         for path in volumes where !(path.hasSuffix(".nii") || path.hasSuffix(".nii.gz")) {
             throw NIfTIError.unsupportedOutputName(path: path)
         }
-        for path in volumes + [report, qc].compactMap({ $0 }) {
+        for path in volumes + ([report, qc] + others).compactMap({ $0 }) {
             if let reason = OutputPaths.unwritableFolder(for: path) { throw NIfTIError.writeFailed(path: path, reason: reason) }
         }
     }

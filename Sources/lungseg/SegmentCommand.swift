@@ -20,28 +20,38 @@ struct SegmentCommand: ParsableCommand {
     @Option(help: "The lung probability map to write (.nii or .nii.gz, float32).")
     var probabilities: String?
 
+    @Option(name: .customLong("dicom-seg"), help: "A DICOM Segmentation of the input series to write (INPUT must be a DICOM folder).")
+    var dicomSegmentation: String?
+
     @OptionGroup var segmentation: SegmentationFlags
 
     @Flag(help: "No progress bar.")
     var quiet = false
 
-    func validate() throws { try outputs.validateDistinct(input: input, extra: [("--probabilities", probabilities)]) }
+    func validate() throws {
+        try outputs.validateDistinct(input: input, extra: [("--probabilities", probabilities), ("--dicom-seg", dicomSegmentation)])
+        if dicomSegmentation != nil && !VolumeInput.isFolder(input) {
+            throw ValidationError("--dicom-seg needs a DICOM series folder as INPUT: a NIfTI file has no study or images to reference")
+        }
+    }
 
     func run() throws {
         do {
-            try outputs.check(extraVolumes: [probabilities])
+            try outputs.check(extraVolumes: [probabilities], others: [dicomSegmentation])
             // The model loads while the CT is read; an unreadable CT is still reported first.
             let weights = segmentation.weights
             let model = BackgroundResult { () throws -> (WeightsSource, AHNetWeights?) in
                 let source = try WeightsSource.chosen(weights)
                 return (source, try source.load())
             }
-            let (volume, inputWarnings) = try VolumeInput.read(input, series: series)
+            // A DICOM Segmentation needs the source series' files, not only its voxels.
+            let dicom = try dicomSegmentation.map { _ in try DICOMSeriesReader.read(folder: input, series: series) }
+            let (volume, inputWarnings) = try dicom.map { ($0.volume, $0.warnings) } ?? VolumeInput.read(input, series: series)
             for warning in inputWarnings { warn(warning) }
             let (source, weightsOrStub) = try model.value()
             guard let loaded = weightsOrStub else {
                 // Hidden: the pipeline without a network (a threshold), for measuring memory and time.
-                try runStub(volume)
+                try runStub(volume, source: dicom)
                 return
             }
             let options = segmentation.options
@@ -51,7 +61,7 @@ struct SegmentCommand: ParsableCommand {
             let result = try segmenter.segment(volume, predictor: predictor) { done, total in progress.update(done, total) }
             progress.finish()
             let device = predictor.deviceDescription
-            try outputs.outputs(probabilities: probabilities).write(
+            try outputWriter(source: dicom, result: result).write(
                 result, volume: volume, inputPath: input, weights: source.description, metadata: loaded.metadata, backend: device, options: options)
             for warning in result.warnings { warn(warning.description) }
             if !quiet {
@@ -67,7 +77,22 @@ struct SegmentCommand: ParsableCommand {
         }
     }
 
-    private func runStub(_ volume: Volume) throws {
+    /// Where this run's outputs go; the DICOM Segmentation takes its SOP Instance UID from the
+    /// source series and the file's name. A segmentation that found nothing has no frame to
+    /// write: the other outputs are written and a warning says why the DICOM one is missing.
+    private func outputWriter(source: DICOMSeries?, result: SegmentationResult) -> SegmentationOutputs {
+        var writer = outputs.outputs(probabilities: probabilities)
+        if let path = dicomSegmentation, let source {
+            if result.labels.contains(where: { $0 != 0 }) || !result.airwayVoxels.isEmpty {
+                writer.dicomSegmentation = (path, source, URL(fileURLWithPath: path).lastPathComponent)
+            } else {
+                warn("nothing was segmented: no DICOM Segmentation written to \(path)")
+            }
+        }
+        return writer
+    }
+
+    private func runStub(_ volume: Volume, source: DICOMSeries?) throws {
         let options = segmentation.options
         let parameters = PipelineParameters.clara
         let result = try LungSegmenter(parameters: parameters, options: options, keepsProbabilities: probabilities != nil)
@@ -75,7 +100,7 @@ struct SegmentCommand: ParsableCommand {
         // The same outputs as a real run (mask, report, picture), so that the stub measures them too.
         let clock = ContinuousClock()
         let start = clock.now
-        try outputs.outputs(probabilities: probabilities).write(
+        try outputWriter(source: source, result: result).write(
             result, volume: volume, inputPath: input, weights: WeightsSource.stub.description, metadata: .nvidiaDefaults,
             backend: "stub (threshold predictor)", options: options)
         let write = (clock.now - start).seconds

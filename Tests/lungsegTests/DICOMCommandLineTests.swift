@@ -51,4 +51,42 @@ struct DICOMCommandLineTests {
         }
         #expect(mask.voxels.contains(1))
     }
+
+    /// `--dicom-seg` on the CIP series (an exporter that pads with NUL bytes and has no slice
+    /// thickness): a Segmentation whose frames rebuild the NIfTI mask and airways, listed in the report.
+    @Test func segmentWritesADICOMSegmentation() throws {
+        let folder = NSTemporaryDirectory() + "lungseg-dicom-seg-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let result = try CommandLineTests.run([
+            "segment", Self.cipFolder, "-o", folder + "/m.nii.gz", "--airways", folder + "/a.nii.gz", "--dicom-seg", folder + "/lungs.dcm",
+            "--report", folder + "/r.json", "--split-lungs", "--weights", "stub",
+        ])
+        #expect(result.status == 0, "\(result.error)")
+        let series = try DICOMSeriesReader.read(folder: Self.cipFolder)
+        let back = try DICOMSegmentation.read(folder + "/lungs.dcm", series: series)
+        var expected = try NIfTIReader.read(folder + "/m.nii.gz").voxels.map { UInt8($0) }
+        let airways = try NIfTIReader.read(folder + "/a.nii.gz").voxels
+        #expect(airways.contains { $0 != 0 })
+        for index in expected.indices where expected[index] == 0 && airways[index] != 0 { expected[index] = 3 }
+        #expect(back.labels == expected && back.segments == 3)
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/r.json"))) as? [String: Any]
+        #expect((report?["outputs"] as? [String: String])?["dicomSegmentation"] == folder + "/lungs.dcm")
+    }
+
+    /// A NIfTI input has no study to reference: a usage error before any work, nothing written.
+    @Test func aDICOMSegmentationOfANIfTIInputIsAUsageError() throws {
+        let folder = NSTemporaryDirectory() + "lungseg-dicom-seg-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let ct = CommandLineTests.repository.appendingPathComponent("data/cip_ct64.nii.gz").path
+        let result = try CommandLineTests.run(["segment", ct, "-o", folder + "/m.nii.gz", "--dicom-seg", folder + "/lungs.dcm", "--weights", "stub"])
+        #expect(result.status == 64)
+        #expect(result.error.contains("--dicom-seg needs a DICOM series folder as INPUT"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
+        let unwritable = try CommandLineTests.run(["segment", Self.cipFolder, "-o", folder + "/m.nii.gz", "--dicom-seg", "/nonexistent/lungs.dcm",
+                                                   "--weights", "stub"])
+        #expect(unwritable.status == 5)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
+    }
 }

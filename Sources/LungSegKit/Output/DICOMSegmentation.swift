@@ -8,7 +8,8 @@ import Foundation
 /// highdicom's and TotalSegmentator's lung examples that name the side in the structure rather
 /// than through a laterality modifier): "Right lung" 3341006 and "Left lung" 44029006 with
 /// `--split-lungs`, else "Lung" 39607008; "Trachea" 44567001 for the trachea and main bronchi when
-/// the post-processing found them. Category "Anatomical Structure" (SCT 123037004). Algorithm
+/// the post-processing found them. Segment numbers are consecutive: 1 lung, or 1 right and 2 left,
+/// then the airways. Category "Anatomical Structure" (SCT 123037004). Algorithm
 /// type AUTOMATIC, family "Artificial Intelligence" (DCM 123110), name lungseg and its version.
 public enum DICOMSegmentation {
     /// A segment: the label value it is made of, and how it is named and coded.

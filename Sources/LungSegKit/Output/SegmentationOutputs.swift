@@ -9,13 +9,20 @@ public struct SegmentationOutputs: Sendable {
     public var probabilities: String?
     /// The trachea and main bronchi as a mask (1 = airway).
     public var airways: String?
+    /// A DICOM Segmentation of the source series (a DICOM input only), and the name its SOP
+    /// Instance UID is derived from (`DICOMSegmentation.instanceUID`).
+    public var dicomSegmentation: (path: String, source: DICOMSeries, caseName: String)?
 
-    public init(mask: String, report: String? = nil, qc: String? = nil, probabilities: String? = nil, airways: String? = nil) {
+    public init(
+        mask: String, report: String? = nil, qc: String? = nil, probabilities: String? = nil, airways: String? = nil,
+        dicomSegmentation: (path: String, source: DICOMSeries, caseName: String)? = nil
+    ) {
         self.mask = mask
         self.report = report
         self.qc = qc
         self.probabilities = probabilities
         self.airways = airways
+        self.dicomSegmentation = dicomSegmentation
     }
 
     /// Writes every output to a temporary file, then renames them all over their targets: either
@@ -45,6 +52,13 @@ public struct SegmentationOutputs: Sendable {
                 try QCPicture(volume: volume, labels: result.labels, airways: result.airwayVoxels,
                               volumesML: [result.rightVolumeML, result.leftVolumeML, result.airwaysML]).write(to: qc, in: transaction)
                 outputs["qc"] = qc
+            }
+            if let segmentation = dicomSegmentation {
+                try DICOMSegmentation.write(
+                    result, series: segmentation.source, to: segmentation.path, seriesInstanceUID: DICOMSegmentation.uid(),
+                    sopInstanceUID: DICOMSegmentation.instanceUID(series: segmentation.source, caseName: segmentation.caseName),
+                    softwareVersion: LungSegVersion.current, in: transaction)
+                outputs["dicomSegmentation"] = segmentation.path
             }
             if let report {
                 outputs["report"] = report
