@@ -45,6 +45,9 @@ struct BatchCommand: ParsableCommand {
     @Flag(help: "No QC pictures.")
     var noQc = false
 
+    @Flag(name: .customLong("dicom-seg"), help: "For each DICOM case, also a DICOM Segmentation of its series (NAME_seg.dcm).")
+    var dicomSegmentation = false
+
     @Flag(help: "Only errors and warnings on stderr.")
     var quiet = false
 
@@ -98,7 +101,7 @@ struct BatchCommand: ParsableCommand {
         let status = BatchStatusFolder(outputFolder: outputFolder)
         let quiet = self.quiet
         let runner = BatchRunner(
-            outputFolder: outputFolder, status: status, shard: assigned, timeout: timeout, force: force, writeQC: !noQc,
+            outputFolder: outputFolder, status: status, shard: assigned, timeout: timeout, force: force, writeQC: !noQc, writeDICOMSegmentation: dicomSegmentation,
             log: { message in
                 switch message {
                 case .progress(let text): if !quiet { note(text) }

@@ -68,4 +68,34 @@ struct BatchRunnerTests {
         #expect(FileManager.default.fileExists(atPath: output + "/by-uid_lungs.nii.gz"))
         #expect(!FileManager.default.fileExists(atPath: output + "/absent_lungs.nii.gz"))
     }
+
+    /// `--dicom-seg` in a batch: a DICOM case gets NAME_seg.dcm rebuilding its mask, a NIfTI case
+    /// none; both count as done afterwards.
+    @Test func dicomCasesGetASegmentation() throws {
+        let folder = NSTemporaryDirectory() + "lungseg-batch-seg-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let output = folder + "/out"
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        let dicom = TestFixtures.path("dicom_covidctmd_normal001_12")
+        let cases = [BatchCase(input: dicom, name: "dicom"), BatchCase(input: RepositoryData.path("cip_ct64.nii.gz"), name: "nifti")]
+        let runner = BatchRunner(
+            outputFolder: output, status: BatchStatusFolder(outputFolder: output), shard: try Shard(index: 0, count: 1),
+            timeout: nil, force: false, writeQC: false, writeDICOMSegmentation: true, log: { _ in })
+        var options = SegmentationOptions()
+        options.splitLungs = true
+        let model = BatchRunner.Model(
+            segmenter: LungSegmenter(parameters: .clara, options: options, keepsProbabilities: false), weights: "stub",
+            metadata: .nvidiaDefaults, options: options)
+        let outcome = try runner.run(cases, model: model, predictor: ThresholdPredictor(parameters: .clara)) { "threshold" }
+        #expect(outcome == BatchRunner.Outcome(ok: 2, failed: 0, timedOut: 0))
+        #expect(!FileManager.default.fileExists(atPath: output + "/nifti_seg.dcm"))
+        let series = try DICOMSeriesReader.read(folder: dicom)
+        let back = try DICOMSegmentation.read(output + "/dicom_seg.dcm", series: series)
+        let mask = try NIfTIReader.read(output + "/dicom_lungs.nii.gz").voxels.map { UInt8($0) }
+        #expect(back.labels == mask && back.segments == 2)
+        #expect(BatchStatusFolder(outputFolder: output).latest()["dicom"]?.outputs["dicomSegmentation"] == "dicom_seg.dcm")
+        #expect(runner.casesToRun(cases).isEmpty)
+        try FileManager.default.removeItem(atPath: output + "/dicom_seg.dcm")
+        #expect(runner.casesToRun(cases).map(\.name) == ["dicom"])
+    }
 }

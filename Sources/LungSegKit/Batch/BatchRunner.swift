@@ -21,12 +21,15 @@ public struct BatchRunner: Sendable {
     public let timeout: Double?
     public let force: Bool
     public let writeQC: Bool
+    /// Whether a DICOM case also gets NAME_seg.dcm, a DICOM Segmentation of its series.
+    public let writeDICOMSegmentation: Bool
     public let log: @Sendable (BatchMessage) -> Void
 
     public init(
         outputFolder: String, status: BatchStatusFolder, shard: Shard, timeout: Double?, force: Bool, writeQC: Bool,
-        log: @escaping @Sendable (BatchMessage) -> Void
+        writeDICOMSegmentation: Bool = false, log: @escaping @Sendable (BatchMessage) -> Void
     ) {
+        self.writeDICOMSegmentation = writeDICOMSegmentation
         self.outputFolder = outputFolder
         self.status = status
         self.shard = shard
@@ -57,13 +60,22 @@ public struct BatchRunner: Sendable {
         public var timedOut = 0
     }
 
-    /// The output files of a case: NAME_lungs.nii.gz, NAME_report.json, NAME_qc.png.
-    public func outputs(for item: BatchCase) -> SegmentationOutputs {
+    /// The output files of a case: NAME_lungs.nii.gz, NAME_report.json, NAME_qc.png, and for a
+    /// DICOM series (`source`) NAME_seg.dcm when asked for.
+    public func outputs(for item: BatchCase, source: DICOMSeries? = nil) -> SegmentationOutputs {
         let folder = URL(fileURLWithPath: outputFolder)
-        return SegmentationOutputs(
+        var outputs = SegmentationOutputs(
             mask: folder.appendingPathComponent("\(item.name)_lungs.nii.gz").path,
             report: folder.appendingPathComponent("\(item.name)_report.json").path,
             qc: writeQC ? folder.appendingPathComponent("\(item.name)_qc.png").path : nil)
+        if writeDICOMSegmentation, let source {
+            outputs.dicomSegmentation = (segmentationPath(for: item), source, item.name)
+        }
+        return outputs
+    }
+
+    private func segmentationPath(for item: BatchCase) -> String {
+        URL(fileURLWithPath: outputFolder).appendingPathComponent("\(item.name)_seg.dcm").path
     }
 
     /// The cases not yet done: no ok status, an output missing, or an input changed since.
@@ -73,7 +85,10 @@ public struct BatchRunner: Sendable {
         return cases.filter { item in
             guard let record = latest[item.name], record.status == .ok, let checksum = record.inputChecksum else { return true }
             let paths = outputs(for: item)
-            let expected = [paths.mask, paths.report, paths.qc].compactMap { $0 }
+            // A DICOM case with lungs found has a Segmentation too, when asked for.
+            let segmentation = writeDICOMSegmentation && VolumeInput.isFolder(item.input) && (record.totalLungML ?? 0) > 0
+                ? segmentationPath(for: item) : nil
+            let expected = [paths.mask, paths.report, paths.qc, segmentation].compactMap { $0 }
             guard expected.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else { return true }
             return (try? FileChecksum.sha256(of: item.input)) != checksum
         }
@@ -84,12 +99,13 @@ public struct BatchRunner: Sendable {
         var outcome = Outcome()
         let segmenter = model.segmenter
         let listed = Date()
-        var next = cases.first.map { CaseReader.start($0, segmenter: segmenter) }
+        let keepsSource = writeDICOMSegmentation
+        var next = cases.first.map { CaseReader.start($0, segmenter: segmenter, keepingDICOMSource: keepsSource) }
         for (position, item) in cases.enumerated() {
             guard let reading = next else { break }
             let loaded = reading.wait()
             // Read and prepare the following case while this one runs on the backend.
-            next = position + 1 < cases.count ? CaseReader.start(cases[position + 1], segmenter: segmenter) : nil
+            next = position + 1 < cases.count ? CaseReader.start(cases[position + 1], segmenter: segmenter, keepingDICOMSource: keepsSource) : nil
             // Another process on the same output folder may hold the case, or have finished it since.
             guard let lock = CaseLock.acquire(outputFolder: outputFolder, name: item.name) else {
                 log(.progress("[\(position + 1)/\(cases.count)] \(item.name): taken by another process, skipped"))
@@ -145,7 +161,12 @@ public struct BatchRunner: Sendable {
             seconds["segment"] = elapsed(since: started, clock)
             if let deadline, clock.now > deadline { throw CaseTimedOut() }
             let writing = clock.now
-            let written = try outputs(for: item).write(
+            // A Segmentation needs something segmented; without, the other outputs are written.
+            let source = result.labels.contains(where: { $0 != 0 }) || !result.airwayVoxels.isEmpty ? loaded.dicom : nil
+            if writeDICOMSegmentation && loaded.dicom != nil && source == nil {
+                log(.warning("\(item.input): nothing was segmented: no DICOM Segmentation written"))
+            }
+            let written = try outputs(for: item, source: source).write(
                 result, volume: volume, inputPath: item.input, weights: model.weights, metadata: model.metadata, backend: device(),
                 options: model.options)
             seconds["write"] = elapsed(since: writing, clock)

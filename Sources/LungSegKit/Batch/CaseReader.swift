@@ -8,25 +8,33 @@ final class CaseReader: @unchecked Sendable {
         var seconds: Double
         /// What the reader noticed about the input (DICOM series choices, ...).
         var warnings: [String] = []
+        /// The DICOM series read, when asked for (a DICOM Segmentation references its files).
+        var dicom: DICOMSeries?
     }
 
     private let done = DispatchSemaphore(value: 0)
     private var loaded: Loaded?
 
-    static func start(_ item: BatchCase, segmenter: LungSegmenter) -> CaseReader {
+    static func start(_ item: BatchCase, segmenter: LungSegmenter, keepingDICOMSource: Bool = false) -> CaseReader {
         let reader = CaseReader()
         let (input, series) = (item.input, item.series)
         DispatchQueue.global().async {
             let clock = ContinuousClock()
             let started = clock.now
             var warnings: [String] = []
+            var dicom: DICOMSeries?
             let prepared = Result { () throws -> PreparedVolume in
+                if keepingDICOMSource && VolumeInput.isFolder(input) {
+                    let read = try DICOMSeriesReader.read(folder: input, series: series)
+                    (dicom, warnings) = (read, read.warnings)
+                    return try segmenter.prepare(read.volume)
+                }
                 let (volume, noticed) = try VolumeInput.read(input, series: series)
                 warnings = noticed
                 return try segmenter.prepare(volume)
             }
             let checksum = try? FileChecksum.sha256(of: input)
-            reader.loaded = Loaded(prepared: prepared, checksum: checksum, seconds: elapsed(since: started, clock), warnings: warnings)
+            reader.loaded = Loaded(prepared: prepared, checksum: checksum, seconds: elapsed(since: started, clock), warnings: warnings, dicom: dicom)
             reader.done.signal()
         }
         return reader
