@@ -26,6 +26,21 @@ enum class FileKind {
     other,
 };
 
+/// Runs `body`, turning any C++ exception into CDCMTK_INTERNAL_ERROR with its message: none may
+/// cross the C boundary.
+template <typename Body>
+cdcmtk_status guarded(char *message, size_t capacity, Body body) {
+    try {
+        return body();
+    } catch (const std::exception &error) {
+        setMessage(message, capacity, error.what());
+        return CDCMTK_INTERNAL_ERROR;
+    } catch (...) {
+        setMessage(message, capacity, "unexpected C++ exception");
+        return CDCMTK_INTERNAL_ERROR;
+    }
+}
+
 /// Looks at the first bytes of `path`.
 FileKind classify(const char *path);
 

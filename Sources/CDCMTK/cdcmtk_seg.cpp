@@ -77,8 +77,8 @@ void normalizeStringVRs(DcmDataset &dataset) {
 extern "C" cdcmtk_status cdcmtk_write_segmentation(
     const char *output, const char *const *source_paths, size_t slice_count, const uint8_t *labels,
     const cdcmtk_segment *segments, size_t segment_count, const char *series_instance_uid, const char *sop_instance_uid,
-    const char *software_version, char *message, size_t message_capacity) {
-    try {
+    const char *software_version, const char *algorithm_parameters, char *message, size_t message_capacity) {
+    return cdcmtk::guarded(message, message_capacity, [&]() -> cdcmtk_status {
         if (slice_count == 0 || segment_count == 0) {
             cdcmtk::setMessage(message, message_capacity, "no slices or no segments");
             return CDCMTK_MISSING_ATTRIBUTE;
@@ -171,6 +171,7 @@ extern "C" cdcmtk_status cdcmtk_write_segmentation(
             algorithm.getAlgorithmFamilyCode().set("123110", "DCM", "Artificial Intelligence");
             algorithm.setAlgorithmName("lungseg");
             algorithm.setAlgorithmVersion(software_version);
+            if (algorithm_parameters != NULL && algorithm_parameters[0] != 0) algorithm.setAlgorithmParameters(algorithm_parameters);
             Uint16 number = 0;
             status = segmentation->addSegment(segment, number);
             if (status.bad()) {
@@ -289,19 +290,13 @@ extern "C" cdcmtk_status cdcmtk_write_segmentation(
             return CDCMTK_INTERNAL_ERROR;
         }
         return CDCMTK_OK;
-    } catch (const std::exception &error) {
-        cdcmtk::setMessage(message, message_capacity, error.what());
-        return CDCMTK_INTERNAL_ERROR;
-    } catch (...) {
-        cdcmtk::setMessage(message, message_capacity, "unexpected C++ exception");
-        return CDCMTK_INTERNAL_ERROR;
-    }
+    });
 }
 
 extern "C" cdcmtk_status cdcmtk_read_segmentation(
     const char *path, const char *const *source_paths, size_t slice_count, uint16_t rows, uint16_t columns, uint8_t *labels,
     size_t *segment_count, size_t *frame_count, char *message, size_t message_capacity) {
-    try {
+    return cdcmtk::guarded(message, message_capacity, [&]() -> cdcmtk_status {
         std::map<OFString, size_t> sliceOfInstance;
         for (size_t k = 0; k < slice_count; ++k) {
             DcmFileFormat file;
@@ -353,11 +348,5 @@ extern "C" cdcmtk_status cdcmtk_read_segmentation(
             }
         }
         return CDCMTK_OK;
-    } catch (const std::exception &error) {
-        cdcmtk::setMessage(message, message_capacity, error.what());
-        return CDCMTK_INTERNAL_ERROR;
-    } catch (...) {
-        cdcmtk::setMessage(message, message_capacity, "unexpected C++ exception");
-        return CDCMTK_INTERNAL_ERROR;
-    }
+    });
 }

@@ -68,4 +68,9 @@ struct DICOMSegmentationTests {
         transaction.discard()
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
     }
+
+    /// The model's provenance as Algorithm Parameters readers parse: key=value, comma-separated.
+    @Test func algorithmParametersAreKeyValuePairs() {
+        #expect(DICOMSegmentation.algorithmParameters(["name": "a,b", "date": "x=y", "weights": "w"]) == "date=x:y,name=a;b,weights=w")
+    }
 }

@@ -89,4 +89,21 @@ struct DICOMCommandLineTests {
         #expect(unwritable.status == 5)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
     }
+
+    /// A series with a damaged slice fails as bad input (exit 2) before anything is written.
+    @Test func aDamagedSeriesWritesNoSegmentation() throws {
+        let folder = NSTemporaryDirectory() + "lungseg-dicom-bad-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder + "/series", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.cipFolder).filter { $0.hasSuffix(".dcm") }.sorted()
+        for name in files { try FileManager.default.copyItem(atPath: Self.cipFolder + "/" + name, toPath: folder + "/series/" + name) }
+        let damaged = folder + "/series/" + files[files.count / 2]
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: damaged))
+        try bytes.prefix(bytes.count - 3000).write(to: URL(fileURLWithPath: damaged))
+        let result = try CommandLineTests.run(["segment", folder + "/series", "-o", folder + "/m.nii.gz", "--dicom-seg", folder + "/s.dcm",
+                                               "--weights", "stub"])
+        #expect(result.status == 2, "\(result.error)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/m.nii.gz") && !FileManager.default.fileExists(atPath: folder + "/s.dcm"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["series"])
+    }
 }

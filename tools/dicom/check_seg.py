@@ -52,7 +52,8 @@ def main(folder, seg_path, mask_path, airways_path=None):
         print(f"segment {number}: {description.segment_label!r}, type {description.segmented_property_type.value} "
               f"{description.segmented_property_type.meaning!r} ({description.segmented_property_type.scheme_designator}), "
               f"algorithm {description.algorithm_type.value}"
-              + (f" {algorithm.name} {algorithm.version} ({algorithm.family.meaning})" if algorithm is not None else ""))
+              + (f" {algorithm.name} {algorithm.version} ({algorithm.family.meaning}); parameters {algorithm.parameters}"
+                 if algorithm is not None else ""))
     referenced = [uid for uid in uids if uid in set(u for _, _, u in seg.get_source_image_uids())]
     pixels = seg.get_pixels_by_source_instance(source_sop_instance_uids=referenced, segment_numbers=numbers,
                                                combine_segments=True, relabel=False)

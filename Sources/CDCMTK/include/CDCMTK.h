@@ -104,11 +104,12 @@ typedef struct {
 /// row) as a DICOM Segmentation (BINARY) at `output`: one segment per entry of `segments`, one
 /// frame per segment and slice that holds it (empty frames left out), each frame referencing its
 /// source slice (SOP Class/Instance UID, position); patient, study and frame of reference copied
-/// from the first source file.
+/// from the first source file. `algorithm_parameters` (the model's provenance) goes into each
+/// segment's Algorithm Parameters.
 cdcmtk_status cdcmtk_write_segmentation(
     const char *output, const char *const *source_paths, size_t slice_count, const uint8_t *labels,
     const cdcmtk_segment *segments, size_t segment_count, const char *series_instance_uid, const char *sop_instance_uid,
-    const char *software_version, char *message, size_t message_capacity);
+    const char *software_version, const char *algorithm_parameters, char *message, size_t message_capacity);
 
 /// Reads a DICOM Segmentation back onto the grid of its source series: `labels` (slice_count x
 /// Rows x Columns, zeroed by the caller) gets each frame's segment number where the frame is set,

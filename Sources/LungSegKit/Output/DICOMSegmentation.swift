@@ -21,11 +21,12 @@ public enum DICOMSegmentation {
     }
 
     /// Writes `result`'s labels (on `series`' grid) to `path`, atomically (with `transaction`,
-    /// when it commits). `seriesInstanceUID` is new for each run; `sopInstanceUID` is derived
+    /// when it commits); `modelDescription` (the model's provenance) becomes the segments'
+    /// Algorithm Parameters. `seriesInstanceUID` is new for each run; `sopInstanceUID` is derived
     /// from the source series and the case (`instanceUID(for:)`), so a rerun writes the same one.
     public static func write(
         _ result: SegmentationResult, series: DICOMSeries, to path: String, seriesInstanceUID: String, sopInstanceUID: String,
-        softwareVersion: String, in transaction: OutputTransaction? = nil
+        softwareVersion: String, modelDescription: String = "", in transaction: OutputTransaction? = nil
     ) throws(DICOMSegmentationError) {
         let dims = series.volume.dims
         guard series.slicePaths.count == dims.k, dims.i <= Int(UInt16.max), dims.j <= Int(UInt16.max) else {
@@ -57,7 +58,7 @@ public enum DICOMSegmentation {
                 return labels.withUnsafeBufferPointer { labels in
                     cdcmtk_write_segmentation(
                         target, sources, series.slicePaths.count, labels.baseAddress, &specs, count, seriesInstanceUID, sopInstanceUID,
-                        softwareVersion, &message, message.count)
+                        softwareVersion, modelDescription, &message, message.count)
                 }
             }
         }
@@ -65,6 +66,15 @@ public enum DICOMSegmentation {
             staged?.discard()
             throw .writeFailed(path: path, reason: DICOMFile.text(message))
         }
+    }
+
+    /// Algorithm Parameters as readers parse them: `key=value` pairs joined by commas (highdicom
+    /// refuses anything else), sorted by key; a comma or `=` inside a value becomes `;` or `:`.
+    public static func algorithmParameters(_ values: [String: String]) -> String {
+        values.sorted { $0.key < $1.key }.map { key, value in
+            let clean = { (text: String) in text.replacingOccurrences(of: ",", with: ";").replacingOccurrences(of: "=", with: ":") }
+            return "\(clean(key))=\(clean(value))"
+        }.joined(separator: ",")
     }
 
     /// A Segmentation read back onto the grid of `series` (its source): each voxel holds the

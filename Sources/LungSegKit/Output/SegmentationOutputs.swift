@@ -57,7 +57,9 @@ public struct SegmentationOutputs: Sendable {
                 try DICOMSegmentation.write(
                     result, series: segmentation.source, to: segmentation.path, seriesInstanceUID: DICOMSegmentation.uid(),
                     sopInstanceUID: DICOMSegmentation.instanceUID(series: segmentation.source, caseName: segmentation.caseName),
-                    softwareVersion: LungSegVersion.current, in: transaction)
+                    softwareVersion: LungSegVersion.current,
+                    modelDescription: DICOMSegmentation.algorithmParameters(["weights": weights].merging(metadata.provenance) { first, _ in first }),
+                    in: transaction)
                 outputs["dicomSegmentation"] = segmentation.path
             }
             if let report {
