@@ -37,14 +37,19 @@ OFString decimal(const OFString &value) {
     return OFString(buffer);
 }
 
-/// One value of an attribute, without the NUL padding some exporters write and trailing spaces.
-OFString field(DcmDataset *dataset, const DcmTagKey &tag, unsigned long index = 0) {
-    OFString value;
-    dataset->findAndGetOFString(tag, value, index);
+/// `value` without the NUL padding some exporters write (CIP's) and without trailing spaces.
+OFString trimmed(OFString value) {
     const size_t nul = value.find('\0');
     if (nul != OFString_npos) value = value.substr(0, nul);
     while (!value.empty() && value[value.length() - 1] == ' ') value.erase(value.length() - 1);
     return value;
+}
+
+/// One value of an attribute, trimmed.
+OFString field(DcmDataset *dataset, const DcmTagKey &tag, unsigned long index = 0) {
+    OFString value;
+    dataset->findAndGetOFString(tag, value, index);
+    return trimmed(value);
 }
 
 /// Top-level string elements as dcmiod accepts them: padded with NUL bytes instead of spaces
@@ -60,11 +65,8 @@ void normalizeStringVRs(DcmDataset &dataset) {
         if (!actualVR.isaString() || !expectedVR.isaString() || element->getLengthField() == 0) continue;
         OFString value;
         if (element->getOFStringArray(value).bad()) continue;
-        const size_t nul = value.find('\0');
-        if (nul == OFString_npos && actualVR.getEVR() == expectedVR.getEVR()) continue;
-        if (nul != OFString_npos) value = value.substr(0, nul);
-        while (!value.empty() && value[value.length() - 1] == ' ') value.erase(value.length() - 1);
-        remade.push_back(std::make_pair(expected, value));
+        if (value.find('\0') == OFString_npos && actualVR.getEVR() == expectedVR.getEVR()) continue;
+        remade.push_back(std::make_pair(expected, trimmed(value)));
     }
     for (auto &item : remade) {
         dataset.findAndDeleteElement(item.first);
@@ -254,14 +256,9 @@ extern "C" cdcmtk_status cdcmtk_write_segmentation(
             return CDCMTK_MISSING_ATTRIBUTE;
         }
         // The series the frames come from, for viewers that look there (Common Instance Reference).
-        OFString patientID, studyUID, seriesUID;
-        {
-            DcmFileFormat first;
-            first.loadFile(source_paths[0]);
-            patientID = field(first.getDataset(), DCM_PatientID);
-            studyUID = field(first.getDataset(), DCM_StudyInstanceUID);
-            seriesUID = field(first.getDataset(), DCM_SeriesInstanceUID);
-        }
+        const OFString patientID = field(source.getDataset(), DCM_PatientID);
+        const OFString studyUID = field(source.getDataset(), DCM_StudyInstanceUID);
+        const OFString seriesUID = field(source.getDataset(), DCM_SeriesInstanceUID);
         for (size_t k = 0; k < slice_count; ++k) {
             references.add(new IODImageReference(patientID, studyUID, seriesUID, slices[k].sopInstance, slices[k].sopClass));
         }

@@ -44,9 +44,7 @@ struct SegmentCommand: ParsableCommand {
                 let source = try WeightsSource.chosen(weights)
                 return (source, try source.load())
             }
-            // A DICOM Segmentation needs the source series' files, not only its voxels.
-            let dicom = try dicomSegmentation.map { _ in try DICOMSeriesReader.read(folder: input, series: series) }
-            let (volume, inputWarnings) = try dicom.map { ($0.volume, $0.warnings) } ?? VolumeInput.read(input, series: series)
+            let (volume, inputWarnings, dicom) = try VolumeInput.readSource(input, series: series)
             for warning in inputWarnings { warn(warning) }
             let (source, weightsOrStub) = try model.value()
             guard let loaded = weightsOrStub else {

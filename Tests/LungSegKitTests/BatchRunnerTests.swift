@@ -47,7 +47,7 @@ struct BatchRunnerTests {
     /// The manifest's third column picks the series of a DICOM folder: the one named is read, a
     /// series the folder lacks fails that case (and only it) with the DICOM error.
     @Test func aCaseReadsTheSeriesItsManifestNames() throws {
-        let folder = NSTemporaryDirectory() + "lungseg-series-\(UUID().uuidString)"
+        let folder = try TemporaryFolder().path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let output = folder + "/out"
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
@@ -72,7 +72,7 @@ struct BatchRunnerTests {
     /// `--dicom-seg` in a batch: a DICOM case gets NAME_seg.dcm rebuilding its mask, a NIfTI case
     /// none; both count as done afterwards.
     @Test func dicomCasesGetASegmentation() throws {
-        let folder = NSTemporaryDirectory() + "lungseg-batch-seg-\(UUID().uuidString)"
+        let folder = try TemporaryFolder().path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let output = folder + "/out"
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)

@@ -4,11 +4,7 @@ import Testing
 
 @Suite("Batch: manifests, shards, status files, checksums")
 struct BatchTests {
-    static func temporaryFolder() throws -> String {
-        let folder = NSTemporaryDirectory() + "lungseg-batch-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        return folder
-    }
+    static func temporaryFolder() throws -> String { try TemporaryFolder().path }
 
     @Test func manifestLinesHeaderQuotesAndRelativePaths() throws {
         let folder = try Self.temporaryFolder()

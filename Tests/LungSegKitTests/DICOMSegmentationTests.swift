@@ -7,11 +7,7 @@ import Testing
 /// rebuild the mask voxel for voxel on the source series' grid.
 @Suite("DICOM Segmentation output")
 struct DICOMSegmentationTests {
-    static func folder() throws -> String {
-        let folder = NSTemporaryDirectory() + "lungseg-seg-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        return folder
-    }
+    static func folder() throws -> String { try TemporaryFolder().path }
 
     @Test(arguments: [false, true])
     func framesRebuildTheMask(splitLungs: Bool) throws {

@@ -8,8 +8,7 @@ struct KnownWeightsTests {
     /// A file is a release when its size and SHA-256 both match; the size alone decides whether
     /// the file is read at all. (SHA-256 of "abc", FIPS 180-2's example.)
     @Test func sizeThenDigestDecide() throws {
-        let folder = NSTemporaryDirectory() + "lungseg-known-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = try TemporaryFolder().path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let release = KnownWeights.Release(
             name: "test release", byteCount: 3, sha256: "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",

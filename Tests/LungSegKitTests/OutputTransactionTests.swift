@@ -5,11 +5,7 @@ import Testing
 
 @Suite("Outputs written together")
 struct OutputTransactionTests {
-    static func folder() throws -> String {
-        let path = NSTemporaryDirectory() + "lungseg-outputs-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    static func folder() throws -> String { try TemporaryFolder().path }
 
     static let header = NIfTIHeader.synthesized(dims: Size3(2, 2, 2), affine: .scaling(Spacing3(1, 1, 1)), datatypeCode: NIfTIDatatype.uint8.rawValue, description: "")
 

@@ -12,8 +12,7 @@ struct ProbabilityKeepingTests {
         let kept = try LungSegmenter(parameters: .clara).segment(volume, predictor: ThresholdPredictor(parameters: .clara))
         let dropped = try LungSegmenter(parameters: .clara, keepsProbabilities: false).segment(volume, predictor: ThresholdPredictor(parameters: .clara))
         #expect(dropped.labels == kept.labels && dropped.probabilityOnInputGrid() == nil)
-        let folder = NSTemporaryDirectory() + "lungseg-kept-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = try TemporaryFolder().path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let outputs = SegmentationOutputs(mask: folder + "/m.nii.gz", report: nil, qc: nil, probabilities: folder + "/p.nii.gz", airways: nil)
         #expect(throws: PipelineError.probabilitiesNotKept) {

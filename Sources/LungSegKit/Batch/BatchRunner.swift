@@ -99,13 +99,12 @@ public struct BatchRunner: Sendable {
         var outcome = Outcome()
         let segmenter = model.segmenter
         let listed = Date()
-        let keepsSource = writeDICOMSegmentation
-        var next = cases.first.map { CaseReader.start($0, segmenter: segmenter, keepingDICOMSource: keepsSource) }
+        var next = cases.first.map { CaseReader.start($0, segmenter: segmenter) }
         for (position, item) in cases.enumerated() {
             guard let reading = next else { break }
             let loaded = reading.wait()
             // Read and prepare the following case while this one runs on the backend.
-            next = position + 1 < cases.count ? CaseReader.start(cases[position + 1], segmenter: segmenter, keepingDICOMSource: keepsSource) : nil
+            next = position + 1 < cases.count ? CaseReader.start(cases[position + 1], segmenter: segmenter) : nil
             // Another process on the same output folder may hold the case, or have finished it since.
             guard let lock = CaseLock.acquire(outputFolder: outputFolder, name: item.name) else {
                 log(.progress("[\(position + 1)/\(cases.count)] \(item.name): taken by another process, skipped"))

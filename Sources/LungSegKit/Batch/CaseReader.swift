@@ -1,54 +1,43 @@
 import Foundation
 
 /// Reads a case, prepares it for the network and checksums it, on a background thread.
-final class CaseReader: @unchecked Sendable {
+struct CaseReader: Sendable {
     struct Loaded: Sendable {
         var prepared: Result<PreparedVolume, any Error>
         var checksum: String?
         var seconds: Double
         /// What the reader noticed about the input (DICOM series choices, ...).
         var warnings: [String] = []
-        /// The DICOM series read, when asked for (a DICOM Segmentation references its files).
+        /// The DICOM series, for a folder input (a DICOM Segmentation references its files; its
+        /// voxels are the prepared volume's, not a copy).
         var dicom: DICOMSeries?
     }
 
-    private let done = DispatchSemaphore(value: 0)
-    private var loaded: Loaded?
+    private let loading: BackgroundResult<Loaded>
 
-    static func start(_ item: BatchCase, segmenter: LungSegmenter, keepingDICOMSource: Bool = false) -> CaseReader {
-        let reader = CaseReader()
+    static func start(_ item: BatchCase, segmenter: LungSegmenter) -> CaseReader {
         let (input, series) = (item.input, item.series)
-        DispatchQueue.global().async {
+        return CaseReader(loading: BackgroundResult {
             let clock = ContinuousClock()
             let started = clock.now
             var warnings: [String] = []
             var dicom: DICOMSeries?
             let prepared = Result { () throws -> PreparedVolume in
-                if keepingDICOMSource && VolumeInput.isFolder(input) {
-                    let read = try DICOMSeriesReader.read(folder: input, series: series)
-                    (dicom, warnings) = (read, read.warnings)
-                    return try segmenter.prepare(read.volume)
-                }
-                let (volume, noticed) = try VolumeInput.read(input, series: series)
-                warnings = noticed
-                return try segmenter.prepare(volume)
+                let source = try VolumeInput.readSource(input, series: series)
+                (warnings, dicom) = (source.warnings, source.dicom)
+                return try segmenter.prepare(source.volume)
             }
             let checksum = try? FileChecksum.sha256(of: input)
-            reader.loaded = Loaded(prepared: prepared, checksum: checksum, seconds: elapsed(since: started, clock), warnings: warnings, dicom: dicom)
-            reader.done.signal()
-        }
-        return reader
+            return Loaded(prepared: prepared, checksum: checksum, seconds: elapsed(since: started, clock), warnings: warnings, dicom: dicom)
+        })
     }
 
-    /// Blocks until the case is read; the semaphore orders the write of `loaded` before this read.
+    /// Blocks until the case is read.
     func wait() -> Loaded {
-        done.wait()
-        done.signal()
-        return loaded ?? Loaded(prepared: .failure(CaseReaderLost()), checksum: nil, seconds: 0)
+        do {
+            return try loading.value()
+        } catch {
+            return Loaded(prepared: .failure(error), checksum: nil, seconds: 0)
+        }
     }
 }
-
-private struct CaseReaderLost: Error, CustomStringConvertible {
-    var description: String { "the background read of this case produced nothing" }
-}
-

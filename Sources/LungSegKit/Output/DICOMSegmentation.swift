@@ -47,13 +47,15 @@ public enum DICOMSegmentation {
         let target = staged?.temporary ?? path
         var message = [CChar](repeating: 0, count: 512)
         let status = withCStrings(series.slicePaths) { sources in
-            withCStrings(segments.map(\.label) + ["123037004", "SCT", "Anatomical Structure", "SCT"] + segments.map(\.code) + segments.map(\.meaning)) { strings in
+            // Seven strings a segment, in cdcmtk_segment's order after its value.
+            let fields = segments.flatMap { [$0.label, "123037004", "SCT", "Anatomical Structure", $0.code, "SCT", $0.meaning] }
+            return withCStrings(fields) { strings in
                 let count = segments.count
                 var specs = (0..<count).map { s in
-                    cdcmtk_segment(
-                        value: segments[s].value, label: strings[s], category_code: strings[count], category_scheme: strings[count + 1],
-                        category_meaning: strings[count + 2], type_code: strings[count + 4 + s], type_scheme: strings[count + 3],
-                        type_meaning: strings[2 * count + 4 + s])
+                    let field = { (index: Int) in strings[7 * s + index] }
+                    return cdcmtk_segment(
+                        value: segments[s].value, label: field(0), category_code: field(1), category_scheme: field(2),
+                        category_meaning: field(3), type_code: field(4), type_scheme: field(5), type_meaning: field(6))
                 }
                 return labels.withUnsafeBufferPointer { labels in
                     cdcmtk_write_segmentation(

@@ -14,12 +14,20 @@ public enum VolumeInput {
     ///   a user should see.
     /// - Throws: ``NIfTIError`` for NIfTI files, ``DICOMError`` for DICOM folders.
     public static func read(_ path: String, series: String? = nil) throws -> (volume: Volume, warnings: [String]) {
+        let source = try readSource(path, series: series)
+        return (source.volume, source.warnings)
+    }
+
+    /// `read`, and for a DICOM folder also the series itself (its files: a DICOM Segmentation
+    /// references them); nil for a NIfTI file.
+    public static func readSource(_ path: String, series: String? = nil) throws
+        -> (volume: Volume, warnings: [String], dicom: DICOMSeries?) {
         if isFolder(path) {
             let dicom = try DICOMSeriesReader.read(folder: path, series: series)
-            return (dicom.volume, dicom.warnings)
+            return (dicom.volume, dicom.warnings, dicom)
         }
         let warnings = series == nil ? [] : ["--series \(series ?? "") ignored: \(path) is a NIfTI file, not a DICOM folder"]
-        return (try NIfTIReader.read(path), warnings)
+        return (try NIfTIReader.read(path), warnings, nil)
     }
 
     /// Whether `path` is a folder (a DICOM series) rather than a file.

@@ -1,13 +1,15 @@
 import Foundation
 
-/// A value computed on another thread while this one does something else (the model loads while
-/// the CT is read: two independent reads of a few hundred milliseconds each).
-final class BackgroundResult<Value: Sendable>: @unchecked Sendable {
+/// A value computed on another thread while this one does something else: the command line
+/// loads the model while it reads the CT, a batch reads and prepares the next case while the
+/// current one runs on the backend.
+public final class BackgroundResult<Value: Sendable>: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     /// Written once by the worker before `done` is signalled, read only after waiting on it.
     private var result: Result<Value, any Error>?
 
-    init(_ work: @escaping @Sendable () throws -> Value) {
+    /// Starts `work` on a global queue.
+    public init(_ work: @escaping @Sendable () throws -> Value) {
         DispatchQueue.global().async {
             self.result = Result { try work() }
             self.done.signal()
@@ -15,7 +17,7 @@ final class BackgroundResult<Value: Sendable>: @unchecked Sendable {
     }
 
     /// Waits for the value; rethrows the worker's error.
-    func value() throws -> Value {
+    public func value() throws -> Value {
         done.wait()
         done.signal()
         guard let result else { throw BackgroundWorkLost() }
