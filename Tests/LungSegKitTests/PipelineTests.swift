@@ -146,6 +146,27 @@ struct PipelineGeometryTests {
         #expect(Double(agree) / Double(total) > 0.99, "\(agree) of \(total) (\(note?.description ?? "two components"))")
     }
 
+    /// The raw output of a cip_ct64 with synthetic masses: both lungs joined through the trachea
+    /// plus a 22 mL island was reported as right 4276 / left 22 mL. A merged pair is split at
+    /// its centre; the island goes to its own side and does not become "the other lung".
+    @Test func anIslandBesideMergedLungsIsNotTheOtherLung() throws {
+        let dims = Size3(20, 6, 4)
+        var mask = [UInt8](repeating: 0, count: dims.product)
+        for k in 0..<4 {
+            for j in 1..<5 {
+                for i in 2..<16 { mask[dims.offset(of: Index3(i, j, k))] = 1 }  // both lungs, one component
+                mask[dims.offset(of: Index3(18, j, k))] = 1  // an island at high i
+            }
+        }
+        // RAS: world x grows with i, so high i is the patient's right (label 1).
+        let affine = Affine(rows: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]])
+        let (labels, note) = SidesByComponent.split(BinaryMask.label(mask, dims: dims), dims: dims, affine: affine)
+        let count = { (label: UInt8) in labels.filter { $0 == label }.count }
+        #expect(note == .oneComponentSplitAtCentre)
+        #expect(count(1) == 7 * 16 + 16 && count(2) == 7 * 16)
+        #expect(labels[dims.offset(of: Index3(18, 2, 2))] == 1 && labels[dims.offset(of: Index3(2, 2, 2))] == 2)
+    }
+
     @Test func reorientationRoundTripsAndKeepsWorldPositions() throws {
         let original = try NIfTIReader.read(RepositoryData.path("cip_ct64.nii.gz"))
         let toRAS = try Reorientation(affine: original.affine, dims: original.dims, to: "RAS")
