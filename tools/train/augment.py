@@ -216,15 +216,17 @@ def lower_resolution(image, factor):
     return F.interpolate(small, size=(h, w, d), mode="trilinear", align_corners=False)[0]
 
 
-def to_tensors(rng, image, label, ignore, margin, size, lowres_probability=0.0):
+def to_tensors(rng, image, label, ignore, margin, size, lowres_probability=0.0, masses=None):
     """In-plane rotation, scale and left-right flip on the padded crop, centre cut, lower
-    resolution (sometimes), intensity jitter."""
+    resolution (sometimes), intensity jitter. `masses` (uint8, the crop's shape), when given, is
+    moved with the label and returned as a fourth value (bool: the voxels of synthetic masses)."""
     angle = math.radians(rng.uniform(-12, 12))
     scale = rng.uniform(0.85, 1.15)
     flip = -1.0 if rng.random() < 0.5 else 1.0
     big = image.shape
     # torch layout [N, C, D, H, W] for grid_sample: our (H, W, D) -> (D, W, H) ordering handled by permute.
-    stack = np.stack([image, label.astype(np.float32), ignore.astype(np.float32)])  # [3, H, W, D]
+    extra = masses if masses is not None else np.zeros_like(label)
+    stack = np.stack([image, label.astype(np.float32), ignore.astype(np.float32), extra.astype(np.float32)])  # [4, H, W, D]
     volume = torch.from_numpy(stack).permute(0, 3, 2, 1).unsqueeze(0)  # [1, 3, D, W, H]
     cos, sin = math.cos(angle) * scale, math.sin(angle) * scale
     # Output grid covers the centre `size` of the padded crop (normalised coordinates).
@@ -243,4 +245,5 @@ def to_tensors(rng, image, label, ignore, margin, size, lowres_probability=0.0):
     hu = torch.from_numpy(scanner_texture(rng, hu[0].numpy()).astype(np.float32))[None]
     low, high = common.CLIP
     x = (hu.clamp(low, high) - low) / (high - low)
-    return x, masks_out[0].round().to(torch.int64), masks_out[1] > 0.5
+    label_out, ignore_out, masses_out = masks_out[0].round().to(torch.int64), masks_out[1] > 0.5, masks_out[2] > 0.5
+    return (x, label_out, ignore_out) if masses is None else (x, label_out, ignore_out, masses_out)

@@ -36,10 +36,13 @@ def load_cases():
     return cases
 
 
-def loss_function(logits, target, ignore):
-    """Cross-entropy plus soft Dice of the lung class, both over the voxels whose label is known."""
+def loss_function(logits, target, ignore, masses=None, mass_weight=1.0):
+    """Cross-entropy plus soft Dice of the lung class, both over the voxels whose label is known.
+    Voxels of synthetic masses count `mass_weight` times in the cross-entropy: a mass is a few
+    hundredths of a crop, and the lung around it would otherwise decide the gradient."""
     valid = (~ignore).float()
-    ce = (F.cross_entropy(logits, target, reduction="none") * valid).sum() / valid.sum().clamp(min=1)
+    weight = valid if masses is None else valid * (1 + (mass_weight - 1) * masses.float())
+    ce = (F.cross_entropy(logits, target, reduction="none") * weight).sum() / weight.sum().clamp(min=1)
     p = torch.softmax(logits, dim=1)[:, 1]
     y = target.float()
     intersection = (p * y * valid).sum(dim=(1, 2, 3))
@@ -60,6 +63,8 @@ def main():
                         help="share of crops shown at a coarser in-plane resolution (1.5-6x)")
     parser.add_argument("--mass-probability", type=float, default=0.0,
                         help="share of crops with 1-2 dense masses attached to the chest wall or mediastinum")
+    parser.add_argument("--mass-weight", type=float, default=1.0,
+                        help="weight of synthetic mass voxels in the cross-entropy (1: like any voxel)")
     parser.add_argument("--effusion-probability", type=float, default=0.0,
                         help="share of crops with pleural fluid below a lung (labelled not lung)")
     parser.add_argument("--circle-probability", type=float, default=0.0,
@@ -103,10 +108,11 @@ def main():
         cosine = 0.5 * (1 + np.cos(np.pi * min(step / max(args.steps, 1), 1.0)))
         for group in optimiser.param_groups:
             group["lr"] = args.lr * warmup * (0.02 + 0.98 * cosine)
-        xs, ys, ignores, names = [], [], [], []
+        xs, ys, ignores, mass_masks, names = [], [], [], [], []
         for _ in range(args.batch):
             name, image, label, ignore = cases[rng.choice(len(cases), p=weights)]
             crop, crop_label, crop_ignore, margin, lower = augment.random_crop(rng, image, label, ignore, args.crop)
+            crop_masses = np.zeros(crop.shape, np.uint8)
             if rng.random() < args.table_probability:
                 crop = augment.add_table_and_arms(rng, crop)
             if rng.random() < args.circle_probability:
@@ -115,17 +121,20 @@ def main():
             if rng.random() < args.lesion_probability:
                 crop = augment.add_lesions(rng, crop, crop_label, int(rng.integers(1, 4)))
             if rng.random() < args.mass_probability:
-                crop = augment.add_attached_masses(rng, crop, crop_label, int(rng.integers(1, 3)))
+                crop = augment.add_attached_masses(rng, crop, crop_label, int(rng.integers(1, 3)), masses=crop_masses)
             if rng.random() < args.effusion_probability:
                 crop, crop_label = augment.add_effusion(rng, crop, crop_label)
-            x, y, ig = augment.to_tensors(rng, crop, crop_label, crop_ignore, margin, args.crop, args.lowres_probability)
-            xs.append(x), ys.append(y), ignores.append(ig), names.append(name)
+                crop_masses[crop_label == 0] = 0  # fluid drawn over a mass: not lung any more
+            x, y, ig, ms = augment.to_tensors(rng, crop, crop_label, crop_ignore, margin, args.crop,
+                                              args.lowres_probability, masses=crop_masses)
+            xs.append(x), ys.append(y), ignores.append(ig), mass_masks.append(ms), names.append(name)
         x = torch.stack(xs)
         y = torch.stack(ys)
         ignore = torch.stack(ignores)
+        masses = torch.stack(mass_masks)
         t0 = time.time()
         logits = network(x)
-        loss, dice = loss_function(logits, y, ignore)
+        loss, dice = loss_function(logits, y, ignore, masses, args.mass_weight)
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
