@@ -71,6 +71,19 @@ struct ResamplingTests {
         // HU values up to ~1100: float32 interpolation differs from scipy's float64 by rounding only.
         #expect(worst < 1e-3, "max difference \(worst) HU")
     }
+
+    /// The resampling that thresholds in its last pass (the segmenter's way back, so the float map
+    /// is never made) gives exactly the threshold of the float result, growing along one axis
+    /// and shrinking along the others.
+    @Test func thresholdInTheLastPassEqualsThresholdAfter() throws {
+        let volume = try NIfTIReader.read(RepositoryData.path("cip_ct64.nii.gz"))
+        let dims = Size3(50, 40, 180)
+        let scale = volume.dims.zip(dims) { Double($0 - 1) / Double($1 - 1) }
+        let floats = Resampling.linear(volume.voxels, dims: volume.dims, to: dims, scale: scale)
+        let mask = Resampling.linear(volume.voxels, dims: volume.dims, to: dims, scale: scale) { $0 < -400 ? UInt8(1) : 0 }
+        #expect(mask == floats.map { $0 < -400 ? UInt8(1) : 0 })
+        #expect(mask.filter { $0 != 0 }.count > dims.product / 10)
+    }
 }
 
 /// A lung-like stub: probability 1 where the window is dark (scaled intensity below -400 HU).

@@ -28,34 +28,38 @@ struct GridBox: Sendable, Equatable {
     /// The box's voxels out of `values` on the grid of `parent` size.
     func extract<T>(_ values: [T], from parent: Size3) -> [T] {
         if lower == .zero && dims == parent { return values }
-        guard let first = values.first, dims.product > 0 else { return [] }
-        var result = [T](repeating: first, count: dims.product)
+        guard !values.isEmpty, dims.product > 0 else { return [] }
         let plane = dims.i * dims.j
-        values.withUnsafeBufferPointer { values in
-            result.withUnsafeMutableBufferPointer { result in
+        // Rows copied straight into uninitialised storage: the box is touched once, not filled first.
+        return [T](unsafeUninitializedCapacity: dims.product) { result, initialized in
+            values.withUnsafeBufferPointer { values in
+                guard let source = values.baseAddress, let target = result.baseAddress else { return }
                 // Each slice of the box is its own part of the result.
                 ParallelFor.run(0..<dims.k) { slices in
                     for k in slices {
                         for j in 0..<dims.j {
                             let row = parent.offset(of: Index3(lower.i, lower.j + j, lower.k + k))
-                            let target = k * plane + j * dims.i
-                            for i in 0..<dims.i { result[target + i] = values[row + i] }
+                            (target + k * plane + j * dims.i).initialize(from: source + row, count: dims.i)
                         }
                     }
                 }
             }
+            initialized = dims.product
         }
-        return result
     }
 
     /// `values` (the box's voxels) written into `target`, a grid of `parent` size.
     func paste<T>(_ values: [T], into target: inout [T], of parent: Size3) {
-        var source = 0
-        for k in lower.k..<upper.k {
-            for j in lower.j..<upper.j {
-                let row = parent.offset(of: Index3(lower.i, j, k))
-                target.replaceSubrange(row..<(row + dims.i), with: values[source..<(source + dims.i)])
-                source += dims.i
+        values.withUnsafeBufferPointer { values in
+            target.withUnsafeMutableBufferPointer { target in
+                guard let source = values.baseAddress, let destination = target.baseAddress else { return }
+                var offset = 0
+                for k in lower.k..<upper.k {
+                    for j in lower.j..<upper.j {
+                        (destination + parent.offset(of: Index3(lower.i, j, k))).update(from: source + offset, count: dims.i)
+                        offset += dims.i
+                    }
+                }
             }
         }
     }

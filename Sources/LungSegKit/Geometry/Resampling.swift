@@ -11,17 +11,34 @@ public enum Resampling {
     }
 
     /// Resamples `values` (NIfTI order, `dims`) to `newDims`, source index = target index * scale.
+    /// The axes go from the one that shrinks most to the one that grows most, so the passes in
+    /// between are as small as they can be (a 0.5 mm CT to 5 mm slices shrinks tenfold first
+    /// instead of carrying every thin slice through two in-plane passes); the passes commute.
     public static func linear(_ values: [Float], dims: Size3, to newDims: Size3, scale: Spacing3) -> [Float] {
-        var current = values
-        var currentDims = dims
-        for axis in 0..<3 where !(newDims[axis] == currentDims[axis] && scale[axis] == 1) {
-            current = resampleAxis(current, dims: currentDims, axis: axis, length: newDims[axis], scale: scale[axis])
-            currentDims[axis] = newDims[axis]
-        }
-        return current
+        linear(values, dims: dims, to: newDims, scale: scale) { $0 }
     }
 
-    private static func resampleAxis(_ values: [Float], dims: Size3, axis: Int, length: Int, scale: Double) -> [Float] {
+    /// `linear`, with the last pass writing `transform` of each value (a threshold to a mask):
+    /// the full-size float result is never made.
+    public static func linear<Output>(
+        _ values: [Float], dims: Size3, to newDims: Size3, scale: Spacing3, transform: (Float) -> Output
+    ) -> [Output] {
+        let order = [0, 1, 2].sorted { Double(newDims[$0]) / Double(dims[$0]) < Double(newDims[$1]) / Double(dims[$1]) }
+            .filter { !(newDims[$0] == dims[$0] && scale[$0] == 1) }
+        guard let last = order.last else { return values.map(transform) }
+        var current = values
+        var currentDims = dims
+        for axis in order.dropLast() {
+            current = resampleAxis(current, dims: currentDims, axis: axis, length: newDims[axis], scale: scale[axis]) { $0 }
+            currentDims[axis] = newDims[axis]
+        }
+        return resampleAxis(current, dims: currentDims, axis: last, length: newDims[last], scale: scale[last], transform: transform)
+    }
+
+    private static func resampleAxis<Output>(
+        _ values: [Float], dims: Size3, axis: Int, length: Int, scale: Double, transform: (Float) -> Output
+    ) -> [Output] {
+        guard length > 0 && !values.isEmpty else { return [] }
         let n = dims[axis]
         var low = [Int](repeating: 0, count: length)
         var high = [Int](repeating: 0, count: length)
@@ -37,9 +54,8 @@ public enum Resampling {
         newDims[axis] = length
         let inner = (0..<axis).reduce(1) { $0 * dims[$1] }  // elements per step along the axis
         let outer = ((axis + 1)..<3).reduce(1) { $0 * dims[$1] }
-        var result = [Float](repeating: 0, count: newDims.product)
-        values.withUnsafeBufferPointer { sourceBuffer in
-            result.withUnsafeMutableBufferPointer { targetBuffer in
+        let result = [Output](unsafeUninitializedCapacity: newDims.product) { targetBuffer, initialized in
+            values.withUnsafeBufferPointer { sourceBuffer in
                 guard let source = sourceBuffer.baseAddress, let target = targetBuffer.baseAddress else { return }
                 // One line of `inner` elements per (outer, j): disjoint, so in parallel.
                 ParallelFor.run(0..<(outer * length), minimumChunk: max(1, 4096 / inner)) { lines in
@@ -49,10 +65,11 @@ public enum Resampling {
                         let b = source + o * n * inner + high[j] * inner
                         let t = target + o * length * inner + j * inner
                         let w = weight[j]
-                        for e in 0..<inner { t[e] = a[e] + (b[e] - a[e]) * w }
+                        for e in 0..<inner { (t + e).initialize(to: transform(a[e] + (b[e] - a[e]) * w)) }
                     }
                 }
             }
+            initialized = newDims.product
         }
         return result
     }

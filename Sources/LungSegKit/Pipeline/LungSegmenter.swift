@@ -57,7 +57,15 @@ public struct LungSegmenter: Sendable {
         let (probability, statistics) = try InferenceStage.run(prepared, predictor: predictor, parameters: parameters, options: options, progress: progress)
         timer.lap(.inference)
         let mapping = prepared.mapping
-        let back = Resampling.linear(probability, dims: mapping.modelDims, to: mapping.crop.dims, scale: mapping.toModel)
+        let (modelDims, cropDims, scale) = (mapping.modelDims, mapping.crop.dims, mapping.toModel)
+        guard keepsProbabilities else {
+            // Thresholded in the last resampling pass: the crop-sized float map is never made.
+            let threshold = options.threshold
+            let lungs = Resampling.linear(probability, dims: modelDims, to: cropDims, scale: scale) { $0 >= threshold ? UInt8(1) : 0 }
+            timer.lap(.resampleBack)
+            return finish(prepared, lungs: lungs, kept: nil, windows: statistics, timer: timer)
+        }
+        let back = Resampling.linear(probability, dims: modelDims, to: cropDims, scale: scale)
         timer.lap(.resampleBack)
         return finish(prepared, probability: consume back, windows: statistics, timer: timer)
     }
@@ -77,7 +85,6 @@ public struct LungSegmenter: Sendable {
     /// Everything after the network: threshold and post-process, measure. `probability` is the
     /// lung probability on the cropped, oriented grid of `prepared`.
     func finish(_ prepared: PreparedVolume, probability: consuming [Float], windows: SlidingWindow.Statistics, timer: StageTimer) -> SegmentationResult {
-        var timer = timer
         let lungs = probability.map { $0 >= options.threshold ? UInt8(1) : 0 }
         // Not kept, the map is released here, before the post-processing's peak.
         let kept: CroppedProbability?
@@ -87,6 +94,14 @@ public struct LungSegmenter: Sendable {
             kept = nil
             _ = consume probability
         }
+        return finish(prepared, lungs: lungs, kept: kept, windows: windows, timer: timer)
+    }
+
+    /// Everything after the threshold: post-process, measure. `lungs` is the thresholded map on
+    /// the cropped, oriented grid of `prepared`.
+    func finish(_ prepared: PreparedVolume, lungs: [UInt8], kept: CroppedProbability?, windows: SlidingWindow.Statistics, timer: StageTimer)
+        -> SegmentationResult {
+        var timer = timer
         let mask = PostprocessStage.run(prepared, lungs: lungs, parameters: parameters, options: options)
         timer.lap(.postprocess)
         let measured = MeasureStage.run(prepared.volume, labels: mask.labels, airways: mask.airways, mapping: prepared.mapping)

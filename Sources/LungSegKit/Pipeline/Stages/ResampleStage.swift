@@ -23,11 +23,10 @@ enum ResampleStage {
             warnings.append(.thinCoverage(mm: coverage, modelSliceMM: parameters.spacing.k, windowSlices: parameters.windowSize.k))
         }
         let toSource = parameters.spacing.zip(spacing, /)
-        var model = Resampling.linear(hu, dims: cropDims, to: modelDims, scale: toSource)
         let (low, high) = (Float(parameters.clipMin), Float(parameters.clipMax))
         let (outLow, outHigh) = (Float(parameters.scaledMin), Float(parameters.scaledMax))
         let factor = (outHigh - outLow) / (high - low)
-        for index in model.indices { model[index] = (min(max(model[index], low), high) - low) * factor + outLow }
+        let model = Resampling.linear(hu, dims: cropDims, to: modelDims, scale: toSource) { (min(max($0, low), high) - low) * factor + outLow }
         return ModelInput(values: model, dims: modelDims, toSource: toSource, toModel: spacing.zip(parameters.spacing, /), warnings: warnings)
     }
 }
