@@ -102,7 +102,10 @@ def add_attached_masses(rng, image, label, count, spacing=common.SPACING, masses
         radii = np.array([radius_mm * rng.uniform(0.7, 1.3) / sx, radius_mm * rng.uniform(0.7, 1.3) / sy,
                           max(radius_mm * rng.uniform(0.6, 1.2) / sz, 0.8)])
         box, distance = ellipsoid(centre, radii, image.shape)
-        wobble = 0.3 * smooth_noise(rng, distance.shape, (3, 3, 1))
+        # The outline's wobble varies on the mass's own scale (a third of its radii): a lumpy but
+        # solid mass on any grid. (A fixed 3-voxel scale made sponge-like fragments on 0.7-0.8 mm
+        # grids, which look like consolidation, not a mass: version 2's masses until 2026-11-30.)
+        wobble = 0.3 * smooth_noise(rng, distance.shape, tuple(max(r / 3, 1.0) for r in radii))
         alpha = np.clip((1.0 + wobble - distance) / 0.2, 0, 1) * label[box]
         texture = rng.uniform(-30, 70) + 30 * smooth_noise(rng, distance.shape, (1.5, 1.5, 0.5))
         image[box] = alpha * texture + (1 - alpha) * image[box]
