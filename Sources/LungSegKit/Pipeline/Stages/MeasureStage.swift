@@ -44,13 +44,17 @@ enum MeasureStage {
             leftMeanHU: counts[2] > 0 ? sums[2] / Double(counts[2]) : nil, touchesBorder: touchesBorder(labels, dims: volume.dims))
     }
 
+    /// Whether a label lies on a face of the volume: the faces only are read (along k only when
+    /// the volume has more than two slices: a thin slab's lungs always touch its ends).
     static func touchesBorder(_ labels: [UInt8], dims: Size3) -> Bool {
         let (nx, ny, nz) = (dims.i, dims.j, dims.k)
-        for index in labels.indices where labels[index] != 0 {
-            let i = index % nx
-            let j = (index / nx) % ny
-            let k = index / (nx * ny)
-            if i == 0 || j == 0 || i == nx - 1 || j == ny - 1 || ((k == 0 || k == nz - 1) && nz > 2) { return true }
+        let plane = nx * ny
+        let set = { (index: Int) in labels[index] != 0 }
+        if nz > 2 && ((0..<plane).contains { set($0) } || (0..<plane).contains { set((nz - 1) * plane + $0) }) { return true }
+        for k in 0..<nz {
+            let slice = k * plane
+            if (0..<nx).contains(where: { set(slice + $0) || set(slice + (ny - 1) * nx + $0) }) { return true }
+            if (0..<ny).contains(where: { set(slice + $0 * nx) || set(slice + $0 * nx + nx - 1) }) { return true }
         }
         return false
     }
