@@ -77,22 +77,41 @@ def add_lesions(rng, image, label, count):
     return image
 
 
-def lung_edge_points(image, label):
+def lung_edge_points(image, label, avoid_diaphragm=False):
     """Lung voxels on the lung's in-plane edge with tissue (> -300 HU) within 2 voxels: where the
-    lung meets the chest wall, the mediastinum or the diaphragm."""
+    lung meets the chest wall, the mediastinum or the diaphragm. `avoid_diaphragm` leaves out the
+    points within a few voxels of the lung's lower surface (lung with tissue in the slice below;
+    k grows upwards on these RAS grids): dense tissue against the base, labelled lung, would teach
+    that the abdomen under the lung is lung."""
     lung = label.astype(bool)
+    dense = image > -300
     edge = lung & ~ndimage.binary_erosion(lung, structure=np.ones((3, 3, 1), bool))
-    tissue = ndimage.binary_dilation(image > -300, structure=np.ones((5, 5, 1), bool))
-    return np.argwhere(edge & tissue)
+    tissue = ndimage.binary_dilation(dense, structure=np.ones((5, 5, 1), bool))
+    points = edge & tissue
+    if avoid_diaphragm and lung.shape[2] > 1 and lung.any():
+        # The lung's floor: each column's lowest lung voxel with tissue under it, in the lower
+        # 40 % of the lung's slices (higher up, a column's lowest lung voxel sits on the aortic
+        # arch or the hilum, not on the diaphragm).
+        has = lung.any(axis=2)
+        lowest = np.argmax(lung, axis=2)
+        slices = np.nonzero(lung.any(axis=(0, 1)))[0]
+        limit = slices[0] + 0.4 * (slices[-1] - slices[0])
+        i, j = np.nonzero(has & (lowest > 0) & (lowest <= limit))
+        k = lowest[i, j]
+        keep = dense[i, j, k - 1]
+        base = np.zeros_like(lung)
+        base[i[keep], j[keep], k[keep]] = True
+        points &= ~ndimage.binary_dilation(base, structure=np.ones((9, 9, 3), bool))
+    return np.argwhere(points)
 
 
-def add_attached_masses(rng, image, label, count, spacing=common.SPACING, masses=None):
+def add_attached_masses(rng, image, label, count, spacing=common.SPACING, masses=None, avoid_diaphragm=False):
     """Dense masses (-30..+70 HU, textured, wobbly outline) centred on the lung's edge against the
     chest wall or the mediastinum, filling the lung they overlap; the label stays lung (a tumour at
     the pleura is lung tissue to a lung mask, as lungmask's R231 keeps it). `spacing` is the grid's
     (mm); `masses`, when given (uint8, the image's shape), receives the voxels each mass made mostly
     dense (the evaluation's mass mask, tools/train/masses.py)."""
-    points = lung_edge_points(image, label)
+    points = lung_edge_points(image, label, avoid_diaphragm)
     if len(points) == 0:
         return image
     sx, sy, sz = spacing

@@ -65,6 +65,8 @@ def main():
                         help="share of crops with 1-2 dense masses attached to the chest wall or mediastinum")
     parser.add_argument("--mass-weight", type=float, default=1.0,
                         help="weight of synthetic mass voxels in the cross-entropy (1: like any voxel)")
+    parser.add_argument("--masses-avoid-diaphragm", action="store_true",
+                        help="no synthetic masses against the lungs' lower surface")
     parser.add_argument("--effusion-probability", type=float, default=0.0,
                         help="share of crops with pleural fluid below a lung (labelled not lung)")
     parser.add_argument("--circle-probability", type=float, default=0.0,
@@ -121,7 +123,8 @@ def main():
             if rng.random() < args.lesion_probability:
                 crop = augment.add_lesions(rng, crop, crop_label, int(rng.integers(1, 4)))
             if rng.random() < args.mass_probability:
-                crop = augment.add_attached_masses(rng, crop, crop_label, int(rng.integers(1, 3)), masses=crop_masses)
+                crop = augment.add_attached_masses(rng, crop, crop_label, int(rng.integers(1, 3)), masses=crop_masses,
+                                                     avoid_diaphragm=args.masses_avoid_diaphragm)
             if rng.random() < args.effusion_probability:
                 crop, crop_label = augment.add_effusion(rng, crop, crop_label)
                 crop_masses[crop_label == 0] = 0  # fluid drawn over a mass: not lung any more
