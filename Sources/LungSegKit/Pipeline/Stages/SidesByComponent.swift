@@ -29,14 +29,13 @@ enum SidesByComponent {
         let order = components.bySize
         guard let first = order.first else { return (labels, nil) }
         let centroid = { (label: Int32) in sums[Int(label)] / Double(max(components.sizes[Int(label)], 1)) }
-        if order.count >= 2 && components.sizes[Int(order[1])] * 5 >= components.sizes[Int(first)] {
-            let midline = (centroid(first) + centroid(order[1])) / 2
-            let side = (0..<count).map { label -> UInt8 in label == 0 ? 0 : (centroid(Int32(label)) > midline ? 1 : 2) }
+        let twoLungs = order.count >= 2 && components.sizes[Int(order[1])] * 5 >= components.sizes[Int(first)]
+        let midline = twoLungs ? (centroid(first) + centroid(order[1])) / 2 : centroid(first)
+        let side = (0..<count).map { label -> UInt8 in label == 0 ? 0 : (centroid(Int32(label)) > midline ? 1 : 2) }
+        if twoLungs {
             for index in labels.indices { labels[index] = side[Int(components.labels[index])] }
             return (labels, nil)
         }
-        let midline = centroid(first)
-        let side = (0..<count).map { label -> UInt8 in label == 0 ? 0 : (centroid(Int32(label)) > midline ? 1 : 2) }
         index = 0
         for k in 0..<dims.k {
             for j in 0..<dims.j {
