@@ -35,6 +35,9 @@ let package = Package(
             name: "CNIfTI",
             linkerSettings: [.linkedLibrary("nifti2"), .linkedLibrary("znz"), .linkedLibrary("z")]),
 
+        // glibc's allocator settings for the command line (malloc.h is not in Swift's Glibc module).
+        .target(name: "CAllocator"),
+
         // libpng for the QC picture, behind a C wrapper that catches libpng's longjmp errors.
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
 
@@ -63,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "lungseg",
             dependencies: [
-                "LungSegKit", "AHNet", "AHNetCPU", "AHNetCL",
+                "LungSegKit", "AHNet", "AHNetCPU", "AHNetCL", "CAllocator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

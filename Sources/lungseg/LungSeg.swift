@@ -16,6 +16,7 @@ struct LungSeg: ParsableCommand {
 
     static func main() {
         BLASSetup.reexecuteIfNeeded()
+        MemorySetup.reuseFreedMemory()
         main(nil)
     }
 }

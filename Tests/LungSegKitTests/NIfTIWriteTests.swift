@@ -50,6 +50,25 @@ struct NIfTIWriteTests {
         #expect(folder.contents() == [name])
     }
 
+    /// The writer checks a gzip output by its trailer (the length it says it holds) instead of
+    /// decompressing it again: the trailer of a whole file is the NIfTI-1 file's length, and a
+    /// file cut short (as on a full disk) no longer ends in it.
+    @Test func gzipTrailerTellsAWholeFileFromOneCutShort() throws {
+        defer { folder.remove() }
+        let labels = source.voxels.map { $0 < -400 ? UInt8(1) : UInt8(0) }
+        let path = folder.file("mask.nii.gz")
+        try NIfTIWriter.writeMask(labels, like: source.header, to: path)
+        #expect(GzipProbe.trailerLength(path) == UInt32(348 + 4 + labels.count))
+        let whole = try Data(contentsOf: URL(fileURLWithPath: path))
+        let cut = folder.file("cut.nii.gz")
+        try whole.prefix(whole.count * 2 / 3).write(to: URL(fileURLWithPath: cut))
+        #expect(GzipProbe.trailerLength(cut) != UInt32(348 + 4 + labels.count))
+        #expect(GzipProbe.decompressedLength(cut) == nil)
+        #expect(GzipProbe.trailerLength(folder.file("absent.nii.gz")) == nil)
+        try Data([0x1f, 0x8b, 0, 0]).write(to: URL(fileURLWithPath: cut))
+        #expect(GzipProbe.trailerLength(cut) == nil)
+    }
+
     @Test(arguments: ["map.nii", "map.nii.gz"])
     func floatMapRoundTrip(name: String) throws {
         defer { folder.remove() }

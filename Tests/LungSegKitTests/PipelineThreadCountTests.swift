@@ -20,6 +20,56 @@ struct PipelineThreadCountTests {
         }
     }
 
+    /// Counts accumulated per piece and added up are the counts of the whole range, at any thread count.
+    @Test(arguments: [1, 2, 7])
+    func reduceAddsEveryPieceOnce(threads: Int) {
+        let values = (0..<10_000).map { ($0 * 7_919) % 13 }
+        let expected = values.reduce(into: [Int](repeating: 0, count: 13)) { $0[$1] += 1 }
+        for range in [0..<0, 0..<1, 0..<values.count, 17..<5_003] {
+            let counts = ParallelFor.$threadCount.withValue(threads) {
+                ParallelFor.reduce(range, minimumChunk: 100, initial: { [Int](repeating: 0, count: 13) }) { part, counts in
+                    for index in part { counts[values[index]] += 1 }
+                } combine: { total, part in
+                    for value in total.indices { total[value] += part[value] }
+                }
+            }
+            let direct = values[range].reduce(into: [Int](repeating: 0, count: 13)) { $0[$1] += 1 }
+            #expect(counts == direct, "\(range) at \(threads) threads")
+        }
+        #expect(expected.reduce(0, +) == values.count)
+    }
+
+    /// The share of each component under the lungs, for two sets of lungs in one pass, equals
+    /// each set on its own and a count made voxel by voxel, at any thread count.
+    @Test(arguments: [1, 2, 7])
+    func fractionsUnderSeveralSetsAtOnce(threads: Int) {
+        let dims = Size3(9, 7, 8)
+        let grid = AnatomyGrid(dims: dims, affine: Affine(rows: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, -2, 0], [0, 0, 0, 1]]))
+        // Labels 1-4 scattered over a third of the voxels left empty; k grows toward the feet
+        // here (superiorStep -1), so "above" is a smaller k.
+        let labels = (0..<dims.product).map { (index: Int) -> Int32 in
+            let empty = (index * 37) % 3 == 0
+            return empty ? 0 : Int32(1 + (index * 31 / 7) % 4)
+        }
+        var sizes = [Int](repeating: 0, count: 5)
+        for label in labels where label != 0 { sizes[Int(label)] += 1 }
+        let components = BinaryMask.Labels(labels: labels, sizes: sizes)
+        let sets: [[Int32]] = [[1], [1, 3]]
+        let together = ParallelFor.$threadCount.withValue(threads) { LungComponents.fractionsUnder(sets: sets, components: components, grid: grid) }
+        for (s, set) in sets.enumerated() {
+            #expect(together[s] == LungComponents.fractionsUnder(set, components: components, grid: grid))
+            // By hand: a voxel is under the set when a voxel of the set lies above it (smaller k) in its column.
+            var under = [Int](repeating: 0, count: 5)
+            for index in 0..<dims.product {
+                let label = components.labels[index]
+                guard label != 0, !set.contains(label) else { continue }
+                let (column, k) = (index % (dims.i * dims.j), index / (dims.i * dims.j))
+                if (0..<k).contains(where: { set.contains(components.labels[column + $0 * dims.i * dims.j]) }) { under[Int(label)] += 1 }
+            }
+            #expect(together[s] == (0..<5).map { Double(under[$0]) / Double(max(sizes[$0], 1)) })
+        }
+    }
+
     /// Gather (reorient, crop and subsample in one pass) and scatter equal the reorientation of
     /// the whole grid followed by the crop, for a grid whose axes are permuted and flipped.
     @Test(arguments: [1, 2, 7])

@@ -28,6 +28,10 @@ struct AnatomicalPostprocessing {
     /// Which side faces of the grid are the image's own border (low i, high i, low j, high j): only
     /// there can the field of view cut a lung. A crop's other faces lie in the air around the body.
     var imageFaces = [true, true, true, true]
+    /// The voxel of `grid` where the coarse grids of stages 3-5 (gas bridges, "near the lungs",
+    /// the junction's erosion) start: the corner of the box around the mask, also when those
+    /// stages run on the whole crop, so that both give the same coarse grids and the same mask.
+    var coarseOrigin = Index3.zero
     /// How thick a bridge between a lung and gas under it may be and still be broken, mm.
     static let gasBridgeMM = 4.0
 
@@ -51,12 +55,17 @@ struct AnatomicalPostprocessing {
         if inAirways > 0 { removed.append((.airways, inAirways)) }
 
         // 3-5 run on the box around what is left (a margin for the edge and the erosions):
-        // the same result as on the whole crop, a third of the voxels or less.
+        // the same result as on the whole crop, usually a third of the voxels or less. A box of
+        // most of the crop is not copied out (the copies would cost more time and memory than
+        // the voxels saved); the stages then run on the whole crop with the box's coarse grids.
         let midline = airways.tracheaX ?? bodyMidlineX(body)
-        guard let box = GridBox(around: mask, dims: grid.dims, margin: 3) else {
+        guard let around = GridBox(around: mask, dims: grid.dims, margin: 3) else {
             return Outcome(labels: mask, airways: airways, removed: Self.merged(removed), lungCount: 0, warnings: warnings)
         }
-        let inner = AnatomicalPostprocessing(grid: box.grid(in: grid))
+        let wholeCrop = around.dims.product * 4 >= grid.count * 3
+        let box = wholeCrop ? GridBox(whole: grid.dims) : around
+        var inner = AnatomicalPostprocessing(grid: box.grid(in: grid))
+        inner.coarseOrigin = wholeCrop ? around.lower : .zero
         let (labels, lungCount, innerRemoved, notes) = inner.lungsAndSides(
             mask: box.extract(mask, from: grid.dims), hu: box.extract(hu, from: grid.dims), body: box.extract(body, from: grid.dims),
             airways: box.extract(airways.mask, from: grid.dims), fillHoles: fillHoles, midlineX: midline)
@@ -80,7 +89,7 @@ struct AnatomicalPostprocessing {
         if attachedGas > 0 { removed.append((.gas, attachedGas)) }
         let components = BinaryMask.label(mask, dims: grid.dims)
         let statistics = ComponentStatistics.collect(labels: components.labels, labelCount: components.sizes.count, hu: hu, dims: grid.dims)
-        let selection = LungComponents.select(components, statistics: statistics, grid: grid)
+        let selection = LungComponents.select(components, statistics: statistics, grid: grid, coarseOrigin: coarseOrigin)
         for index in mask.indices where mask[index] != 0 && !selection.keep[Int(components.labels[index])] { mask[index] = 0 }
         removed += selection.removed
 
@@ -89,7 +98,7 @@ struct AnatomicalPostprocessing {
         if fillHoles { mask = BinaryMask.fillHoles(mask, dims: grid.dims) }
 
         // 5. Sides.
-        let sides = LungSides.split(mask, grid: grid, midlineX: midlineX)
+        let sides = LungSides.split(mask, grid: grid, midlineX: midlineX, coarseOrigin: coarseOrigin)
         return (sides.labels, sides.lungCount, removed, sides.notes)
     }
 
@@ -110,11 +119,17 @@ struct AnatomicalPostprocessing {
     /// reaches first goes. Returns the voxels removed.
     func separateAttachedGas(_ mask: inout [UInt8], hu: [Float]) -> Int {
         let factors = Size3(max(1, Int(2.0 / grid.spacing.i)), max(1, Int(2.0 / grid.spacing.j)), 1)
-        let dims = grid.dims.dividedRoundingUp(by: factors)
+        let origin = coarseOrigin
+        let dims = grid.dims.zip(origin) { $0 - $1 }.dividedRoundingUp(by: factors)
         var rows = grid.affine.rows
-        for row in 0..<3 { for axis in 0..<3 { rows[row][axis] *= Double(factors[axis]) } }
+        for row in 0..<3 {
+            rows[row][3] += (0..<3).reduce(0.0) { $0 + rows[row][$1] * Double(origin[$1]) }
+            for axis in 0..<3 { rows[row][axis] *= Double(factors[axis]) }
+        }
         let coarseGrid = AnatomyGrid(dims: dims, affine: Affine(rows: rows))
-        let fine = { (i: Int, j: Int, k: Int) in i * factors.i + grid.dims.i * (j * factors.j + grid.dims.j * k) }
+        let fine = { (i: Int, j: Int, k: Int) in
+            origin.i + i * factors.i + grid.dims.i * (origin.j + j * factors.j + grid.dims.j * (origin.k + k))
+        }
         var coarse = [UInt8](repeating: 0, count: coarseGrid.count)
         var coarseHU = [Float](repeating: 0, count: coarseGrid.count)
         var index = 0

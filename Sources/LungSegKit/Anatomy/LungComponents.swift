@@ -28,7 +28,10 @@ enum LungComponents {
         var lungs: [Int32]
     }
 
-    static func select(_ components: BinaryMask.Labels, statistics: [ComponentStatistics], grid: AnatomyGrid) -> Selection {
+    /// `coarseOrigin`: where the coarse grid of the "near the lungs" test starts (see
+    /// `AnatomicalPostprocessing.coarseOrigin`).
+    static func select(_ components: BinaryMask.Labels, statistics: [ComponentStatistics], grid: AnatomyGrid,
+                       coarseOrigin: Index3 = .zero) -> Selection {
         let count = components.sizes.count
         var keep = [Bool](repeating: false, count: count)
         var removed: [RemovalReason: Int] = [:]
@@ -42,7 +45,9 @@ enum LungComponents {
         }
         var lungs = [first]
         keep[Int(first)] = true
-        let underFirst = fractionsUnder([first], components: components, grid: grid)
+        // Under the first lung alone, and under the first two together, in one pass.
+        let unders = fractionsUnder(sets: candidates.count > 1 ? [[first], [first, candidates[1]]] : [[first]], components: components, grid: grid)
+        let underFirst = unders[0]
         if candidates.count > 1 {
             let second = candidates[1]
             if components.sizes[Int(second)] * 10 >= components.sizes[Int(first)] && underFirst[Int(second)] < 0.5 {
@@ -50,8 +55,8 @@ enum LungComponents {
                 keep[Int(second)] = true
             }
         }
-        let under = lungs.count == 1 ? underFirst : fractionsUnder(lungs, components: components, grid: grid)
-        let near = nearLabels(lungs, components: components, grid: grid)
+        let under = lungs.count == 1 ? underFirst : unders[1]
+        let near = nearLabels(lungs, components: components, grid: grid, coarseOrigin: coarseOrigin)
         let largest = components.sizes[Int(first)]
         for label in candidates where !keep[Int(label)] {
             let size = components.sizes[Int(label)]
@@ -72,61 +77,110 @@ enum LungComponents {
 
     /// For each label: the share of its voxels that have one of `lungs` above them in their column.
     static func fractionsUnder(_ lungs: [Int32], components: BinaryMask.Labels, grid: AnatomyGrid) -> [Double] {
-        let (nx, ny, nz) = (grid.dims.i, grid.dims.j, grid.dims.k)
-        let plane = nx * ny
+        fractionsUnder(sets: [lungs], components: components, grid: grid)[0]
+    }
+
+    /// `fractionsUnder` for several sets of lungs at once (one pass over the labels for all; at
+    /// most 8 sets): one array per set.
+    static func fractionsUnder(sets: [[Int32]], components: BinaryMask.Labels, grid: AnatomyGrid) -> [[Double]] {
+        precondition(sets.count <= 8, "fractionsUnder takes at most 8 sets")
+        let (plane, nz) = (grid.dims.i * grid.dims.j, grid.dims.k)
+        let labelCount = components.sizes.count
         let up = grid.superiorStep
-        // The highest position (in the head-ward direction) of a lung voxel in each column.
-        var top = [Int](repeating: Int.min, count: plane)
-        var lungLabel = [Bool](repeating: false, count: components.sizes.count)
-        for label in lungs { lungLabel[Int(label)] = true }
-        let isLung = { (label: Int32) in lungLabel[Int(label)] }
-        for k in 0..<nz {
-            let height = up > 0 ? k : nz - 1 - k
-            for column in 0..<plane where isLung(components.labels[k * plane + column]) { top[column] = max(top[column], height) }
-        }
-        var under = [Int](repeating: 0, count: components.sizes.count)
-        for k in 0..<nz {
-            let height = up > 0 ? k : nz - 1 - k
-            for column in 0..<plane {
-                let label = Int(components.labels[k * plane + column])
-                if label != 0 && top[column] > height && !isLung(Int32(label)) { under[label] += 1 }
+        // Bit s of membership[label]: the label belongs to set s.
+        var membership = [UInt8](repeating: 0, count: labelCount)
+        for (s, set) in sets.enumerated() { for label in set { membership[Int(label)] |= 1 << s } }
+        // The highest position (in the head-ward direction) of a lung voxel of each set in each
+        // column (-1: none); columns run in parallel, each written by its own piece.
+        var tops = [Int32](repeating: -1, count: sets.count * plane)
+        let under = components.labels.withUnsafeBufferPointer { labels in
+            membership.withUnsafeBufferPointer { membership in
+                tops.withUnsafeMutableBufferPointer { tops in
+                    ParallelFor.run(0..<plane, minimumChunk: 4096) { columns in
+                        for k in 0..<nz {
+                            let height = Int32(up > 0 ? k : nz - 1 - k)
+                            let base = k * plane
+                            for column in columns {
+                                let bits = membership[Int(labels[base + column])]
+                                guard bits != 0 else { continue }
+                                for s in 0..<sets.count where bits & (1 << s) != 0 { tops[s * plane + column] = max(tops[s * plane + column], height) }
+                            }
+                        }
+                    }
+                    // Voxels under each set's lungs, per label (integer counts: exact at any thread count).
+                    let highest = UnsafeBufferPointer(tops)
+                    return ParallelFor.reduce(0..<plane, minimumChunk: 4096, initial: { [Int](repeating: 0, count: sets.count * labelCount) }) { columns, counts in
+                        for k in 0..<nz {
+                            let height = Int32(up > 0 ? k : nz - 1 - k)
+                            let base = k * plane
+                            for column in columns {
+                                let label = Int(labels[base + column])
+                                guard label != 0 else { continue }
+                                let bits = membership[label]
+                                for s in 0..<sets.count where highest[s * plane + column] > height && bits & (1 << s) == 0 { counts[s * labelCount + label] += 1 }
+                            }
+                        }
+                    } combine: { total, part in
+                        for index in total.indices { total[index] += part[index] }
+                    }
+                }
             }
         }
-        return (0..<components.sizes.count).map { Double(under[$0]) / Double(max(components.sizes[$0], 1)) }
+        return (0..<sets.count).map { s in (0..<labelCount).map { Double(under[s * labelCount + $0]) / Double(max(components.sizes[$0], 1)) } }
     }
 
     /// Labels with a voxel within about `nearMM` of the lungs (a box distance on a ~3 mm grid).
-    static func nearLabels(_ lungs: [Int32], components: BinaryMask.Labels, grid: AnatomyGrid) -> Set<Int32> {
+    /// Coarse voxel c covers the fine voxels from `coarseOrigin` + c * factor on (voxels before
+    /// the origin go to the first).
+    static func nearLabels(_ lungs: [Int32], components: BinaryMask.Labels, grid: AnatomyGrid, coarseOrigin: Index3 = .zero) -> Set<Int32> {
         let factors = grid.spacing.map { max(1, Int(3.0 / $0)) }
-        let coarse = grid.dims.dividedRoundingUp(by: factors)
+        let origin = coarseOrigin
+        let coarse = grid.dims.zip(origin) { $0 - $1 }.dividedRoundingUp(by: factors)
+        let (nx, ny, nz) = (grid.dims.i, grid.dims.j, grid.dims.k)
         var mask = [UInt8](repeating: 0, count: coarse.product)
         var lungLabel = [Bool](repeating: false, count: components.sizes.count)
         for label in lungs { lungLabel[Int(label)] = true }
-        var index = 0
-        for k in 0..<grid.dims.k {
-            for j in 0..<grid.dims.j {
-                for i in 0..<grid.dims.i {
-                    if lungLabel[Int(components.labels[index])] {
-                        mask[i / factors.i + coarse.i * (j / factors.j + coarse.j * (k / factors.k))] = 1
+        let block = { (fine: Int, axis: Int) in max(0, fine - origin[axis]) / factors[axis] }
+        let coarseI = (0..<nx).map { block($0, 0) }
+        let coarseJ = (0..<ny).map { block($0, 1) }
+        let coarseK = (0..<nz).map { block($0, 2) }
+        let near = components.labels.withUnsafeBufferPointer { labels in
+            coarseI.withUnsafeBufferPointer { coarseI in
+                // Each coarse slice is written by the piece that holds it (fine slices are in
+                // coarse-slice order, so a piece of coarse slices is a run of fine slices).
+                mask.withUnsafeMutableBufferPointer { mask in
+                    ParallelFor.run(0..<coarse.k) { slices in
+                        for k in 0..<nz where slices.contains(coarseK[k]) {
+                            for j in 0..<ny {
+                                let row = nx * (j + ny * k)
+                                let coarseRow = coarse.i * (coarseJ[j] + coarse.j * coarseK[k])
+                                for i in 0..<nx where lungLabel[Int(labels[row + i])] { mask[coarseRow + coarseI[i]] = 1 }
+                            }
+                        }
                     }
-                    index += 1
+                }
+                let reach = grid.spacing.zip(factors) { Int((nearMM / ($0 * Double($1))).rounded(.up)) }
+                let dilated = BoxDilation.apply(mask, dims: coarse, radius: reach)
+                // Flags or-ed across pieces: the same at any thread count.
+                return dilated.withUnsafeBufferPointer { dilated in
+                    ParallelFor.reduce(0..<nz, initial: { [Bool](repeating: false, count: components.sizes.count) }) { slices, near in
+                        for k in slices {
+                            for j in 0..<ny {
+                                let row = nx * (j + ny * k)
+                                let coarseRow = coarse.i * (coarseJ[j] + coarse.j * coarseK[k])
+                                for i in 0..<nx {
+                                    let label = Int(labels[row + i])
+                                    if label != 0 && dilated[coarseRow + coarseI[i]] != 0 { near[label] = true }
+                                }
+                            }
+                        }
+                    } combine: { total, part in
+                        for label in total.indices where part[label] { total[label] = true }
+                    }
                 }
             }
         }
-        let reach = grid.spacing.zip(factors) { Int((nearMM / ($0 * Double($1))).rounded(.up)) }
-        mask = BoxDilation.apply(mask, dims: coarse, radius: reach)
-        var near = Set<Int32>()
-        index = 0
-        for k in 0..<grid.dims.k {
-            for j in 0..<grid.dims.j {
-                for i in 0..<grid.dims.i {
-                    let label = components.labels[index]
-                    if label != 0 && mask[i / factors.i + coarse.i * (j / factors.j + coarse.j * (k / factors.k))] != 0 { near.insert(label) }
-                    index += 1
-                }
-            }
-        }
-        return near
+        return Set(near.indices.filter { near[$0] }.map { Int32($0) })
     }
 }
 

@@ -21,8 +21,9 @@ enum LungSides {
     }
 
     /// Splits `mask` (holes filled, lungs kept) into sides; `midlineX` is the patient's midline in
-    /// world x (the trachea, or the body's middle).
-    static func split(_ mask: [UInt8], grid: AnatomyGrid, midlineX: Double) -> Outcome {
+    /// world x (the trachea, or the body's middle); the erosion's coarse grid starts at
+    /// `coarseOrigin` (see `AnatomicalPostprocessing.coarseOrigin`).
+    static func split(_ mask: [UInt8], grid: AnatomyGrid, midlineX: Double, coarseOrigin: Index3 = .zero) -> Outcome {
         let components = BinaryMask.label(mask, dims: grid.dims)
         let order = components.bySize
         guard let first = order.first else { return Outcome(labels: [UInt8](repeating: 0, count: mask.count), lungCount: 0, notes: []) }
@@ -33,7 +34,7 @@ enum LungSides {
         var lungCount = 1
         if secondIsLung {
             lungCount = 2
-        } else if let seeds = junctionSeeds(components.labels, label: first, grid: grid, midlineX: midlineX) {
+        } else if let seeds = junctionSeeds(components.labels, label: first, grid: grid, midlineX: midlineX, origin: coarseOrigin) {
             // The largest component holds both lungs: its voxels go to the seed that reaches them first.
             let newLabel = Int32(partCount)
             partCount += 1
@@ -44,18 +45,25 @@ enum LungSides {
         // Each part's side by its centroid; with two lungs, relative to the midpoint between them.
         var sums = [Double](repeating: 0, count: partCount)
         var counts = [Int](repeating: 0, count: partCount)
-        var index = 0
-        for k in 0..<grid.dims.k {
-            for j in 0..<grid.dims.j {
-                let rowX = grid.worldX(0, Double(j), Double(k))
-                let stepX = grid.affine.rows[0][0]
-                for i in 0..<grid.dims.i {
-                    let part = Int(parts[index])
-                    if part != 0 {
-                        sums[part] += rowX + stepX * Double(i)
-                        counts[part] += 1
+        let stepX = grid.affine.rows[0][0]
+        parts.withUnsafeBufferPointer { parts in
+            sums.withUnsafeMutableBufferPointer { sums in
+                counts.withUnsafeMutableBufferPointer { counts in
+                    // In voxel order, one sum per part (the order fixes the rounding).
+                    var index = 0
+                    for k in 0..<grid.dims.k {
+                        for j in 0..<grid.dims.j {
+                            let rowX = grid.worldX(0, Double(j), Double(k))
+                            for i in 0..<grid.dims.i {
+                                let part = Int(parts[index])
+                                if part != 0 {
+                                    sums[part] += rowX + stepX * Double(i)
+                                    counts[part] += 1
+                                }
+                                index += 1
+                            }
+                        }
                     }
-                    index += 1
                 }
             }
         }
@@ -68,19 +76,36 @@ enum LungSides {
             notes.append(.oneLungOnly(right: centroid(only) > midlineX))
         }
         let side = (0..<partCount).map { part -> UInt8 in part == 0 || counts[part] == 0 ? 0 : (centroid(part) > reference ? 1 : 2) }
-        return Outcome(labels: parts.map { side[Int($0)] }, lungCount: lungCount, notes: notes)
+        var labels = [UInt8](repeating: 0, count: parts.count)
+        parts.withUnsafeBufferPointer { parts in
+            side.withUnsafeBufferPointer { side in
+                labels.withUnsafeMutableBufferPointer { labels in
+                    ParallelFor.run(0..<parts.count, minimumChunk: 1 << 16) { range in
+                        for index in range { labels[index] = side[Int(parts[index])] }
+                    }
+                }
+            }
+        }
+        return Outcome(labels: labels, lungCount: lungCount, notes: notes)
     }
 
     /// Two seeds inside component `label`, one each side of the midline: the two largest parts of
     /// the component eroded slice by slice on a coarse grid, as fine voxel indices; nil when the
     /// component does not fall apart into two such parts (one lung).
-    static func junctionSeeds(_ labels: [Int32], label: Int32, grid: AnatomyGrid, midlineX: Double) -> ([Int], [Int])? {
+    static func junctionSeeds(_ labels: [Int32], label: Int32, grid: AnatomyGrid, midlineX: Double, origin: Index3 = .zero) -> ([Int], [Int])? {
         let factors = grid.spacing.map { max(1, Int(2.5 / $0)) }
-        let dims = grid.dims.dividedRoundingUp(by: factors)
+        let dims = grid.dims.zip(origin) { $0 - $1 }.dividedRoundingUp(by: factors)
+        // Coarse voxel (i, j, k) is the fine voxel origin + (i, j, k) * factors.
+        let fineIndex = { (i: Int, j: Int, k: Int) in
+            grid.dims.offset(of: Index3(origin.i + i * factors.i, origin.j + j * factors.j, origin.k + k * factors.k))
+        }
+        let fineX = { (i: Int, j: Int, k: Int) in
+            grid.worldX(Double(origin.i + i * factors.i), Double(origin.j + j * factors.j), Double(origin.k + k * factors.k))
+        }
         var coarse = [UInt8](repeating: 0, count: dims.product)
         for k in 0..<dims.k {
             for j in 0..<dims.j {
-                for i in 0..<dims.i where labels[i * factors.i + grid.dims.i * (j * factors.j + grid.dims.j * k * factors.k)] == label {
+                for i in 0..<dims.i where labels[fineIndex(i, j, k)] == label {
                     coarse[i + dims.i * (j + dims.j * k)] = 1
                 }
             }
@@ -105,7 +130,7 @@ enum LungSides {
                     for i in 0..<dims.i {
                         let part = parts.labels[index]
                         if part == a || part == b {
-                            sums[part == a ? 0 : 1] += grid.worldX(Double(i * factors.i), Double(j * factors.j), Double(k * factors.k))
+                            sums[part == a ? 0 : 1] += fineX(i, j, k)
                         }
                         index += 1
                     }
@@ -122,7 +147,7 @@ enum LungSides {
                         let part = parts.labels[index]
                         index += 1
                         guard part == a || part == b else { continue }
-                        let fine = i * factors.i + grid.dims.i * (j * factors.j + grid.dims.j * k * factors.k)
+                        let fine = fineIndex(i, j, k)
                         if part == a { seeds.0.append(fine) } else { seeds.1.append(fine) }
                     }
                 }

@@ -34,3 +34,34 @@ public enum ParallelFor {
         let run: (Range<Int>) -> Void
     }
 }
+
+extension ParallelFor {
+    /// Runs `body` on consecutive pieces of `range` in parallel, each piece with its own
+    /// accumulator (`initial()`), and combines the accumulators in the pieces' order. The result
+    /// is the same at any thread count when `combine` does not depend on how the range was cut
+    /// (integer counts added, flags or-ed): use it for those, not for floating-point sums.
+    public static func reduce<Accumulator>(_ range: Range<Int>, minimumChunk: Int = 1, initial: () -> Accumulator,
+                                           _ body: (Range<Int>, inout Accumulator) -> Void,
+                                           combine: (inout Accumulator, Accumulator) -> Void) -> Accumulator {
+        let threads = max(1, threadCount)
+        let chunks = min(threads, max(1, range.count / max(1, minimumChunk)))
+        let size = (range.count + chunks - 1) / max(chunks, 1)
+        let slots = UnsafeMutableBufferPointer<Accumulator>.allocate(capacity: chunks)
+        _ = slots.initialize(from: (0..<chunks).map { _ in initial() })
+        defer {
+            slots.deinitialize()
+            slots.deallocate()
+        }
+        // Piece c is range.lowerBound + c * size ..< +size: each piece writes only its own slot.
+        run(0..<chunks) { pieces in
+            for chunk in pieces {
+                let start = range.lowerBound + chunk * size
+                let end = min(start + size, range.upperBound)
+                if start < end { body(start..<end, &slots[chunk]) }
+            }
+        }
+        var result = slots[0]
+        for chunk in 1..<chunks { combine(&result, slots[chunk]) }
+        return result
+    }
+}

@@ -182,6 +182,36 @@ struct AnatomyTests {
         // Never beyond the true lung here: outside it is tissue.
         #expect(zip(mask, truth).allSatisfy { $0.0 == 0 || $0.1 != 0 })
     }
+
+    /// Stages 3-5 on the whole grid with the box's coarse origin (what the post-processing does
+    /// when the box around the mask is most of the crop) give the mask they give on the box: on a
+    /// grid fine enough that every coarse grid (gas bridges, "near the lungs", the junction's
+    /// erosion) skips voxels, with a junction to split and gas to take out.
+    @Test func theWholeGridWithTheBoxsCoarseOriginGivesTheBoxsMask() throws {
+        var options = SyntheticChest.Options()
+        options.touchingInFront = true
+        options.trachea = false
+        options.gasUnderDiaphragm = true
+        let chest = SyntheticChest(options)
+        // The same voxels declared 0.8 x 0.8 x 2 mm: the coarse grids take every 2nd or 3rd voxel.
+        let grid = AnatomyGrid(dims: SyntheticChest.dims, affine: Affine(rows: [[0.8, 0, 0, -64], [0, 0.8, 0, -48], [0, 0, 2, -40], [0, 0, 0, 1]]))
+        let mask = zip(chest.airMask(), chest.body).map { $0.0 & $0.1 }
+        let none = [UInt8](repeating: 0, count: grid.count)
+        let box = try #require(GridBox(around: mask, dims: grid.dims, margin: 3))
+        // A corner off the whole grid's own coarse grids (multiples of 2 and 3).
+        #expect(box.lower.i % 6 != 0 || box.lower.j % 6 != 0)
+        let onBox = AnatomicalPostprocessing(grid: box.grid(in: grid)).lungsAndSides(
+            mask: box.extract(mask, from: grid.dims), hu: box.extract(chest.hu, from: grid.dims), body: box.extract(chest.body, from: grid.dims),
+            airways: box.extract(none, from: grid.dims), fillHoles: true, midlineX: 0)
+        var whole = AnatomicalPostprocessing(grid: grid)
+        whole.coarseOrigin = box.lower
+        let onWhole = whole.lungsAndSides(mask: mask, hu: chest.hu, body: chest.body, airways: none, fillHoles: true, midlineX: 0)
+        #expect(onWhole.lungCount == 2 && onWhole.notes.contains(.lungsSeparatedAtJunction))
+        #expect(onWhole.removed.contains { $0.0 == .gas })
+        let onBoxEmbedded = box.embed(onBox.labels, in: grid.dims, background: 0)
+        #expect(zip(onBoxEmbedded, onWhole.labels).filter { $0.0 != $0.1 }.count == 0)
+        #expect(onBox.removed.map { "\($0.0) \($0.1)" } == onWhole.removed.map { "\($0.0) \($0.1)" })
+    }
 }
 
 extension SyntheticChest.Options {
