@@ -70,6 +70,38 @@ struct PipelineThreadCountTests {
         }
     }
 
+    /// The erosions and the body's midline, split by rows and slices across threads, equal a
+    /// voxel-by-voxel reference at any thread count.
+    @Test(arguments: [1, 2, 7])
+    func erosionsAndMidlineAtAnyThreadCount(threads: Int) {
+        let dims = Size3(11, 9, 7)
+        let mask = (0..<dims.product).map { (index: Int) -> UInt8 in (index * 7) % 5 == 0 ? 0 : 1 }
+        let at = { (i: Int, j: Int, k: Int) -> UInt8 in
+            i < 0 || j < 0 || k < 0 || i >= dims.i || j >= dims.j || k >= dims.k ? 0 : mask[dims.offset(of: Index3(i, j, k))]
+        }
+        var inPlane = [UInt8](repeating: 0, count: dims.product)
+        var alongK = [UInt8](repeating: 0, count: dims.product)
+        var (sumX, count) = (0.0, 0)
+        let grid = AnatomyGrid(dims: dims, affine: Affine(rows: [[-0.7, 0, 0, 30], [0, 0.7, 0, -5], [0, 0, 2, 1], [0, 0, 0, 1]]))
+        for k in 0..<dims.k {
+            for j in 0..<dims.j {
+                for i in 0..<dims.i where at(i, j, k) != 0 {
+                    let index = dims.offset(of: Index3(i, j, k))
+                    let border = i == 0 || j == 0 || i == dims.i - 1 || j == dims.j - 1
+                    inPlane[index] = !border && at(i - 1, j, k) != 0 && at(i + 1, j, k) != 0 && at(i, j - 1, k) != 0 && at(i, j + 1, k) != 0 ? 1 : 0
+                    alongK[index] = at(i, j, k - 1) != 0 && at(i, j, k + 1) != 0 ? 1 : 0
+                    sumX += grid.worldX(Double(i), Double(j), Double(k))
+                    count += 1
+                }
+            }
+        }
+        ParallelFor.$threadCount.withValue(threads) {
+            #expect(LungSides.erodeInPlane(mask, dims: dims) == inPlane)
+            #expect(LungSides.erodeAlongK(mask, dims: dims) == alongK)
+            #expect(abs(AnatomicalPostprocessing(grid: grid).bodyMidlineX(mask) - sumX / Double(count)) < 1e-9)
+        }
+    }
+
     /// Gather (reorient, crop and subsample in one pass) and scatter equal the reorientation of
     /// the whole grid followed by the crop, for a grid whose axes are permuted and flipped.
     @Test(arguments: [1, 2, 7])

@@ -132,13 +132,24 @@ struct AnatomicalPostprocessing {
         }
         var coarse = [UInt8](repeating: 0, count: coarseGrid.count)
         var coarseHU = [Float](repeating: 0, count: coarseGrid.count)
-        var index = 0
-        for k in 0..<dims.k {
-            for j in 0..<dims.j {
-                for i in 0..<dims.i {
-                    coarse[index] = mask[fine(i, j, k)]
-                    coarseHU[index] = hu[fine(i, j, k)]
-                    index += 1
+        mask.withUnsafeBufferPointer { mask in
+            hu.withUnsafeBufferPointer { hu in
+                coarse.withUnsafeMutableBufferPointer { coarse in
+                    coarseHU.withUnsafeMutableBufferPointer { coarseHU in
+                        // Each coarse slice is written by its own piece.
+                        ParallelFor.run(0..<dims.k) { slices in
+                            for k in slices {
+                                for j in 0..<dims.j {
+                                    let row = dims.i * (j + dims.j * k)
+                                    let fineRow = fine(0, j, k)
+                                    for i in 0..<dims.i {
+                                        coarse[row + i] = mask[fineRow + i * factors.i]
+                                        coarseHU[row + i] = hu[fineRow + i * factors.i]
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -158,7 +169,7 @@ struct AnatomicalPostprocessing {
         // The race: every mask voxel goes to the gas or the lung side, whichever reaches it first.
         var sides = mask.map { Int32($0) }
         var seeds: ([Int], [Int]) = ([], [])
-        index = 0
+        var index = 0
         for k in 0..<dims.k {
             for j in 0..<dims.j {
                 for i in 0..<dims.i {
@@ -225,22 +236,36 @@ struct AnatomicalPostprocessing {
         return indices
     }
 
-    /// World x of the body's centre (the mean over its voxels).
+    /// World x of the body's centre (the mean over its voxels). World x is linear along a row,
+    /// so each row adds its voxel count and the sum of their i (exact integers); slices run in
+    /// parallel and their sums are added in slice order (the same at any thread count).
     func bodyMidlineX(_ body: [UInt8]) -> Double {
-        var sum = 0.0
-        var count = 0
-        var index = 0
-        for k in 0..<grid.dims.k {
-            for j in 0..<grid.dims.j {
-                for i in 0..<grid.dims.i {
-                    if body[index] != 0 {
-                        sum += grid.worldX(Double(i), Double(j), Double(k))
-                        count += 1
+        let (nx, ny, nz) = (grid.dims.i, grid.dims.j, grid.dims.k)
+        let stepX = grid.affine.rows[0][0]
+        var sums = [Double](repeating: 0, count: nz)
+        var counts = [Int](repeating: 0, count: nz)
+        body.withUnsafeBufferPointer { body in
+            sums.withUnsafeMutableBufferPointer { sums in
+                counts.withUnsafeMutableBufferPointer { counts in
+                    ParallelFor.run(0..<nz) { slices in
+                        for k in slices {
+                            for j in 0..<ny {
+                                let row = nx * (j + ny * k)
+                                var (count, sumI) = (0, 0)
+                                for i in 0..<nx where body[row + i] != 0 {
+                                    count += 1
+                                    sumI += i
+                                }
+                                guard count > 0 else { continue }
+                                sums[k] += Double(count) * grid.worldX(0, Double(j), Double(k)) + stepX * Double(sumI)
+                                counts[k] += count
+                            }
+                        }
                     }
-                    index += 1
                 }
             }
         }
-        return count > 0 ? sum / Double(count) : grid.worldX(Double(grid.dims.i) / 2, Double(grid.dims.j) / 2, Double(grid.dims.k) / 2)
+        let count = counts.reduce(0, +)
+        return count > 0 ? sums.reduce(0, +) / Double(count) : grid.worldX(Double(nx) / 2, Double(ny) / 2, Double(nz) / 2)
     }
 }

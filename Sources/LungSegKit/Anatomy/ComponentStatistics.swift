@@ -36,15 +36,22 @@ struct ComponentStatistics {
     var looksLikeLungTissue: Bool { pureAirFraction < 0.5 && spreadHU >= 80 }
 
     /// Statistics of every label of `labels` (index = label), over voxels where `include` holds.
+    /// Voxels are added in index order (the order fixes the floating-point sums).
     static func collect(labels: [Int32], labelCount: Int, hu: [Float], dims: Size3, include: (Int) -> Bool = { _ in true }) -> [ComponentStatistics] {
         var result = [ComponentStatistics](repeating: ComponentStatistics(), count: labelCount)
-        var index = 0
-        for k in 0..<dims.k {
-            for j in 0..<dims.j {
-                for i in 0..<dims.i {
-                    let label = Int(labels[index])
-                    if label != 0 && include(index) { result[label].add(hu[index], i, j, k) }
-                    index += 1
+        labels.withUnsafeBufferPointer { labels in
+            hu.withUnsafeBufferPointer { hu in
+                result.withUnsafeMutableBufferPointer { result in
+                    var index = 0
+                    for k in 0..<dims.k {
+                        for j in 0..<dims.j {
+                            for i in 0..<dims.i {
+                                let label = Int(labels[index])
+                                if label != 0 && include(index) { result[label].add(hu[index], i, j, k) }
+                                index += 1
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -161,12 +161,22 @@ enum LungSides {
     static func erodeInPlane(_ mask: [UInt8], dims: Size3) -> [UInt8] {
         let (nx, ny) = (dims.i, dims.j)
         var result = mask
-        for index in mask.indices where mask[index] != 0 {
-            let i = index % nx
-            let j = (index / nx) % ny
-            if i == 0 || j == 0 || i == nx - 1 || j == ny - 1 || mask[index - 1] == 0 || mask[index + 1] == 0
-                || mask[index - nx] == 0 || mask[index + nx] == 0 {
-                result[index] = 0
+        mask.withUnsafeBufferPointer { mask in
+            result.withUnsafeMutableBufferPointer { result in
+                // Rows are independent (each reads `mask`, writes its own row of `result`).
+                ParallelFor.run(0..<(dims.j * dims.k), minimumChunk: 64) { rows in
+                    for row in rows {
+                        let j = row % ny
+                        let start = row * nx
+                        for i in 0..<nx where mask[start + i] != 0 {
+                            let index = start + i
+                            if i == 0 || j == 0 || i == nx - 1 || j == ny - 1 || mask[index - 1] == 0 || mask[index + 1] == 0
+                                || mask[index - nx] == 0 || mask[index + nx] == 0 {
+                                result[index] = 0
+                            }
+                        }
+                    }
+                }
             }
         }
         return result
@@ -177,8 +187,17 @@ enum LungSides {
     static func erodeAlongK(_ mask: [UInt8], dims: Size3) -> [UInt8] {
         let plane = dims.i * dims.j
         var result = mask
-        for index in mask.indices where mask[index] != 0 {
-            if index < plane || index >= mask.count - plane || mask[index - plane] == 0 || mask[index + plane] == 0 { result[index] = 0 }
+        mask.withUnsafeBufferPointer { mask in
+            result.withUnsafeMutableBufferPointer { result in
+                ParallelFor.run(0..<dims.k) { slices in
+                    for k in slices {
+                        let base = k * plane
+                        for index in base..<(base + plane) where mask[index] != 0 {
+                            if k == 0 || k == dims.k - 1 || mask[index - plane] == 0 || mask[index + plane] == 0 { result[index] = 0 }
+                        }
+                    }
+                }
+            }
         }
         return result
     }
