@@ -29,6 +29,10 @@ let package = Package(
         .systemLibrary(
             name: "COpenSSL", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]),
+        // libdeflate: .nii.gz volumes decompressed in one call, twice as fast as zlib (Debian: libdeflate-dev).
+        .systemLibrary(
+            name: "CLibDeflate", pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"])]),
         // libnifti2 ships no .pc file and its header includes <znzlib.h>, so it must be a C target
         // (see docs/ARCHITECTURE.md).
         .target(
@@ -61,7 +65,7 @@ let package = Package(
             plugins: [.plugin(name: "EmbedKernels")]),
 
         // The pipeline shared by every backend: volumes, NIfTI I/O, pre- and post-processing.
-        .target(name: "LungSegKit", dependencies: ["AHNet", "CNIfTI", "CPNG", "COpenSSL", "CDCMTK"]),
+        .target(name: "LungSegKit", dependencies: ["AHNet", "CNIfTI", "CPNG", "COpenSSL", "CDCMTK", "CLibDeflate"]),
 
         .executableTarget(
             name: "lungseg",

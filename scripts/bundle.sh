@@ -21,7 +21,7 @@ strip -o "$output/lib/lungseg" .build-static/release/lungseg
 
 # The libraries lungseg loads, resolved through the dynamic loader; never the C runtime itself.
 # DCMTK's (libdcm*, libijg*, libof*) come along; their libxml2 and libstdc++ are the machine's.
-wanted='libopenblas|libgfortran|libquadmath|libnifti2|libznz|libz\.so|libOpenCL|libdcm|libijg|libofstd|liboflog|libcrypto|libpng16'
+wanted='libopenblas|libgfortran|libquadmath|libnifti2|libznz|libz\.so|libdeflate|libOpenCL|libdcm|libijg|libofstd|liboflog|libcrypto|libpng16'
 ldd .build-static/release/lungseg | awk '/=> \//{print $1, $3}' | while read -r name path; do
   if [[ "$name" =~ $wanted ]]; then
     cp -L "$path" "$output/lib/$name"

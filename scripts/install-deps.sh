@@ -12,6 +12,7 @@ packages=(
   libopenblas-dev      # SGEMM for the CPU backend
   libnifti2-dev        # NIfTI-1/NIfTI-2 reading and writing (libnifti2, libznz)
   zlib1g-dev           # gzip, used beside libnifti
+  libdeflate-dev       # .nii.gz decompressed in one call (twice as fast as zlib on real CTs)
   libpng-dev           # the QC picture
   libdcmtk-dev         # DICOM series input (DCMTK: dcmdata, JPEG, JPEG-LS and RLE decoders)
   libssl-dev           # SHA-256 (libcrypto) of batch inputs, to skip finished cases

@@ -18,6 +18,34 @@ struct NIfTIReadTests {
         #expect(volume.header.descrip == "lungseg test")
     }
 
+    /// A .nii.gz that holds exactly what its header announces is decompressed in one call
+    /// (libdeflate), in one gzip member or several (as pigz and bgzip write); one that holds more
+    /// goes through the streaming reader. All read the voxels of the uncompressed file.
+    @Test func gzipInOneCallOrStreamedReadsTheSameVoxels() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let source = RepositoryData.path("cip_ct64.nii.gz")
+        let length = try #require(GzipProbe.decompressedLength(source))
+        let bytes = try #require(GzipInflate.wholeFile(source, length: Int(length)))
+        #expect(GzipInflate.wholeFile(source, length: Int(length) + 1) == nil)
+        #expect(GzipInflate.wholeFile(source, length: Int(length) - 1) == nil)
+        let plain = folder.file("ct.nii")
+        try Data(bytes).write(to: URL(fileURLWithPath: plain))
+        let expected = try NIfTIReader.read(plain).voxels
+        #expect(try NIfTIReader.read(source).voxels == expected)
+
+        let half = bytes.count / 2
+        let twoMembers = folder.file("two.nii.gz")
+        try Data(Gzip.compress(Array(bytes[..<half])) + Gzip.compress(Array(bytes[half...]))).write(to: URL(fileURLWithPath: twoMembers))
+        #expect(GzipInflate.wholeFile(twoMembers, length: bytes.count) == bytes)
+        #expect(try NIfTIReader.read(twoMembers).voxels == expected)
+
+        let longer = folder.file("longer.nii.gz")
+        try Data(Gzip.compress(bytes + [1, 2, 3, 4])).write(to: URL(fileURLWithPath: longer))
+        #expect(GzipInflate.wholeFile(longer, length: bytes.count) == nil)
+        #expect(try NIfTIReader.read(longer).voxels == expected)
+    }
+
     @Test(arguments: ["ramp2.nii", "ramp2.nii.gz"])
     func nifti2SingleFile(name: String) throws {
         let folder = try TemporaryFolder()

@@ -70,12 +70,16 @@ public enum NIfTIReader {
     static let compressedReadChunk: Int64 = 64 << 20
 
     /// Reads `count` bytes at `offset` of the data file (gzip or not), or says why it cannot.
-    private static func readVoxelBytes(_ dataPath: String, offset: Int64, count: Int64) throws(NIfTIError) -> [UInt8] {
+    private static func readVoxelBytes(_ dataPath: String, offset: Int64, count: Int64) throws(NIfTIError) -> ArraySlice<UInt8> {
         guard FileManager.default.fileExists(atPath: dataPath) else { throw .fileNotFound(path: dataPath) }
         let compressed = NIfTIFileName.isGzip(dataPath)
         let expected = offset + count
         if !compressed, let available = NIfTIFileName.fileSize(dataPath), available < expected {
             throw .truncatedData(path: dataPath, expectedBytes: expected, availableBytes: available)
+        }
+        // The ordinary .nii.gz in one call; the streaming reader below takes every other case.
+        if compressed, let whole = GzipInflate.wholeFile(dataPath, length: Int(expected)) {
+            return whole[Int(offset)...]
         }
         guard let file = znzopen(dataPath, "rb", compressed ? 1 : 0) else { throw .fileNotFound(path: dataPath) }
         var handle: znzFile? = file
@@ -105,7 +109,7 @@ public enum NIfTIReader {
             guard let length = GzipProbe.decompressedLength(dataPath) else { throw .corruptCompressedData(path: dataPath) }
             throw .truncatedData(path: dataPath, expectedBytes: expected, availableBytes: length)
         }
-        return bytes
+        return bytes[...]
     }
 
     /// The sform when sform_code > 0, else the qform (libnifti already makes the qform pixdim

@@ -1,0 +1,2 @@
+// libdeflate (Debian: libdeflate-dev): whole-buffer gzip decompression of .nii.gz volumes.
+#include <libdeflate.h>
