@@ -39,9 +39,6 @@ let package = Package(
             name: "CNIfTI",
             linkerSettings: [.linkedLibrary("nifti2"), .linkedLibrary("znz"), .linkedLibrary("z")]),
 
-        // glibc's allocator settings for the command line (malloc.h is not in Swift's Glibc module).
-        .target(name: "CAllocator"),
-
         // libpng for the QC picture, behind a C wrapper that catches libpng's longjmp errors.
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
 
@@ -70,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "lungseg",
             dependencies: [
-                "LungSegKit", "AHNet", "AHNetCPU", "AHNetCL", "CAllocator",
+                "LungSegKit", "AHNet", "AHNetCPU", "AHNetCL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -16,7 +16,6 @@ struct LungSeg: ParsableCommand {
 
     static func main() {
         BLASSetup.reexecuteIfNeeded()
-        MemorySetup.reuseFreedMemory()
         main(nil)
     }
 }
