@@ -119,17 +119,10 @@ struct AnatomicalPostprocessing {
     /// reaches first goes. Returns the voxels removed.
     func separateAttachedGas(_ mask: inout [UInt8], hu: [Float]) -> Int {
         let factors = Size3(max(1, Int(2.0 / grid.spacing.i)), max(1, Int(2.0 / grid.spacing.j)), 1)
-        let origin = coarseOrigin
-        let dims = grid.dims.zip(origin) { $0 - $1 }.dividedRoundingUp(by: factors)
-        var rows = grid.affine.rows
-        for row in 0..<3 {
-            rows[row][3] += (0..<3).reduce(0.0) { $0 + rows[row][$1] * Double(origin[$1]) }
-            for axis in 0..<3 { rows[row][axis] *= Double(factors[axis]) }
-        }
-        let coarseGrid = AnatomyGrid(dims: dims, affine: Affine(rows: rows))
-        let fine = { (i: Int, j: Int, k: Int) in
-            origin.i + i * factors.i + grid.dims.i * (origin.j + j * factors.j + grid.dims.j * (origin.k + k))
-        }
+        let sampling = CoarseSampling(fine: grid.dims, origin: coarseOrigin, factors: factors)
+        let dims = sampling.dims
+        let coarseGrid = AnatomyGrid(dims: dims, affine: sampling.affine(grid.affine))
+        let fine = sampling.fineIndex
         var coarse = [UInt8](repeating: 0, count: coarseGrid.count)
         var coarseHU = [Float](repeating: 0, count: coarseGrid.count)
         mask.withUnsafeBufferPointer { mask in

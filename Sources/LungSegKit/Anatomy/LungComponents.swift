@@ -133,17 +133,15 @@ enum LungComponents {
     /// Coarse voxel c covers the fine voxels from `coarseOrigin` + c * factor on (voxels before
     /// the origin go to the first).
     static func nearLabels(_ lungs: [Int32], components: BinaryMask.Labels, grid: AnatomyGrid, coarseOrigin: Index3 = .zero) -> Set<Int32> {
-        let factors = grid.spacing.map { max(1, Int(3.0 / $0)) }
-        let origin = coarseOrigin
-        let coarse = grid.dims.zip(origin) { $0 - $1 }.dividedRoundingUp(by: factors)
+        let sampling = CoarseSampling(fine: grid.dims, origin: coarseOrigin, factors: grid.spacing.map { max(1, Int(3.0 / $0)) })
+        let (factors, coarse) = (sampling.factors, sampling.dims)
         let (nx, ny, nz) = (grid.dims.i, grid.dims.j, grid.dims.k)
         var mask = [UInt8](repeating: 0, count: coarse.product)
         var lungLabel = [Bool](repeating: false, count: components.sizes.count)
         for label in lungs { lungLabel[Int(label)] = true }
-        let block = { (fine: Int, axis: Int) in max(0, fine - origin[axis]) / factors[axis] }
-        let coarseI = (0..<nx).map { block($0, 0) }
-        let coarseJ = (0..<ny).map { block($0, 1) }
-        let coarseK = (0..<nz).map { block($0, 2) }
+        let coarseI = (0..<nx).map { sampling.block($0, axis: 0) }
+        let coarseJ = (0..<ny).map { sampling.block($0, axis: 1) }
+        let coarseK = (0..<nz).map { sampling.block($0, axis: 2) }
         let near = components.labels.withUnsafeBufferPointer { labels in
             coarseI.withUnsafeBufferPointer { coarseI in
                 // Each coarse slice is written by the piece that holds it (fine slices are in

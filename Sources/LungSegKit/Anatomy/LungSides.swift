@@ -93,14 +93,12 @@ enum LungSides {
     /// the component eroded slice by slice on a coarse grid, as fine voxel indices; nil when the
     /// component does not fall apart into two such parts (one lung).
     static func junctionSeeds(_ labels: [Int32], label: Int32, grid: AnatomyGrid, midlineX: Double, origin: Index3 = .zero) -> ([Int], [Int])? {
-        let factors = grid.spacing.map { max(1, Int(2.5 / $0)) }
-        let dims = grid.dims.zip(origin) { $0 - $1 }.dividedRoundingUp(by: factors)
-        // Coarse voxel (i, j, k) is the fine voxel origin + (i, j, k) * factors.
-        let fineIndex = { (i: Int, j: Int, k: Int) in
-            grid.dims.offset(of: Index3(origin.i + i * factors.i, origin.j + j * factors.j, origin.k + k * factors.k))
-        }
+        let sampling = CoarseSampling(fine: grid.dims, origin: origin, factors: grid.spacing.map { max(1, Int(2.5 / $0)) })
+        let (factors, dims) = (sampling.factors, sampling.dims)
+        let fineIndex = sampling.fineIndex
         let fineX = { (i: Int, j: Int, k: Int) in
-            grid.worldX(Double(origin.i + i * factors.i), Double(origin.j + j * factors.j), Double(origin.k + k * factors.k))
+            let position = sampling.finePosition(i, j, k)
+            return grid.worldX(Double(position.i), Double(position.j), Double(position.k))
         }
         var coarse = [UInt8](repeating: 0, count: dims.product)
         for k in 0..<dims.k {
