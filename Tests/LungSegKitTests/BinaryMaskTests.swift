@@ -104,3 +104,52 @@ struct BinaryMaskTests {
         return (labels, sizes)
     }
 }
+
+/// The components read from runs (`MaskRuns`) without a label per voxel.
+@Suite("Components from runs")
+struct MaskRunsComponentTests {
+    static let dims = Size3(13, 11, 9)
+    /// Slabs of k split at i = 6, with scattered holes: several components, runs of every length.
+    static let mask = (0..<dims.product).map { (index: Int) -> UInt8 in
+        let (i, j, k) = (index % dims.i, (index / dims.i) % dims.j, index / (dims.i * dims.j))
+        return k % 4 == 3 || i == 6 || (i * 5 + j * 3 + k) % 7 == 0 ? 0 : 1
+    }
+
+    @Test func theComponentOfEveryVoxelIsItsLabel() {
+        let labels = BinaryMask.label(Self.mask, dims: Self.dims)
+        let runs = MaskRuns(mask: Self.mask, dims: Self.dims)
+        #expect(labels.sizes.count > 4)
+        #expect(runs.sizes == labels.sizes)
+        #expect(runs.bySize == labels.bySize)
+        let looked = (0..<Self.dims.product).map { runs.component(i: $0 % Self.dims.i, row: $0 / Self.dims.i) }
+        #expect(looked == labels.labels)
+    }
+
+    @Test(arguments: [1, 2, 7])
+    func paintAndClearMatchTheLabels(threads: Int) {
+        let labels = BinaryMask.label(Self.mask, dims: Self.dims)
+        let runs = MaskRuns(mask: Self.mask, dims: Self.dims)
+        let painted = ParallelFor.$threadCount.withValue(threads) { runs.paint(count: Self.mask.count, nx: Self.dims.i) { UInt8($0 % 3) } }
+        #expect(painted == labels.labels.map { UInt8($0 % 3) })
+        var cleared = Self.mask
+        ParallelFor.$threadCount.withValue(threads) { runs.clear(&cleared, nx: Self.dims.i) { $0 % 2 == 0 } }
+        #expect(cleared == labels.labels.map { $0 != 0 && $0 % 2 == 1 ? 1 : 0 })
+    }
+
+    /// Statistics from runs equal those added voxel by voxel (count, mean, spread, pure air).
+    @Test func statisticsMatchAVoxelByVoxelSum() {
+        let hu = (0..<Self.dims.product).map { Int16(($0 * 7_919) % 1_200) - 1_000 }
+        let labels = BinaryMask.label(Self.mask, dims: Self.dims)
+        let runs = MaskRuns(mask: Self.mask, dims: Self.dims)
+        let statistics = ComponentStatistics.collect(runs, hu: hu, dims: Self.dims) { $0 % 5 != 0 }
+        var expected = [ComponentStatistics](repeating: ComponentStatistics(), count: labels.sizes.count)
+        for index in hu.indices where labels.labels[index] != 0 && index % 5 != 0 {
+            let (i, j, k) = (index % Self.dims.i, (index / Self.dims.i) % Self.dims.j, index / (Self.dims.i * Self.dims.j))
+            expected[Int(labels.labels[index])].add(Float(hu[index]), i, j, k)
+        }
+        #expect(statistics.map(\.count) == expected.map(\.count))
+        #expect(statistics.map(\.meanHU) == expected.map(\.meanHU))
+        #expect(statistics.map(\.spreadHU) == expected.map(\.spreadHU))
+        #expect(statistics.map(\.pureAir) == expected.map(\.pureAir))
+    }
+}

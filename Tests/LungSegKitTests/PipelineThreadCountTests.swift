@@ -45,28 +45,31 @@ struct PipelineThreadCountTests {
     func fractionsUnderSeveralSetsAtOnce(threads: Int) {
         let dims = Size3(9, 7, 8)
         let grid = AnatomyGrid(dims: dims, affine: Affine(rows: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, -2, 0], [0, 0, 0, 1]]))
-        // Labels 1-4 scattered over a third of the voxels left empty; k grows toward the feet
-        // here (superiorStep -1), so "above" is a smaller k.
-        let labels = (0..<dims.product).map { (index: Int) -> Int32 in
-            let empty = (index * 37) % 3 == 0
-            return empty ? 0 : Int32(1 + (index * 31 / 7) % 4)
+        // Components in three slabs of k (empty slices between) split by an empty plane at i = 4,
+        // with scattered holes; k grows toward the feet here (superiorStep -1), so "above" is a
+        // smaller k.
+        let mask = (0..<dims.product).map { (index: Int) -> UInt8 in
+            let (i, j, k) = (index % dims.i, (index / dims.i) % dims.j, index / (dims.i * dims.j))
+            return k % 3 == 2 || i == 4 || (i * 5 + j * 3 + k) % 7 == 0 ? 0 : 1
         }
-        var sizes = [Int](repeating: 0, count: 5)
-        for label in labels where label != 0 { sizes[Int(label)] += 1 }
-        let components = BinaryMask.Labels(labels: labels, sizes: sizes)
+        let labels = BinaryMask.label(mask, dims: dims)
+        let sizes = labels.sizes
+        #expect(sizes.count == 7)  // six components
+        let components = MaskRuns(mask: mask, dims: dims)
+        #expect(components.sizes == sizes)
         let sets: [[Int32]] = [[1], [1, 3]]
         let together = ParallelFor.$threadCount.withValue(threads) { LungComponents.fractionsUnder(sets: sets, components: components, grid: grid) }
         for (s, set) in sets.enumerated() {
             #expect(together[s] == LungComponents.fractionsUnder(set, components: components, grid: grid))
             // By hand: a voxel is under the set when a voxel of the set lies above it (smaller k) in its column.
-            var under = [Int](repeating: 0, count: 5)
+            var under = [Int](repeating: 0, count: sizes.count)
             for index in 0..<dims.product {
-                let label = components.labels[index]
+                let label = labels.labels[index]
                 guard label != 0, !set.contains(label) else { continue }
                 let (column, k) = (index % (dims.i * dims.j), index / (dims.i * dims.j))
-                if (0..<k).contains(where: { set.contains(components.labels[column + $0 * dims.i * dims.j]) }) { under[Int(label)] += 1 }
+                if (0..<k).contains(where: { set.contains(labels.labels[column + $0 * dims.i * dims.j]) }) { under[Int(label)] += 1 }
             }
-            #expect(together[s] == (0..<5).map { Double(under[$0]) / Double(max(sizes[$0], 1)) })
+            #expect(together[s] == (0..<sizes.count).map { Double(under[$0]) / Double(max(sizes[$0], 1)) })
         }
     }
 

@@ -45,7 +45,7 @@ struct Airways: Sendable {
 
     /// Finds the airways; `lungSlices` (top to bottom, the slices holding lung) bound where the
     /// trachea may start: above the lungs' middle.
-    static func find(hu: [Float], body: [UInt8], lungs: [UInt8], grid: AnatomyGrid) -> Airways {
+    static func find(hu: [Int16], body: [UInt8], lungs: [UInt8], grid: AnatomyGrid) -> Airways {
         let (nx, ny) = (grid.dims.i, grid.dims.j)
         let plane = grid.planeCount
         guard grid.isAxial, let lungSlices = grid.occupiedSlices(lungs) else { return none(grid.count) }
@@ -58,7 +58,7 @@ struct Airways: Sendable {
         for position in 0..<searchEnd {
             let k = order[position]
             let base = k * plane
-            let regions = SliceRegions.label({ hu[base + $0] < airHU && body[base + $0] != 0 }, width: nx, height: ny, labels: &labels)
+            let regions = SliceRegions.label({ Float(hu[base + $0]) < airHU && body[base + $0] != 0 }, width: nx, height: ny, labels: &labels)
             guard let midline = bodyMidline(body, base: base, grid: grid) else { continue }
             let candidates = regions.indices.filter { number in
                 let region = regions[number]
@@ -81,7 +81,7 @@ struct Airways: Sendable {
     /// Lung tissue fills both sides of a real carina: at least `flankArea` mm² of mask voxels
     /// between -950 and -500 HU on each side of the trachea's x in the carina's slice (gas in the
     /// bowel, the other tube that can look like a trachea and carina, is purer air than that).
-    static func lungsFlank(_ k: Int, lungs: [UInt8], hu: [Float], grid: AnatomyGrid, x: Double?) -> Bool {
+    static func lungsFlank(_ k: Int, lungs: [UInt8], hu: [Int16], grid: AnatomyGrid, x: Double?) -> Bool {
         guard let x else { return false }
         let (nx, ny) = (grid.dims.i, grid.dims.j)
         var areas = [0.0, 0.0]
@@ -112,7 +112,7 @@ struct Airways: Sendable {
 
     /// Follows an airway down from a region of one slice.
     struct Tracker {
-        let hu: [Float]
+        let hu: [Int16]
         let body: [UInt8]
         let grid: AnatomyGrid
 
@@ -192,7 +192,7 @@ struct Airways: Sendable {
                 }
             }
             for (attempt, threshold) in Airways.thresholds.enumerated() {
-                let regions = SliceRegions.label({ hu[base + $0] < threshold && body[base + $0] != 0 }, width: nx, height: ny, labels: &labels)
+                let regions = SliceRegions.label({ Float(hu[base + $0]) < threshold && body[base + $0] != 0 }, width: nx, height: ny, labels: &labels)
                 // For each region: the largest airway region above that touches it.
                 var reference = [Int](repeating: 0, count: regions.count)
                 for region in previous {

@@ -35,7 +35,7 @@ struct AnatomicalPostprocessing {
     /// How thick a bridge between a lung and gas under it may be and still be broken, mm.
     static let gasBridgeMM = 4.0
 
-    func run(mask input: [UInt8], hu: [Float], coarse: CoarseBody?, fillHoles: Bool) -> Outcome {
+    func run(mask input: [UInt8], hu: [Int16], coarse: CoarseBody?, fillHoles: Bool) -> Outcome {
         var mask = input
         var removed: [(RemovalReason, Int)] = []
         var warnings: [PipelineWarning] = []
@@ -80,17 +80,17 @@ struct AnatomicalPostprocessing {
     }
 
     /// Stages 3 to 5 on `grid` (the box around the mask).
-    func lungsAndSides(mask input: [UInt8], hu: [Float], body: [UInt8], airways: [UInt8], fillHoles: Bool, midlineX: Double)
+    func lungsAndSides(mask input: [UInt8], hu: [Int16], body: [UInt8], airways: [UInt8], fillHoles: Bool, midlineX: Double)
         -> (labels: [UInt8], lungCount: Int, removed: [(RemovalReason, Int)], notes: [PipelineWarning]) {
         var mask = input
         var removed: [(RemovalReason, Int)] = []
         // 3. Gas that touches a lung through the diaphragm's partial volume, then components.
         let attachedGas = separateAttachedGas(&mask, hu: hu) + GasPockets.remove(from: &mask, hu: hu, grid: grid)
         if attachedGas > 0 { removed.append((.gas, attachedGas)) }
-        let components = BinaryMask.label(mask, dims: grid.dims)
-        let statistics = ComponentStatistics.collect(labels: components.labels, labelCount: components.sizes.count, hu: hu, dims: grid.dims)
+        let components = MaskRuns(mask: mask, dims: grid.dims)
+        let statistics = ComponentStatistics.collect(components, hu: hu, dims: grid.dims)
         let selection = LungComponents.select(components, statistics: statistics, grid: grid, coarseOrigin: coarseOrigin)
-        for index in mask.indices where mask[index] != 0 && !selection.keep[Int(components.labels[index])] { mask[index] = 0 }
+        components.clear(&mask, nx: grid.dims.i) { !selection.keep[Int($0)] }
         removed += selection.removed
 
         // 4. The edge, then holes.
@@ -117,14 +117,14 @@ struct AnatomicalPostprocessing {
     /// that are gas (`ComponentStatistics.looksLikeGas`, at least 1 mL) and lie mostly under the
     /// lungs then race the other parts back through the mask on the input grid, and what the gas
     /// reaches first goes. Returns the voxels removed.
-    func separateAttachedGas(_ mask: inout [UInt8], hu: [Float]) -> Int {
+    func separateAttachedGas(_ mask: inout [UInt8], hu: [Int16]) -> Int {
         let factors = Size3(max(1, Int(2.0 / grid.spacing.i)), max(1, Int(2.0 / grid.spacing.j)), 1)
         let sampling = CoarseSampling(fine: grid.dims, origin: coarseOrigin, factors: factors)
         let dims = sampling.dims
         let coarseGrid = AnatomyGrid(dims: dims, affine: sampling.affine(grid.affine))
         let fine = sampling.fineIndex
         var coarse = [UInt8](repeating: 0, count: coarseGrid.count)
-        var coarseHU = [Float](repeating: 0, count: coarseGrid.count)
+        var coarseHU = [Int16](repeating: 0, count: coarseGrid.count)
         mask.withUnsafeBufferPointer { mask in
             hu.withUnsafeBufferPointer { hu in
                 coarse.withUnsafeMutableBufferPointer { coarse in
@@ -150,9 +150,9 @@ struct AnatomicalPostprocessing {
         let steps = max(1, Int((Self.gasBridgeMM / min(coarseGrid.spacing.i, coarseGrid.spacing.j)).rounded()))
         for _ in 0..<steps { coarse = LungSides.erodeInPlane(coarse, dims: dims) }
         for _ in 0..<max(1, Int((Self.gasBridgeMM / coarseGrid.spacing.k).rounded())) { coarse = LungSides.erodeAlongK(coarse, dims: dims) }
-        let parts = BinaryMask.label(coarse, dims: dims)
+        let parts = MaskRuns(mask: coarse, dims: dims)
         guard parts.sizes.count > 2 else { return 0 }
-        let statistics = ComponentStatistics.collect(labels: parts.labels, labelCount: parts.sizes.count, hu: coarseHU, dims: dims)
+        let statistics = ComponentStatistics.collect(parts, hu: coarseHU, dims: dims)
         let minimum = Int(1.0 / coarseGrid.voxelML)
         let lungs = Array(parts.bySize.filter { !statistics[Int($0)].looksLikeGas }.prefix(2))
         guard !lungs.isEmpty else { return 0 }
@@ -160,22 +160,18 @@ struct AnatomicalPostprocessing {
         let gas = (0..<parts.sizes.count).map { $0 > 0 && parts.sizes[$0] >= minimum && statistics[$0].looksLikeGas && under[$0] >= 0.5 }
         guard gas.contains(true) else { return 0 }
         // The race: every mask voxel goes to the gas or the lung side, whichever reaches it first.
-        var sides = mask.map { Int32($0) }
         var seeds: ([Int], [Int]) = ([], [])
-        var index = 0
-        for k in 0..<dims.k {
-            for j in 0..<dims.j {
-                for i in 0..<dims.i {
-                    let part = Int(parts.labels[index])
-                    index += 1
-                    guard part != 0 else { continue }
-                    if gas[part] { seeds.1.append(fine(i, j, k)) } else { seeds.0.append(fine(i, j, k)) }
-                }
+        for run in 0..<parts.first.count {
+            let row = Int(parts.row[run])
+            let (j, k) = (row % dims.j, row / dims.j)
+            let isGas = gas[Int(parts.component[run])]
+            for i in Int(parts.first[run])...Int(parts.last[run]) {
+                if isGas { seeds.1.append(fine(i, j, k)) } else { seeds.0.append(fine(i, j, k)) }
             }
         }
-        LungSides.grow(&sides, from: seeds, labels: (1, 2), grid: grid)
+        let owner = LungSides.race(through: mask, from: seeds, grid: grid)
         var removed = 0
-        for index in mask.indices where sides[index] == 2 {
+        for index in mask.indices where owner[index] == 2 {
             mask[index] = 0
             removed += 1
         }
@@ -185,7 +181,7 @@ struct AnatomicalPostprocessing {
     /// Takes out mask voxels outside the body, except for components that the image's side
     /// border (`imageFaces`) cuts and whose outside part is lung tissue (a field of view narrower than the chest).
     /// Returns the voxels removed (what is kept outside is counted at the end, after every stage).
-    func removeOutside(_ mask: inout [UInt8], body: [UInt8], hu: [Float]) -> Int {
+    func removeOutside(_ mask: inout [UInt8], body: [UInt8], hu: [Int16]) -> Int {
         // Labelling is needed only when the mask reaches the side border (a cut lung is possible).
         let sideBorder = sideBorderIndices()
         guard sideBorder.contains(where: { mask[$0] != 0 }) else {
@@ -196,15 +192,15 @@ struct AnatomicalPostprocessing {
             }
             return removed
         }
-        let components = BinaryMask.label(mask, dims: grid.dims)
-        let outside = ComponentStatistics.collect(labels: components.labels, labelCount: components.sizes.count, hu: hu, dims: grid.dims) { body[$0] == 0 }
+        let components = MaskRuns(mask: mask, dims: grid.dims)
+        let outside = ComponentStatistics.collect(components, hu: hu, dims: grid.dims) { body[$0] == 0 }
         var cutByBorder = [Bool](repeating: false, count: components.sizes.count)
-        for index in sideBorder { cutByBorder[Int(components.labels[index])] = true }
+        for index in sideBorder { cutByBorder[Int(components.component(i: index % grid.dims.i, row: index / grid.dims.i))] = true }
         cutByBorder[0] = false
         let minimum = Int(1.0 / grid.voxelML)
         let cutLung = outside.indices.map { cutByBorder[$0] && outside[$0].count >= minimum && outside[$0].looksLikeLungTissue }
         var removed = 0
-        for index in mask.indices where mask[index] != 0 && body[index] == 0 && !cutLung[Int(components.labels[index])] {
+        for index in mask.indices where mask[index] != 0 && body[index] == 0 && !cutLung[Int(components.component(i: index % grid.dims.i, row: index / grid.dims.i))] {
             mask[index] = 0
             removed += 1
         }

@@ -12,7 +12,7 @@ enum BodyMask {
     static let tissueHU: Float = -500
 
     /// The body on `grid` (the crop at `coarse.offset` of the oriented grid), 1 inside.
-    static func find(hu: [Float], grid: AnatomyGrid, coarse: CoarseBody) -> [UInt8] {
+    static func find(hu: [Int16], grid: AnatomyGrid, coarse: CoarseBody) -> [UInt8] {
         let (nx, ny, nz) = (grid.dims.i, grid.dims.j, grid.dims.k)
         let plane = nx * ny
         var body = [UInt8](repeating: 0, count: grid.count)
@@ -31,7 +31,7 @@ enum BodyMask {
                         let base = k * plane
                         for j in 0..<ny {
                             for i in 0..<nx {
-                                let tissue = hu[base + i + nx * j] > tissueHU && coarse.isPatient(coarseI[i], coarseJ[j], coarseK)
+                                let tissue = Float(hu[base + i + nx * j]) > tissueHU && coarse.isPatient(coarseI[i], coarseJ[j], coarseK)
                                 passable[i + nx * j] = tissue ? 0 : 1
                             }
                         }

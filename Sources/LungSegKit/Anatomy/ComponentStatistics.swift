@@ -35,22 +35,21 @@ struct ComponentStatistics {
     /// Parenchyma: vessels give a spread that room air and gas do not have.
     var looksLikeLungTissue: Bool { pureAirFraction < 0.5 && spreadHU >= 80 }
 
-    /// Statistics of every label of `labels` (index = label), over voxels where `include` holds.
-    /// Voxels are added in index order (the order fixes the floating-point sums).
-    static func collect(labels: [Int32], labelCount: Int, hu: [Float], dims: Size3, include: (Int) -> Bool = { _ in true }) -> [ComponentStatistics] {
-        var result = [ComponentStatistics](repeating: ComponentStatistics(), count: labelCount)
-        labels.withUnsafeBufferPointer { labels in
-            hu.withUnsafeBufferPointer { hu in
-                result.withUnsafeMutableBufferPointer { result in
-                    var index = 0
-                    for k in 0..<dims.k {
-                        for j in 0..<dims.j {
-                            for i in 0..<dims.i {
-                                let label = Int(labels[index])
-                                if label != 0 && include(index) { result[label].add(hu[index], i, j, k) }
-                                index += 1
-                            }
-                        }
+    /// Statistics of every component of `components` (index = component), over voxels where
+    /// `include` holds. Voxels are added in scan order, run by run (the order fixes the
+    /// floating-point sums).
+    static func collect(_ components: MaskRuns, hu: [Int16], dims: Size3, include: (Int) -> Bool = { _ in true }) -> [ComponentStatistics] {
+        var result = [ComponentStatistics](repeating: ComponentStatistics(), count: components.sizes.count)
+        let (nx, ny) = (dims.i, dims.j)
+        hu.withUnsafeBufferPointer { hu in
+            result.withUnsafeMutableBufferPointer { result in
+                for run in 0..<components.first.count {
+                    let row = Int(components.row[run])
+                    let (j, k) = (row % ny, row / ny)
+                    let label = Int(components.component[run])
+                    for i in Int(components.first[run])...Int(components.last[run]) {
+                        let index = row * nx + i
+                        if include(index) { result[label].add(Float(hu[index]), i, j, k) }
                     }
                 }
             }

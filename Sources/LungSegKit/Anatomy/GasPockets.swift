@@ -18,12 +18,12 @@ enum GasPockets {
     static let rimMM = 2.0
 
     /// Takes the pockets out of `mask` (in place); returns the voxels removed.
-    static func remove(from mask: inout [UInt8], hu: [Float], grid: AnatomyGrid) -> Int {
+    static func remove(from mask: inout [UInt8], hu: [Int16], grid: AnatomyGrid) -> Int {
         let (nx, ny, nz) = (grid.dims.i, grid.dims.j, grid.dims.k)
         let plane = nx * ny
         // Most masks hold too few voxels deep inside pure air for any pocket: one pass decides.
         let current = mask
-        let isPure = { (index: Int) in current[index] != 0 && hu[index] < ComponentStatistics.pureAirHU }
+        let isPure = { (index: Int) in current[index] != 0 && Float(hu[index]) < ComponentStatistics.pureAirHU }
         var deep = 0
         for k in 1..<max(nz - 1, 1) {
             for j in 1..<max(ny - 1, 1) {
@@ -37,7 +37,7 @@ enum GasPockets {
             }
         }
         guard Double(deep) * grid.voxelML >= minimumML * minimumCore else { return 0 }
-        let pure = zip(mask, hu).map { $0.0 != 0 && $0.1 < ComponentStatistics.pureAirHU ? UInt8(1) : 0 }
+        let pure = zip(mask, hu).map { $0.0 != 0 && Float($0.1) < ComponentStatistics.pureAirHU ? UInt8(1) : 0 }
         let regions = BinaryMask.label(pure, dims: grid.dims)
         guard regions.sizes.count > 1, let slices = grid.occupiedSlices(mask) else { return 0 }
         var sums = [Double](repeating: 0, count: regions.sizes.count)

@@ -11,7 +11,7 @@ enum LungBoundary {
 
     /// Voxels added to `mask` (in place).
     @discardableResult
-    static func refine(_ mask: inout [UInt8], hu: [Float], body: [UInt8], airways: [UInt8], grid: AnatomyGrid) -> Int {
+    static func refine(_ mask: inout [UInt8], hu: [Int16], body: [UInt8], airways: [UInt8], grid: AnatomyGrid) -> Int {
         let (nx, ny, nz) = (grid.dims.i, grid.dims.j, grid.dims.k)
         let plane = nx * ny
         var added: [Int] = []
@@ -20,7 +20,7 @@ enum LungBoundary {
             for j in 0..<ny {
                 for i in 0..<nx {
                     defer { index += 1 }
-                    guard mask[index] == 0, hu[index] < airLikeHU, body[index] != 0, airways[index] == 0 else { continue }
+                    guard mask[index] == 0, Float(hu[index]) < airLikeHU, body[index] != 0, airways[index] == 0 else { continue }
                     if (i > 0 && mask[index - 1] != 0) || (i < nx - 1 && mask[index + 1] != 0)
                         || (j > 0 && mask[index - nx] != 0) || (j < ny - 1 && mask[index + nx] != 0)
                         || (k > 0 && mask[index - plane] != 0) || (k < nz - 1 && mask[index + plane] != 0) {

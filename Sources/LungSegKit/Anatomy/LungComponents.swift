@@ -30,7 +30,7 @@ enum LungComponents {
 
     /// `coarseOrigin`: where the coarse grid of the "near the lungs" test starts (see
     /// `AnatomicalPostprocessing.coarseOrigin`).
-    static func select(_ components: BinaryMask.Labels, statistics: [ComponentStatistics], grid: AnatomyGrid,
+    static func select(_ components: MaskRuns, statistics: [ComponentStatistics], grid: AnatomyGrid,
                        coarseOrigin: Index3 = .zero) -> Selection {
         let count = components.sizes.count
         var keep = [Bool](repeating: false, count: count)
@@ -75,64 +75,66 @@ enum LungComponents {
         RemovalReason.allCases.compactMap { reason in removed[reason].map { (reason, $0) } }
     }
 
-    /// For each label: the share of its voxels that have one of `lungs` above them in their column.
-    static func fractionsUnder(_ lungs: [Int32], components: BinaryMask.Labels, grid: AnatomyGrid) -> [Double] {
+    /// For each component: the share of its voxels that have one of `lungs` above them in their column.
+    static func fractionsUnder(_ lungs: [Int32], components: MaskRuns, grid: AnatomyGrid) -> [Double] {
         fractionsUnder(sets: [lungs], components: components, grid: grid)[0]
     }
 
-    /// `fractionsUnder` for several sets of lungs at once (one pass over the labels for all; at
+    /// `fractionsUnder` for several sets of lungs at once (one pass over the runs for all; at
     /// most 8 sets): one array per set.
-    static func fractionsUnder(sets: [[Int32]], components: BinaryMask.Labels, grid: AnatomyGrid) -> [[Double]] {
+    static func fractionsUnder(sets: [[Int32]], components: MaskRuns, grid: AnatomyGrid) -> [[Double]] {
         precondition(sets.count <= 8, "fractionsUnder takes at most 8 sets")
-        let (plane, nz) = (grid.dims.i * grid.dims.j, grid.dims.k)
+        let (nx, ny, nz) = (grid.dims.i, grid.dims.j, grid.dims.k)
+        let plane = nx * ny
         let labelCount = components.sizes.count
         let up = grid.superiorStep
         // Bit s of membership[label]: the label belongs to set s.
         var membership = [UInt8](repeating: 0, count: labelCount)
         for (s, set) in sets.enumerated() { for label in set { membership[Int(label)] |= 1 << s } }
         // The highest position (in the head-ward direction) of a lung voxel of each set in each
-        // column (-1: none); columns run in parallel, each written by its own piece.
+        // column (-1: none). Pieces of j run in parallel: a piece writes only its own columns.
         var tops = [Int32](repeating: -1, count: sets.count * plane)
-        let under = components.labels.withUnsafeBufferPointer { labels in
-            membership.withUnsafeBufferPointer { membership in
-                tops.withUnsafeMutableBufferPointer { tops in
-                    ParallelFor.run(0..<plane, minimumChunk: 4096) { columns in
-                        for k in 0..<nz {
-                            let height = Int32(up > 0 ? k : nz - 1 - k)
-                            let base = k * plane
-                            for column in columns {
-                                let bits = membership[Int(labels[base + column])]
-                                guard bits != 0 else { continue }
-                                for s in 0..<sets.count where bits & (1 << s) != 0 { tops[s * plane + column] = max(tops[s * plane + column], height) }
+        let under = membership.withUnsafeBufferPointer { membership in
+            tops.withUnsafeMutableBufferPointer { tops in
+                ParallelFor.run(0..<ny, minimumChunk: 8) { rows in
+                    for k in 0..<nz {
+                        let height = Int32(up > 0 ? k : nz - 1 - k)
+                        for run in components.runs(inRows: (rows.lowerBound + ny * k)..<(rows.upperBound + ny * k)) {
+                            let bits = membership[Int(components.component[run])]
+                            guard bits != 0 else { continue }
+                            let column = (Int(components.row[run]) % ny) * nx
+                            for i in Int(components.first[run])...Int(components.last[run]) {
+                                for s in 0..<sets.count where bits & (1 << s) != 0 { tops[s * plane + column + i] = max(tops[s * plane + column + i], height) }
                             }
                         }
                     }
-                    // Voxels under each set's lungs, per label (integer counts: exact at any thread count).
-                    let highest = UnsafeBufferPointer(tops)
-                    return ParallelFor.reduce(0..<plane, minimumChunk: 4096, initial: { [Int](repeating: 0, count: sets.count * labelCount) }) { columns, counts in
-                        for k in 0..<nz {
-                            let height = Int32(up > 0 ? k : nz - 1 - k)
-                            let base = k * plane
-                            for column in columns {
-                                let label = Int(labels[base + column])
-                                guard label != 0 else { continue }
-                                let bits = membership[label]
-                                for s in 0..<sets.count where highest[s * plane + column] > height && bits & (1 << s) == 0 { counts[s * labelCount + label] += 1 }
+                }
+                // Voxels under each set's lungs, per label (integer counts: exact at any thread count).
+                let highest = UnsafeBufferPointer(tops)
+                return ParallelFor.reduce(0..<ny, minimumChunk: 8, initial: { [Int](repeating: 0, count: sets.count * labelCount) }) { rows, counts in
+                    for k in 0..<nz {
+                        let height = Int32(up > 0 ? k : nz - 1 - k)
+                        for run in components.runs(inRows: (rows.lowerBound + ny * k)..<(rows.upperBound + ny * k)) {
+                            let label = Int(components.component[run])
+                            let bits = membership[label]
+                            let column = (Int(components.row[run]) % ny) * nx
+                            for i in Int(components.first[run])...Int(components.last[run]) {
+                                for s in 0..<sets.count where highest[s * plane + column + i] > height && bits & (1 << s) == 0 { counts[s * labelCount + label] += 1 }
                             }
                         }
-                    } combine: { total, part in
-                        for index in total.indices { total[index] += part[index] }
                     }
+                } combine: { total, part in
+                    for index in total.indices { total[index] += part[index] }
                 }
             }
         }
         return (0..<sets.count).map { s in (0..<labelCount).map { Double(under[s * labelCount + $0]) / Double(max(components.sizes[$0], 1)) } }
     }
 
-    /// Labels with a voxel within about `nearMM` of the lungs (a box distance on a ~3 mm grid).
-    /// Coarse voxel c covers the fine voxels from `coarseOrigin` + c * factor on (voxels before
-    /// the origin go to the first).
-    static func nearLabels(_ lungs: [Int32], components: BinaryMask.Labels, grid: AnatomyGrid, coarseOrigin: Index3 = .zero) -> Set<Int32> {
+    /// Components with a voxel within about `nearMM` of the lungs (a box distance on a ~3 mm
+    /// grid). Coarse voxel c covers the fine voxels from `coarseOrigin` + c * factor on (voxels
+    /// before the origin go to the first).
+    static func nearLabels(_ lungs: [Int32], components: MaskRuns, grid: AnatomyGrid, coarseOrigin: Index3 = .zero) -> Set<Int32> {
         let sampling = CoarseSampling(fine: grid.dims, origin: coarseOrigin, factors: grid.spacing.map { max(1, Int(3.0 / $0)) })
         let (factors, coarse) = (sampling.factors, sampling.dims)
         let (nx, ny, nz) = (grid.dims.i, grid.dims.j, grid.dims.k)
@@ -142,39 +144,39 @@ enum LungComponents {
         let coarseI = (0..<nx).map { sampling.block($0, axis: 0) }
         let coarseJ = (0..<ny).map { sampling.block($0, axis: 1) }
         let coarseK = (0..<nz).map { sampling.block($0, axis: 2) }
-        let near = components.labels.withUnsafeBufferPointer { labels in
-            coarseI.withUnsafeBufferPointer { coarseI in
-                // Each coarse slice is written by the piece that holds it (fine slices are in
-                // coarse-slice order, so a piece of coarse slices is a run of fine slices).
-                mask.withUnsafeMutableBufferPointer { mask in
-                    ParallelFor.run(0..<coarse.k) { slices in
-                        for k in 0..<nz where slices.contains(coarseK[k]) {
-                            for j in 0..<ny {
-                                let row = nx * (j + ny * k)
-                                let coarseRow = coarse.i * (coarseJ[j] + coarse.j * coarseK[k])
-                                for i in 0..<nx where lungLabel[Int(labels[row + i])] { mask[coarseRow + coarseI[i]] = 1 }
-                            }
+        let near = coarseI.withUnsafeBufferPointer { coarseI in
+            // Each coarse slice is written by the piece that holds it (fine slices are in
+            // coarse-slice order, so a piece of coarse slices is a run of fine slices).
+            mask.withUnsafeMutableBufferPointer { mask in
+                ParallelFor.run(0..<coarse.k) { slices in
+                    for k in 0..<nz where slices.contains(coarseK[k]) {
+                        for run in components.runs(inRows: (ny * k)..<(ny * (k + 1))) where lungLabel[Int(components.component[run])] {
+                            let j = Int(components.row[run]) - ny * k
+                            let coarseRow = coarse.i * (coarseJ[j] + coarse.j * coarseK[k])
+                            for i in Int(components.first[run])...Int(components.last[run]) { mask[coarseRow + coarseI[i]] = 1 }
                         }
                     }
                 }
-                let reach = grid.spacing.zip(factors) { Int((nearMM / ($0 * Double($1))).rounded(.up)) }
-                let dilated = BoxDilation.apply(mask, dims: coarse, radius: reach)
-                // Flags or-ed across pieces: the same at any thread count.
-                return dilated.withUnsafeBufferPointer { dilated in
-                    ParallelFor.reduce(0..<nz, initial: { [Bool](repeating: false, count: components.sizes.count) }) { slices, near in
-                        for k in slices {
-                            for j in 0..<ny {
-                                let row = nx * (j + ny * k)
-                                let coarseRow = coarse.i * (coarseJ[j] + coarse.j * coarseK[k])
-                                for i in 0..<nx {
-                                    let label = Int(labels[row + i])
-                                    if label != 0 && dilated[coarseRow + coarseI[i]] != 0 { near[label] = true }
-                                }
+            }
+            let reach = grid.spacing.zip(factors) { Int((nearMM / ($0 * Double($1))).rounded(.up)) }
+            let dilated = BoxDilation.apply(mask, dims: coarse, radius: reach)
+            // Flags or-ed across pieces: the same at any thread count.
+            return dilated.withUnsafeBufferPointer { dilated in
+                ParallelFor.reduce(0..<nz, initial: { [Bool](repeating: false, count: components.sizes.count) }) { slices, near in
+                    for k in slices {
+                        for run in components.runs(inRows: (ny * k)..<(ny * (k + 1))) {
+                            let label = Int(components.component[run])
+                            guard !near[label] else { continue }
+                            let j = Int(components.row[run]) - ny * k
+                            let coarseRow = coarse.i * (coarseJ[j] + coarse.j * coarseK[k])
+                            for i in Int(components.first[run])...Int(components.last[run]) where dilated[coarseRow + coarseI[i]] != 0 {
+                                near[label] = true
+                                break
                             }
                         }
-                    } combine: { total, part in
-                        for label in total.indices where part[label] { total[label] = true }
                     }
+                } combine: { total, part in
+                    for label in total.indices where part[label] { total[label] = true }
                 }
             }
         }

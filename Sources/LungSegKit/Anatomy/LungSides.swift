@@ -24,48 +24,52 @@ enum LungSides {
     /// world x (the trachea, or the body's middle); the erosion's coarse grid starts at
     /// `coarseOrigin` (see `AnatomicalPostprocessing.coarseOrigin`).
     static func split(_ mask: [UInt8], grid: AnatomyGrid, midlineX: Double, coarseOrigin: Index3 = .zero) -> Outcome {
-        let components = BinaryMask.label(mask, dims: grid.dims)
+        let components = MaskRuns(mask: mask, dims: grid.dims)
         let order = components.bySize
         guard let first = order.first else { return Outcome(labels: [UInt8](repeating: 0, count: mask.count), lungCount: 0, notes: []) }
-        var parts = components.labels
         var partCount = components.sizes.count
         var notes: [PipelineWarning] = []
         let secondIsLung = order.count >= 2 && components.sizes[Int(order[1])] * 10 >= components.sizes[Int(first)]
         var lungCount = 1
+        // When the largest component holds both lungs, its voxels go to the seed that reaches
+        // them first: `owner` 2 marks those of the new part.
+        var junction: (owner: [UInt8], part: Int32)?
         if secondIsLung {
             lungCount = 2
-        } else if let seeds = junctionSeeds(components.labels, label: first, grid: grid, midlineX: midlineX, origin: coarseOrigin) {
-            // The largest component holds both lungs: its voxels go to the seed that reaches them first.
-            let newLabel = Int32(partCount)
-            partCount += 1
-            grow(&parts, from: seeds, labels: (first, newLabel), grid: grid)
-            lungCount = 2
-            notes.append(.lungsSeparatedAtJunction)
+        } else {
+            let largest = components.paint(count: mask.count, nx: grid.dims.i) { $0 == first ? 1 : 0 }
+            if let seeds = junctionSeeds(largest, grid: grid, midlineX: midlineX, origin: coarseOrigin) {
+                junction = (race(through: largest, from: seeds, grid: grid), Int32(partCount))
+                partCount += 1
+                lungCount = 2
+                notes.append(.lungsSeparatedAtJunction)
+            }
+        }
+        /// Calls `body(row, i, part)` for every mask voxel in scan order, run by run.
+        func forEachVoxel(_ body: (Int, Int, Int) -> Void) {
+            for run in 0..<components.first.count {
+                let row = Int(components.row[run])
+                let component = components.component[run]
+                for i in Int(components.first[run])...Int(components.last[run]) {
+                    if let junction, component == first, junction.owner[row * grid.dims.i + i] == 2 {
+                        body(row, i, Int(junction.part))
+                    } else {
+                        body(row, i, Int(component))
+                    }
+                }
+            }
         }
         // Each part's side by its centroid; with two lungs, relative to the midpoint between them.
         var sums = [Double](repeating: 0, count: partCount)
         var counts = [Int](repeating: 0, count: partCount)
         let stepX = grid.affine.rows[0][0]
-        parts.withUnsafeBufferPointer { parts in
-            sums.withUnsafeMutableBufferPointer { sums in
-                counts.withUnsafeMutableBufferPointer { counts in
-                    // In voxel order, one sum per part (the order fixes the rounding).
-                    var index = 0
-                    for k in 0..<grid.dims.k {
-                        for j in 0..<grid.dims.j {
-                            let rowX = grid.worldX(0, Double(j), Double(k))
-                            for i in 0..<grid.dims.i {
-                                let part = Int(parts[index])
-                                if part != 0 {
-                                    sums[part] += rowX + stepX * Double(i)
-                                    counts[part] += 1
-                                }
-                                index += 1
-                            }
-                        }
-                    }
-                }
-            }
+        let (nx, ny) = (grid.dims.i, grid.dims.j)
+        // In voxel order, one sum per part (the order fixes the rounding).
+        var (rowOfX, rowX) = (-1, 0.0)
+        forEachVoxel { row, i, part in
+            if row != rowOfX { (rowOfX, rowX) = (row, grid.worldX(0, Double(row % ny), Double(row / ny))) }
+            sums[part] += rowX + stepX * Double(i)
+            counts[part] += 1
         }
         let centroid = { (part: Int) in sums[part] / Double(max(counts[part], 1)) }
         let lungParts = (1..<partCount).sorted { counts[$0] > counts[$1] }.prefix(lungCount)
@@ -76,23 +80,18 @@ enum LungSides {
             notes.append(.oneLungOnly(right: centroid(only) > midlineX))
         }
         let side = (0..<partCount).map { part -> UInt8 in part == 0 || counts[part] == 0 ? 0 : (centroid(part) > reference ? 1 : 2) }
-        var labels = [UInt8](repeating: 0, count: parts.count)
-        parts.withUnsafeBufferPointer { parts in
-            side.withUnsafeBufferPointer { side in
-                labels.withUnsafeMutableBufferPointer { labels in
-                    ParallelFor.run(0..<parts.count, minimumChunk: 1 << 16) { range in
-                        for index in range { labels[index] = side[Int(parts[index])] }
-                    }
-                }
-            }
+        if junction == nil {
+            return Outcome(labels: components.paint(count: mask.count, nx: nx) { side[Int($0)] }, lungCount: lungCount, notes: notes)
         }
+        var labels = [UInt8](repeating: 0, count: mask.count)
+        forEachVoxel { row, i, part in labels[row * nx + i] = side[part] }
         return Outcome(labels: labels, lungCount: lungCount, notes: notes)
     }
 
-    /// Two seeds inside component `label`, one each side of the midline: the two largest parts of
-    /// the component eroded slice by slice on a coarse grid, as fine voxel indices; nil when the
+    /// Two seeds inside the set voxels of `component` (one component), one each side of the
+    /// midline: the two largest parts of the component eroded slice by slice on a coarse grid, as fine voxel indices; nil when the
     /// component does not fall apart into two such parts (one lung).
-    static func junctionSeeds(_ labels: [Int32], label: Int32, grid: AnatomyGrid, midlineX: Double, origin: Index3 = .zero) -> ([Int], [Int])? {
+    static func junctionSeeds(_ component: [UInt8], grid: AnatomyGrid, midlineX: Double, origin: Index3 = .zero) -> ([Int], [Int])? {
         let sampling = CoarseSampling(fine: grid.dims, origin: origin, factors: grid.spacing.map { max(1, Int(2.5 / $0)) })
         let (factors, dims) = (sampling.factors, sampling.dims)
         let fineIndex = sampling.fineIndex
@@ -103,7 +102,7 @@ enum LungSides {
         var coarse = [UInt8](repeating: 0, count: dims.product)
         for k in 0..<dims.k {
             for j in 0..<dims.j {
-                for i in 0..<dims.i where labels[fineIndex(i, j, k)] == label {
+                for i in 0..<dims.i where component[fineIndex(i, j, k)] != 0 {
                     coarse[i + dims.i * (j + dims.j * k)] = 1
                 }
             }
@@ -200,16 +199,17 @@ enum LungSides {
         return result
     }
 
-    /// Relabels component `labels.0` between `labels.0` (reached from `seeds.0`) and `labels.1`
-    /// (reached from `seeds.1`): a breadth-first race through the component, 6-connected.
-    static func grow(_ parts: inout [Int32], from seeds: ([Int], [Int]), labels: (Int32, Int32), grid: AnatomyGrid) {
+    /// The breadth-first race (6-connected) through the set voxels of `region` from two sets of
+    /// seeds: 1 where `seeds.0` arrives first, 2 where `seeds.1` does, 0 for voxels outside the
+    /// region or reached by neither.
+    static func race(through region: [UInt8], from seeds: ([Int], [Int]), grid: AnatomyGrid) -> [UInt8] {
         let (nx, ny, nz) = (grid.dims.i, grid.dims.j, grid.dims.k)
         let plane = nx * ny
-        var owner = [UInt8](repeating: 0, count: parts.count)
+        var owner = [UInt8](repeating: 0, count: region.count)
         var queue: [Int] = []
         queue.reserveCapacity(seeds.0.count + seeds.1.count)
-        for index in seeds.0 where parts[index] == labels.0 { owner[index] = 1; queue.append(index) }
-        for index in seeds.1 where parts[index] == labels.0 && owner[index] == 0 { owner[index] = 2; queue.append(index) }
+        for index in seeds.0 where region[index] != 0 { owner[index] = 1; queue.append(index) }
+        for index in seeds.1 where region[index] != 0 && owner[index] == 0 { owner[index] = 2; queue.append(index) }
         var head = 0
         while head < queue.count {
             let current = queue[head]
@@ -219,7 +219,7 @@ enum LungSides {
             let k = current / plane
             let mark = owner[current]
             func visit(_ next: Int) {
-                if owner[next] == 0 && parts[next] == labels.0 {
+                if owner[next] == 0 && region[next] != 0 {
                     owner[next] = mark
                     queue.append(next)
                 }
@@ -231,6 +231,6 @@ enum LungSides {
             if k > 0 { visit(current - plane) }
             if k < nz - 1 { visit(current + plane) }
         }
-        for index in parts.indices where owner[index] == 2 { parts[index] = labels.1 }
+        return owner
     }
 }

@@ -67,22 +67,28 @@ public struct Reorientation: Sendable, Equatable {
     /// every `factors`-th voxel along each target axis: reorientation, crop and subsampling in
     /// one pass, without the reoriented volume.
     func gather<T>(_ values: [T], box: GridBox, every factors: Size3 = .one) -> [T] {
+        gather(values, box: box, every: factors) { $0 }
+    }
+
+    /// `gather`, each value converted by `convert` on the way (the crop as whole-number HU).
+    func gather<T, U>(_ values: [T], box: GridBox, every factors: Size3 = .one, convert: (T) -> U) -> [U] {
         precondition(values.count == sourceDims.product)
         let walk = sourceWalk
         let counts = box.dims.dividedRoundingUp(by: factors)
-        guard let first = values.first, counts.product > 0 else { return [] }
-        var result = [T](repeating: first, count: counts.product)
+        guard !values.isEmpty, counts.product > 0 else { return [] }
         let steps = walk.steps.zip(factors, *)
         let plane = counts.i * counts.j
-        values.withUnsafeBufferPointer { source in
-            result.withUnsafeMutableBufferPointer { target in
+        // Written straight into uninitialised storage: every voxel is set once, none filled first.
+        return [U](unsafeUninitializedCapacity: counts.product) { target, initialized in
+            values.withUnsafeBufferPointer { source in
+                guard let target = target.baseAddress else { return }
                 ParallelFor.run(0..<counts.k) { slices in
                     for c in slices {
                         var index = c * plane
                         for b in 0..<counts.j {
                             var offset = walk.offset(of: box.lower) + b * steps.j + c * steps.k
                             for _ in 0..<counts.i {
-                                target[index] = source[offset]
+                                (target + index).initialize(to: convert(source[offset]))
                                 offset += steps.i
                                 index += 1
                             }
@@ -90,8 +96,8 @@ public struct Reorientation: Sendable, Equatable {
                     }
                 }
             }
+            initialized = counts.product
         }
-        return result
     }
 
     /// `values` (the voxels of `box`, a box of the target grid) written to their places in

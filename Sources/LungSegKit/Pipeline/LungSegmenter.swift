@@ -31,7 +31,7 @@ public struct LungSegmenter: Sendable {
         try options.validate()
         var timer = StageTimer()
         var warnings: [PipelineWarning] = []
-        let range = volume.intensityRange
+        let (range, wholeNumbers) = volume.valueSummary
         if range.lowerBound > -500 || range.upperBound < 0 {
             warnings.append(.notHounsfieldUnits(lowest: range.lowerBound, highest: range.upperBound))
         }
@@ -40,7 +40,12 @@ public struct LungSegmenter: Sendable {
         let crop = BodyCropStage.run(oriented, options: options)
         warnings += crop.warnings
         timer.lap(.bodyCrop)
-        let input = ResampleStage.run(crop.hu, dims: crop.box.dims, spacing: oriented.spacing, parameters: parameters)
+        // The model reads the CT exactly: from the whole-number crop when it holds the input's
+        // values, else from a float crop made for this stage only.
+        let input = wholeNumbers
+            ? ResampleStage.run(crop.hu, dims: crop.box.dims, spacing: oriented.spacing, parameters: parameters, asFloat: Float.init)
+            : ResampleStage.run(oriented.reorientation.gather(oriented.voxels, box: crop.box), dims: crop.box.dims, spacing: oriented.spacing,
+                                parameters: parameters, asFloat: { $0 })
         warnings += input.warnings
         timer.lap(.resample)
         let mapping = GridMapping(

@@ -9,8 +9,8 @@ public struct PreparedVolume: Sendable {
     let mapping: GridMapping
     /// The patient on a coarse grid (nil when neither the crop nor the anatomy asked for it).
     let body: CoarseBody?
-    /// The CT on the cropped, oriented grid (the anatomical stages look at it).
-    let croppedHU: [Float]
+    /// The CT on the cropped, oriented grid in whole HU (`WholeHU`; the anatomical stages look at it).
+    let croppedHU: [Int16]
     /// The model-grid input, clipped and scaled.
     let model: [Float]
 }

@@ -29,28 +29,26 @@ public struct Volume: Sendable {
     public var orientationCode: String { affine.orientationCode }
 
     /// Smallest and largest intensity.
-    public var intensityRange: ClosedRange<Float> {
-        let chunks = 64
-        var lows = [Float](repeating: .infinity, count: chunks)
-        var highs = [Float](repeating: -.infinity, count: chunks)
-        voxels.withUnsafeBufferPointer { values in
-            lows.withUnsafeMutableBufferPointer { lows in
-                highs.withUnsafeMutableBufferPointer { highs in
-                    ParallelFor.run(0..<chunks) { parts in
-                        for part in parts {
-                            let range = (values.count * part / chunks)..<(values.count * (part + 1) / chunks)
-                            var (low, high) = (Float.infinity, -Float.infinity)
-                            for value in values[range] {
-                                low = min(low, value)
-                                high = max(high, value)
-                            }
-                            (lows[part], highs[part]) = (low, high)
-                        }
-                    }
+    public var intensityRange: ClosedRange<Float> { valueSummary.range }
+
+    /// The intensity range, and whether every value is a whole number that Int16 holds (a CT
+    /// stored as integers with slope 1: the cropped CT is then kept as Int16 without loss).
+    /// One parallel pass; pieces are combined in order (min, max and "and" do not depend on it).
+    var valueSummary: (range: ClosedRange<Float>, wholeInt16: Bool) {
+        let summary = voxels.withUnsafeBufferPointer { values in
+            ParallelFor.reduce(0..<values.count, minimumChunk: 1 << 16, initial: { (low: Float.infinity, high: -Float.infinity, whole: true) }) { range, summary in
+                var (low, high, whole) = summary
+                for value in values[range] {
+                    low = min(low, value)
+                    high = max(high, value)
+                    whole = whole && value == value.rounded() && value >= -32768 && value <= 32767
                 }
+                summary = (low, high, whole)
+            } combine: { summary, piece in
+                summary = (min(summary.low, piece.low), max(summary.high, piece.high), summary.whole && piece.whole)
             }
         }
-        return (lows.min() ?? .infinity)...(highs.max() ?? -.infinity)
+        return (summary.low...summary.high, summary.whole)
     }
 
     /// Index of voxel (i, j, k) in `voxels`.

@@ -32,7 +32,10 @@ struct SyntheticChest {
     static let affine = Affine(rows: [[2, 0, 0, -160], [0, 2, 0, -120], [0, 0, 5, -100], [0, 0, 0, 1]])
     static let carinaSlice = 26
 
-    var hu: [Float]
+    /// The CT as float32, as a reader gives it.
+    var values: [Float]
+    /// The CT as the anatomical stages read it (`WholeHU`).
+    var hu: [Int16] = []
     var body: [UInt8]
     /// 1 = right lung, 2 = left lung (true lung voxels).
     var lungs: [UInt8]
@@ -45,7 +48,7 @@ struct SyntheticChest {
     init(_ options: Options = Options()) {
         let (nx, ny, nz) = (Self.dims[0], Self.dims[1], Self.dims[2])
         let count = nx * ny * nz
-        hu = [Float](repeating: -1000, count: count)
+        values = [Float](repeating: -1000, count: count)
         body = [UInt8](repeating: 0, count: count)
         lungs = [UInt8](repeating: 0, count: count)
         tracheaLumen = [UInt8](repeating: 0, count: count)
@@ -61,13 +64,13 @@ struct SyntheticChest {
                     let index = Self.index(i, j, k)
                     let (x, y, z) = (Double(i - 80) * 2, Double(j - 60) * 2, Double(k) * 5)
                     // Outside the reconstruction circle (radius 118 mm): padding.
-                    if x * x + y * y > 118 * 118 { hu[index] = options.padding; continue }
+                    if x * x + y * y > 118 * 118 { values[index] = options.padding; continue }
                     // The table: a slab 16 mm under the back, with air between.
-                    if options.table && y < -96 && y > -106 { hu[index] = 200; continue }
+                    if options.table && y < -96 && y > -106 { values[index] = 200; continue }
                     // The body: an elliptic cylinder 260 x 180 mm.
                     guard (x / 130) * (x / 130) + (y / 90) * (y / 90) <= 1 else { continue }
                     body[index] = 1
-                    hu[index] = 40
+                    values[index] = 40
                     // Lungs: ellipsoids left and right of the midline, from z = 40 to 190 mm.
                     let lungZ = (z - 115) / 75
                     for (side, centre) in [(UInt8(1), 55.0), (UInt8(2), -55.0)] where (side == 1 ? options.rightLung : options.leftLung) {
@@ -80,16 +83,16 @@ struct SyntheticChest {
                     }
                     if lungs[index] != 0 {
                         // Parenchyma with vessels: their spread tells lung from gas.
-                        hu[index] = noise() < 0.06 ? 40 : Float(-860 + 40 * noise())
+                        values[index] = noise() < 0.06 ? 40 : Float(-860 + 40 * noise())
                     }
-                    if options.emphysema && lungs[index] != 0 && noise() < 0.33 { hu[index] = -980 }
+                    if options.emphysema && lungs[index] != 0 && noise() < 0.33 { values[index] = -980 }
                     // Colon gas in the left lung's base: pure air where the two overlap, lung gone there.
                     if options.gasInLungBase {
                         let (gx, gy, gz) = ((x + 55) / 28, (y - 10) / 28, (z - 45) / 20)
                         if gx * gx + gy * gy + gz * gz <= 1 {
                             gas[index] = 1
                             lungs[index] = 0
-                            hu[index] = Float(-1000 + 10 * noise())
+                            values[index] = Float(-1000 + 10 * noise())
                         }
                     }
                     // The stomach: a gas bubble under the left lung, 25 mm of tissue below its base.
@@ -97,13 +100,14 @@ struct SyntheticChest {
                         let (gx, gy, gz) = ((x + 55) / 30, (y + 5) / 30, (z - 12) / 12)
                         if gx * gx + gy * gy + gz * gz <= 1 {
                             gas[index] = 1
-                            hu[index] = Float(-1000 + 10 * noise())
+                            values[index] = Float(-1000 + 10 * noise())
                         }
                     }
                 }
             }
         }
         if options.trachea { addAirways(options) }
+        hu = values.map(WholeHU.from)
     }
 
     /// A trachea of 16 mm from the top down to the carina at the midline, then two main bronchi
@@ -118,7 +122,7 @@ struct SyntheticChest {
                     let index = Self.index(i, j, k)
                     tracheaLumen[index] = 1
                     lungs[index] = 0
-                    hu[index] = -1000
+                    values[index] = -1000
                 }
             }
         }
@@ -134,7 +138,7 @@ struct SyntheticChest {
                 for j in 0..<ny {
                     for i in 0..<nx {
                         let (x, y) = (Double(i - 80) * 2, Double(j - 60) * 2)
-                        if (x - 40) * (x - 40) + (y - 20) * (y - 20) <= 20 * 20 { hu[Self.index(i, j, k)] = -1000 }
+                        if (x - 40) * (x - 40) + (y - 20) * (y - 20) <= 20 * 20 { values[Self.index(i, j, k)] = -1000 }
                     }
                 }
             }
@@ -142,7 +146,7 @@ struct SyntheticChest {
     }
 
     /// What a network that labels all air inside the reconstruction circle as lung would give.
-    func airMask() -> [UInt8] { hu.map { $0 < -400 && $0 > -1100 ? 1 : 0 } }
+    func airMask() -> [UInt8] { values.map { $0 < -400 && $0 > -1100 ? 1 : 0 } }
 
-    var coarseBody: CoarseBody? { CoarseBody(subsampled: hu, dims: Self.dims, factors: Size3(1, 1, 1)) }
+    var coarseBody: CoarseBody? { CoarseBody(subsampled: values, dims: Self.dims, factors: Size3(1, 1, 1)) }
 }

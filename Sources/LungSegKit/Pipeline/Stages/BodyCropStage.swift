@@ -5,8 +5,8 @@ import AHNet
 /// later chooses the windows to run and seeds the anatomical `BodyMask`.
 enum BodyCropStage {
     struct Cropped {
-        /// The CT on the crop.
-        let hu: [Float]
+        /// The CT on the crop, in whole HU (`WholeHU`).
+        let hu: [Int16]
         let box: GridBox
         /// The body on the coarse grid (nil when neither the crop nor the post-processing asked for it).
         let body: CoarseBody?
@@ -32,6 +32,6 @@ enum BodyCropStage {
             }
         }
         body?.offset = box.lower
-        return Cropped(hu: reorientation.gather(oriented.voxels, box: box), box: box, body: body, warnings: warnings)
+        return Cropped(hu: reorientation.gather(oriented.voxels, box: box, convert: WholeHU.from), box: box, body: body, warnings: warnings)
     }
 }
