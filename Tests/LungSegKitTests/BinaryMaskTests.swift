@@ -126,14 +126,15 @@ struct MaskRunsComponentTests {
     }
 
     @Test(arguments: [1, 2, 7])
-    func paintAndClearMatchTheLabels(threads: Int) {
+    func paintingMatchesTheLabels(threads: Int) {
         let labels = BinaryMask.label(Self.mask, dims: Self.dims)
         let runs = MaskRuns(mask: Self.mask, dims: Self.dims)
         let painted = ParallelFor.$threadCount.withValue(threads) { runs.paint(count: Self.mask.count, nx: Self.dims.i) { UInt8($0 % 3) } }
         #expect(painted == labels.labels.map { UInt8($0 % 3) })
-        var cleared = Self.mask
-        ParallelFor.$threadCount.withValue(threads) { runs.clear(&cleared, nx: Self.dims.i) { $0 % 2 == 0 } }
-        #expect(cleared == labels.labels.map { $0 != 0 && $0 % 2 == 1 ? 1 : 0 })
+        // In place: the runs' voxels relabelled, the others left as they were.
+        var relabelled = (0..<Self.mask.count).map { UInt8($0 % 200 + 50) }
+        ParallelFor.$threadCount.withValue(threads) { runs.paint(into: &relabelled, nx: Self.dims.i) { UInt8($0 % 2) } }
+        #expect(relabelled == labels.labels.indices.map { labels.labels[$0] != 0 ? UInt8(labels.labels[$0] % 2) : UInt8($0 % 200 + 50) })
     }
 
     /// Statistics from runs equal those added voxel by voxel (count, mean, spread, pure air).

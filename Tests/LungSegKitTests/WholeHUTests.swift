@@ -40,7 +40,7 @@ struct WholeHUTests {
         let mapping = prepared.mapping
         let floatCrop = mapping.reorientation.gather(volume.voxels, box: mapping.crop)
         let expected = ResampleStage.run(floatCrop, dims: mapping.crop.dims, spacing: mapping.orientedAffine.columnLengths,
-                                         parameters: .clara, asFloat: { $0 })
+                                         parameters: .clara)
         #expect(prepared.model == expected.values)
         #expect(prepared.croppedHU == floatCrop.map(WholeHU.from))
         #expect(prepared.croppedHU.map(Float.init) == floatCrop || fractional)

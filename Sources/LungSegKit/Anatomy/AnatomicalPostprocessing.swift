@@ -35,7 +35,8 @@ struct AnatomicalPostprocessing {
     /// How thick a bridge between a lung and gas under it may be and still be broken, mm.
     static let gasBridgeMM = 4.0
 
-    func run(mask input: [UInt8], hu: [Int16], coarse: CoarseBody?, fillHoles: Bool) -> Outcome {
+    /// `mask` is consumed: the caller's thresholded map becomes the working mask without a copy.
+    func run(mask input: consuming [UInt8], hu: [Int16], coarse: CoarseBody?, fillHoles: Bool) -> Outcome {
         var mask = input
         var removed: [(RemovalReason, Int)] = []
         var warnings: [PipelineWarning] = []
@@ -69,7 +70,7 @@ struct AnatomicalPostprocessing {
         let (labels, lungCount, innerRemoved, notes) = inner.lungsAndSides(
             mask: box.extract(mask, from: grid.dims), hu: box.extract(hu, from: grid.dims), body: box.extract(body, from: grid.dims),
             airways: box.extract(airways.mask, from: grid.dims), fillHoles: fillHoles, midlineX: midline)
-        let result = box.embed(labels, in: grid.dims, background: UInt8(0))
+        let result = wholeCrop ? labels : box.embed(labels, in: grid.dims, background: UInt8(0))
         // What the final mask keeps outside the patient's outline: lung that the image's border cuts.
         let cut = zip(result, body).reduce(0) { $0 + ($1.0 != 0 && $1.1 == 0 ? 1 : 0) }
         if Double(cut) * grid.voxelML >= 1 {
@@ -90,15 +91,15 @@ struct AnatomicalPostprocessing {
         let components = MaskRuns(mask: mask, dims: grid.dims)
         let statistics = ComponentStatistics.collect(components, hu: hu, dims: grid.dims)
         let selection = LungComponents.select(components, statistics: statistics, grid: grid, coarseOrigin: coarseOrigin)
-        components.clear(&mask, nx: grid.dims.i) { !selection.keep[Int($0)] }
+        components.paint(into: &mask, nx: grid.dims.i) { selection.keep[Int($0)] ? 1 : 0 }
         removed += selection.removed
 
         // 4. The edge, then holes.
         LungBoundary.refine(&mask, hu: hu, body: body, airways: airways, grid: grid)
-        if fillHoles { mask = BinaryMask.fillHoles(mask, dims: grid.dims) }
+        if fillHoles { BinaryMask.fillHoles(in: &mask, dims: grid.dims) }
 
         // 5. Sides.
-        let sides = LungSides.split(mask, grid: grid, midlineX: midlineX, coarseOrigin: coarseOrigin)
+        let sides = LungSides.split(consume mask, grid: grid, midlineX: midlineX, coarseOrigin: coarseOrigin)
         return (sides.labels, sides.lungCount, removed, sides.notes)
     }
 

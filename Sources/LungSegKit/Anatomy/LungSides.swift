@@ -23,10 +23,12 @@ enum LungSides {
     /// Splits `mask` (holes filled, lungs kept) into sides; `midlineX` is the patient's midline in
     /// world x (the trachea, or the body's middle); the erosion's coarse grid starts at
     /// `coarseOrigin` (see `AnatomicalPostprocessing.coarseOrigin`).
-    static func split(_ mask: [UInt8], grid: AnatomyGrid, midlineX: Double, coarseOrigin: Index3 = .zero) -> Outcome {
-        let components = MaskRuns(mask: mask, dims: grid.dims)
+    /// `mask` is consumed: the labels are written over it.
+    static func split(_ mask: consuming [UInt8], grid: AnatomyGrid, midlineX: Double, coarseOrigin: Index3 = .zero) -> Outcome {
+        var labels = mask
+        let components = MaskRuns(mask: labels, dims: grid.dims)
         let order = components.bySize
-        guard let first = order.first else { return Outcome(labels: [UInt8](repeating: 0, count: mask.count), lungCount: 0, notes: []) }
+        guard let first = order.first else { return Outcome(labels: [UInt8](repeating: 0, count: labels.count), lungCount: 0, notes: []) }
         var partCount = components.sizes.count
         var notes: [PipelineWarning] = []
         let secondIsLung = order.count >= 2 && components.sizes[Int(order[1])] * 10 >= components.sizes[Int(first)]
@@ -37,7 +39,7 @@ enum LungSides {
         if secondIsLung {
             lungCount = 2
         } else {
-            let largest = components.paint(count: mask.count, nx: grid.dims.i) { $0 == first ? 1 : 0 }
+            let largest = components.paint(count: labels.count, nx: grid.dims.i) { $0 == first ? 1 : 0 }
             if let seeds = junctionSeeds(largest, grid: grid, midlineX: midlineX, origin: coarseOrigin) {
                 junction = (race(through: largest, from: seeds, grid: grid), Int32(partCount))
                 partCount += 1
@@ -81,10 +83,10 @@ enum LungSides {
         }
         let side = (0..<partCount).map { part -> UInt8 in part == 0 || counts[part] == 0 ? 0 : (centroid(part) > reference ? 1 : 2) }
         if junction == nil {
-            return Outcome(labels: components.paint(count: mask.count, nx: nx) { side[Int($0)] }, lungCount: lungCount, notes: notes)
+            components.paint(into: &labels, nx: nx) { side[Int($0)] }
+        } else {
+            forEachVoxel { row, i, part in labels[row * nx + i] = side[part] }
         }
-        var labels = [UInt8](repeating: 0, count: mask.count)
-        forEachVoxel { row, i, part in labels[row * nx + i] = side[part] }
         return Outcome(labels: labels, lungCount: lungCount, notes: notes)
     }
 

@@ -38,6 +38,13 @@ public enum BinaryMask {
 
     /// Fills every background region that does not touch the volume border (3D, 6-connectivity).
     public static func fillHoles(_ mask: [UInt8], dims: Size3) -> [UInt8] {
+        var result = mask
+        fillHoles(in: &result, dims: dims)
+        return result
+    }
+
+    /// `fillHoles` in place (no second mask while the holes are found).
+    static func fillHoles(in mask: inout [UInt8], dims: Size3) {
         let (nx, ny, nz) = (dims.i, dims.j, dims.k)
         let runs = mask.withUnsafeBufferPointer { set in MaskRuns(dims: dims) { set[$0] == 0 } }
         // Background components that reach a face of the volume are outside; the others are holes.
@@ -49,14 +56,12 @@ public enum BinaryMask {
                 outside[Int(runs.component[run])] = true
             }
         }
-        var result = mask
-        result.withUnsafeMutableBufferPointer { result in
+        mask.withUnsafeMutableBufferPointer { result in
             runs.forEachRun(nx: nx) { start, count, component in
                 guard !outside[Int(component)] else { return }
                 for index in start..<(start + count) { result[index] = 1 }
             }
         }
-        return result
     }
 
     /// Fills holes in each axial (k) slice separately: 2D regions not connected to the slice border.

@@ -25,34 +25,24 @@ extension MaskRuns {
         return low < Int(rowStart[row + 1]) && Int(first[low]) <= i ? component[low] : 0
     }
 
-    /// A mask of `count` voxels with `value(component)` on each component's voxels and 0
-    /// elsewhere; rows in parallel (each run is written by the piece that holds its row).
+    /// A mask of `count` voxels with `value(component)` on each component's voxels and 0 elsewhere.
     func paint(count: Int, nx: Int, _ value: (Int32) -> UInt8) -> [UInt8] {
         var result = [UInt8](repeating: 0, count: count)
+        paint(into: &result, nx: nx, value)
+        return result
+    }
+
+    /// Writes `value(component)` over each component's voxels of `target` (the voxels of no run
+    /// are left as they are): the mask the runs came from relabelled in place. Rows in parallel
+    /// (each run is written by the piece that holds its row).
+    func paint(into target: inout [UInt8], nx: Int, _ value: (Int32) -> UInt8) {
         let rows = rowStart.count - 1
-        result.withUnsafeMutableBufferPointer { result in
+        target.withUnsafeMutableBufferPointer { target in
             ParallelFor.run(0..<rows, minimumChunk: 256) { pieceRows in
                 for run in runs(inRows: pieceRows) {
                     let painted = value(component[run])
-                    guard painted != 0 else { continue }
                     let start = Int(row[run]) * nx
-                    for i in Int(first[run])...Int(last[run]) { result[start + i] = painted }
-                }
-            }
-        }
-        return result
-    }
-}
-
-extension MaskRuns {
-    /// Sets to 0 the voxels of `mask` in the components where `drop` holds; rows in parallel.
-    func clear(_ mask: inout [UInt8], nx: Int, where drop: (Int32) -> Bool) {
-        let rows = rowStart.count - 1
-        mask.withUnsafeMutableBufferPointer { mask in
-            ParallelFor.run(0..<rows, minimumChunk: 256) { pieceRows in
-                for run in runs(inRows: pieceRows) where drop(component[run]) {
-                    let start = Int(row[run]) * nx
-                    for i in Int(first[run])...Int(last[run]) { mask[start + i] = 0 }
+                    for i in Int(first[run])...Int(last[run]) { target[start + i] = painted }
                 }
             }
         }

@@ -23,32 +23,32 @@ public enum Resampling {
     public static func linear<Output>(
         _ values: [Float], dims: Size3, to newDims: Size3, scale: Spacing3, transform: (Float) -> Output
     ) -> [Output] {
-        linear(values, dims: dims, to: newDims, scale: scale, reading: { $0 }, transform: transform)
+        linear(values, dims: dims, to: newDims, scale: scale, input: Float.self, transform: transform)
     }
 
-    /// `linear` on values of another type, read as Float through `reading` in the first pass
-    /// (the whole-number crop is resampled without a float copy of it).
-    static func linear<Input, Output>(
-        _ values: [Input], dims: Size3, to newDims: Size3, scale: Spacing3, reading: (Input) -> Float, transform: (Float) -> Output
+    /// `linear` on values of another type, read as Float in the first pass (the whole-number crop
+    /// is resampled without a float copy of it).
+    static func linear<Input: ResamplingInput, Output>(
+        _ values: [Input], dims: Size3, to newDims: Size3, scale: Spacing3, input: Input.Type = Input.self, transform: (Float) -> Output
     ) -> [Output] {
         let order = [0, 1, 2].sorted { Double(newDims[$0]) / Double(dims[$0]) < Double(newDims[$1]) / Double(dims[$1]) }
             .filter { !(newDims[$0] == dims[$0] && scale[$0] == 1) }
-        guard let first = order.first, let last = order.last else { return values.map { transform(reading($0)) } }
+        guard let first = order.first, let last = order.last else { return values.map { transform($0.resamplingValue) } }
         if first == last {
-            return resampleAxis(values, dims: dims, axis: last, length: newDims[last], scale: scale[last], reading: reading, transform: transform)
+            return resampleAxis(values, dims: dims, axis: last, length: newDims[last], scale: scale[last], transform: transform)
         }
-        var current = resampleAxis(values, dims: dims, axis: first, length: newDims[first], scale: scale[first], reading: reading) { $0 }
+        var current = resampleAxis(values, dims: dims, axis: first, length: newDims[first], scale: scale[first]) { $0 }
         var currentDims = dims
         currentDims[first] = newDims[first]
         for axis in order.dropFirst().dropLast() {
-            current = resampleAxis(current, dims: currentDims, axis: axis, length: newDims[axis], scale: scale[axis], reading: { $0 }) { $0 }
+            current = resampleAxis(current, dims: currentDims, axis: axis, length: newDims[axis], scale: scale[axis]) { $0 }
             currentDims[axis] = newDims[axis]
         }
-        return resampleAxis(current, dims: currentDims, axis: last, length: newDims[last], scale: scale[last], reading: { $0 }, transform: transform)
+        return resampleAxis(current, dims: currentDims, axis: last, length: newDims[last], scale: scale[last], transform: transform)
     }
 
-    private static func resampleAxis<Input, Output>(
-        _ values: [Input], dims: Size3, axis: Int, length: Int, scale: Double, reading: (Input) -> Float, transform: (Float) -> Output
+    private static func resampleAxis<Input: ResamplingInput, Output>(
+        _ values: [Input], dims: Size3, axis: Int, length: Int, scale: Double, transform: (Float) -> Output
     ) -> [Output] {
         guard length > 0 && !values.isEmpty else { return [] }
         let n = dims[axis]
@@ -78,7 +78,7 @@ public enum Resampling {
                         let t = target + o * length * inner + j * inner
                         let w = weight[j]
                         for e in 0..<inner {
-                            let (low, high) = (reading(a[e]), reading(b[e]))
+                            let (low, high) = (a[e].resamplingValue, b[e].resamplingValue)
                             (t + e).initialize(to: transform(low + (high - low) * w))
                         }
                     }
@@ -88,4 +88,17 @@ public enum Resampling {
         }
         return result
     }
+}
+
+/// What the resampler reads: float32, or whole HU (the cropped CT, `WholeHU`), as Float.
+protocol ResamplingInput {
+    var resamplingValue: Float { get }
+}
+
+extension Float: ResamplingInput {
+    @inline(__always) var resamplingValue: Float { self }
+}
+
+extension Int16: ResamplingInput {
+    @inline(__always) var resamplingValue: Float { Float(self) }
 }

@@ -43,9 +43,9 @@ public struct LungSegmenter: Sendable {
         // The model reads the CT exactly: from the whole-number crop when it holds the input's
         // values, else from a float crop made for this stage only.
         let input = wholeNumbers
-            ? ResampleStage.run(crop.hu, dims: crop.box.dims, spacing: oriented.spacing, parameters: parameters, asFloat: Float.init)
+            ? ResampleStage.run(crop.hu, dims: crop.box.dims, spacing: oriented.spacing, parameters: parameters)
             : ResampleStage.run(oriented.reorientation.gather(oriented.voxels, box: crop.box), dims: crop.box.dims, spacing: oriented.spacing,
-                                parameters: parameters, asFloat: { $0 })
+                                parameters: parameters)
         warnings += input.warnings
         timer.lap(.resample)
         let mapping = GridMapping(
@@ -57,9 +57,12 @@ public struct LungSegmenter: Sendable {
     }
 
     /// The network and everything after it, on a volume `prepare` made with the same parameters.
-    public func segment(_ prepared: PreparedVolume, predictor: any WindowPredictor, progress: (Int, Int) throws -> Void = { _, _ in }) throws -> SegmentationResult {
+    /// `prepared` is consumed: its model-grid input is released once the network has run (when
+    /// the caller holds no other copy), before the post-processing reaches the run's memory peak.
+    public func segment(_ prepared: consuming PreparedVolume, predictor: any WindowPredictor, progress: (Int, Int) throws -> Void = { _, _ in }) throws -> SegmentationResult {
         var timer = StageTimer(prepared.timings)
         let (probability, statistics) = try InferenceStage.run(prepared, predictor: predictor, parameters: parameters, options: options, progress: progress)
+        prepared.model = []
         timer.lap(.inference)
         let mapping = prepared.mapping
         let (modelDims, cropDims, scale) = (mapping.modelDims, mapping.crop.dims, mapping.toModel)
@@ -68,7 +71,7 @@ public struct LungSegmenter: Sendable {
             let threshold = options.threshold
             let lungs = Resampling.linear(probability, dims: modelDims, to: cropDims, scale: scale) { $0 >= threshold ? UInt8(1) : 0 }
             timer.lap(.resampleBack)
-            return finish(prepared, lungs: lungs, kept: nil, windows: statistics, timer: timer)
+            return finish(prepared, lungs: consume lungs, kept: nil, windows: statistics, timer: timer)
         }
         let back = Resampling.linear(probability, dims: modelDims, to: cropDims, scale: scale)
         timer.lap(.resampleBack)
@@ -99,15 +102,15 @@ public struct LungSegmenter: Sendable {
             kept = nil
             _ = consume probability
         }
-        return finish(prepared, lungs: lungs, kept: kept, windows: windows, timer: timer)
+        return finish(prepared, lungs: consume lungs, kept: kept, windows: windows, timer: timer)
     }
 
     /// Everything after the threshold: post-process, measure. `lungs` is the thresholded map on
     /// the cropped, oriented grid of `prepared`.
-    func finish(_ prepared: PreparedVolume, lungs: [UInt8], kept: CroppedProbability?, windows: SlidingWindow.Statistics, timer: StageTimer)
+    func finish(_ prepared: PreparedVolume, lungs: consuming [UInt8], kept: CroppedProbability?, windows: SlidingWindow.Statistics, timer: StageTimer)
         -> SegmentationResult {
         var timer = timer
-        let mask = PostprocessStage.run(prepared, lungs: lungs, parameters: parameters, options: options)
+        let mask = PostprocessStage.run(prepared, lungs: consume lungs, parameters: parameters, options: options)
         timer.lap(.postprocess)
         let measured = MeasureStage.run(prepared.volume, labels: mask.labels, airways: mask.airways, mapping: prepared.mapping)
         timer.lap(.measure)

@@ -11,6 +11,6 @@ public struct PreparedVolume: Sendable {
     let body: CoarseBody?
     /// The CT on the cropped, oriented grid in whole HU (`WholeHU`; the anatomical stages look at it).
     let croppedHU: [Int16]
-    /// The model-grid input, clipped and scaled.
-    let model: [Float]
+    /// The model-grid input, clipped and scaled (emptied once the network has run).
+    var model: [Float]
 }

@@ -36,19 +36,25 @@ public struct Volume: Sendable {
     /// One parallel pass; pieces are combined in order (min, max and "and" do not depend on it).
     var valueSummary: (range: ClosedRange<Float>, wholeInt16: Bool) {
         let summary = voxels.withUnsafeBufferPointer { values in
-            ParallelFor.reduce(0..<values.count, minimumChunk: 1 << 16, initial: { (low: Float.infinity, high: -Float.infinity, whole: true) }) { range, summary in
-                var (low, high, whole) = summary
-                for value in values[range] {
-                    low = min(low, value)
-                    high = max(high, value)
-                    whole = whole && value == value.rounded() && value >= -32768 && value <= 32767
+            ParallelFor.reduce(0..<values.count, minimumChunk: 1 << 16, initial: { (low: Float.infinity, high: -Float.infinity, fractions: 0 as UInt32) }) { range, summary in
+                // Plain accumulators, no early exit and no libm call: the loop vectorises. Adding
+                // and taking away 1.5 * 2^23 rounds to a whole number for |value| <= 2^22 (beyond
+                // that the range check below says no anyway); NaN never equals itself.
+                var (low, high, fractions) = summary
+                let magic: Float = 12_582_912
+                for index in range {
+                    let value = values[index]
+                    low = value < low ? value : low
+                    high = value > high ? value : high
+                    fractions |= (value + magic) - magic != value ? 1 : 0
                 }
-                summary = (low, high, whole)
+                summary = (low, high, fractions)
             } combine: { summary, piece in
-                summary = (min(summary.low, piece.low), max(summary.high, piece.high), summary.whole && piece.whole)
+                summary = (min(summary.low, piece.low), max(summary.high, piece.high), summary.fractions | piece.fractions)
             }
         }
-        return (summary.low...summary.high, summary.whole)
+        let whole = summary.fractions == 0 && summary.low >= -32768 && summary.high <= 32767
+        return (summary.low...summary.high, whole)
     }
 
     /// Index of voxel (i, j, k) in `voxels`.

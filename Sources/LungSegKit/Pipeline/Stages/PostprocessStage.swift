@@ -15,7 +15,7 @@ enum PostprocessStage {
         let warnings: [PipelineWarning]
     }
 
-    static func run(_ prepared: PreparedVolume, lungs: [UInt8], parameters: PipelineParameters, options: SegmentationOptions) -> Mask {
+    static func run(_ prepared: PreparedVolume, lungs: consuming [UInt8], parameters: PipelineParameters, options: SegmentationOptions) -> Mask {
         let mapping = prepared.mapping
         let (dims, lower, cropDims, croppedAffine) = (mapping.orientedDims, mapping.crop.lower, mapping.crop.dims, mapping.cropAffine)
         let grid = AnatomyGrid(dims: cropDims, affine: croppedAffine)
@@ -27,7 +27,7 @@ enum PostprocessStage {
         if options.anatomicalPostprocessing && grid.isAxial {
             var postprocessing = AnatomicalPostprocessing(grid: grid)
             postprocessing.imageFaces = [lower.i == 0, lower.i + cropDims.i == dims.i, lower.j == 0, lower.j + cropDims.j == dims.j]
-            let outcome = postprocessing.run(mask: lungs, hu: prepared.croppedHU, coarse: prepared.body, fillHoles: options.fillHoles)
+            let outcome = postprocessing.run(mask: consume lungs, hu: prepared.croppedHU, coarse: prepared.body, fillHoles: options.fillHoles)
             croppedLabels = outcome.labels
             airwayMask = outcome.airways.voxelCount > 0 ? outcome.airways.mask : nil
             removed = outcome.removed.map { ($0.0, Double($0.1) * grid.voxelML) }

@@ -13,9 +13,8 @@ enum ResampleStage {
         let warnings: [PipelineWarning]
     }
 
-    /// `hu` on the crop, read through `asFloat` (the whole-number crop, or a float one).
-    static func run<Value>(_ hu: [Value], dims cropDims: Size3, spacing: Spacing3, parameters: PipelineParameters,
-                           asFloat: (Value) -> Float) -> ModelInput {
+    /// `hu` on the crop: the whole-number crop, or a float one.
+    static func run<Value: ResamplingInput>(_ hu: [Value], dims cropDims: Size3, spacing: Spacing3, parameters: PipelineParameters) -> ModelInput {
         let modelDims = Resampling.dims(for: cropDims, spacing: spacing, newSpacing: parameters.spacing)
         var warnings: [PipelineWarning] = []
         // A 3D model sees a slab thinner than a few of its slices as one slice in a window of
@@ -28,7 +27,7 @@ enum ResampleStage {
         let (low, high) = (Float(parameters.clipMin), Float(parameters.clipMax))
         let (outLow, outHigh) = (Float(parameters.scaledMin), Float(parameters.scaledMax))
         let factor = (outHigh - outLow) / (high - low)
-        let model = Resampling.linear(hu, dims: cropDims, to: modelDims, scale: toSource, reading: asFloat) { (min(max($0, low), high) - low) * factor + outLow }
+        let model = Resampling.linear(hu, dims: cropDims, to: modelDims, scale: toSource) { (min(max($0, low), high) - low) * factor + outLow }
         return ModelInput(values: model, dims: modelDims, toSource: toSource, toModel: spacing.zip(parameters.spacing, /), warnings: warnings)
     }
 }
