@@ -105,6 +105,25 @@ struct PipelineThreadCountTests {
         }
     }
 
+    /// The QC picture's label sums, taken on the input grid and mapped to RAS once, equal the sums
+    /// of every voxel's RAS index, on a permuted and flipped grid, at any thread count.
+    @Test(arguments: [1, 2, 7])
+    func labelSumsMapToTheReorientedGrid(threads: Int) throws {
+        let dims = Size3(7, 5, 6)
+        let affine = Affine(rows: [[0, 0, -2, 10], [-1, 0, 0, 4], [0, 3, 0, -7], [0, 0, 0, 1]])
+        let reorientation = try Reorientation(affine: affine, dims: dims, to: "RAS")
+        let labels = (0..<dims.product).map { UInt8(($0 * 13) % 6) }  // 0-5; 3, 4 and 5 count as 3
+        let sums = ParallelFor.$threadCount.withValue(threads) { LabelSums(labels, dims: dims) }
+        for value in 1..<4 {
+            let voxels = labels.indices.filter { min(labels[$0], 3) == UInt8(value) }
+            #expect(sums.counts[value] == voxels.count)
+            for axis in 0..<3 {
+                let direct = voxels.reduce(0) { $0 + reorientation.targetIndex(ofSourceOffset: $1)[axis] }
+                #expect(reorientation.targetSum(sums.sums[value], count: sums.counts[value], axis: axis) == direct)
+            }
+        }
+    }
+
     /// Gather (reorient, crop and subsample in one pass) and scatter equal the reorientation of
     /// the whole grid followed by the crop, for a grid whose axes are permuted and flipped.
     @Test(arguments: [1, 2, 7])

@@ -137,6 +137,13 @@ public struct Reorientation: Sendable, Equatable {
         }
     }
 
+    /// The sum along target axis `t` of `count` voxels whose source indices sum to `sourceSum`
+    /// (a flip turns each value v into n - 1 - v).
+    func targetSum(_ sourceSum: Index3, count: Int, axis t: Int) -> Int {
+        let value = sourceSum[permutation[t]]
+        return flips[t] ? count * (targetDims[t] - 1) - value : value
+    }
+
     /// Where target voxel (a, b, c) lies in the source array: `base + a*steps.i + b*steps.j + c*steps.k`.
     private struct SourceWalk {
         let base: Int

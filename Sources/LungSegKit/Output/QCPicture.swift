@@ -30,16 +30,20 @@ public struct QCPicture {
         let reorientation = try Reorientation(affine: volume.affine, dims: volume.dims, to: "RAS")
         let dims = reorientation.targetDims
         let spacing = reorientation.affine(volume.affine).columnLengths
-        // Centroid of each label (RAS voxel indices; sums of integers, exact in any order).
+        // Centroid of each label (RAS voxel indices; sums of integers, exact in any order): the
+        // labels summed on the input grid, slices in parallel, then taken to RAS once per label
+        // (permutes and flips are linear, so the sums map exactly).
+        let labelSums = LabelSums(labels, dims: volume.dims)
         var sums = [[Double]](repeating: [0, 0, 0], count: 4)
-        var counts = [Int](repeating: 0, count: 4)
-        func add(_ index: Int, as value: Int) {
-            let target = reorientation.targetIndex(ofSourceOffset: index)
-            for axis in 0..<3 { sums[value][axis] += Double(target[axis]) }
-            counts[value] += 1
+        var counts = labelSums.counts
+        for value in 1..<4 {
+            sums[value] = (0..<3).map { t in Double(reorientation.targetSum(labelSums.sums[value], count: counts[value], axis: t)) }
         }
-        for index in labels.indices where labels[index] != 0 { add(index, as: Int(min(labels[index], 3))) }
-        for index in airwaySet { add(index, as: 3) }
+        for index in airwaySet {
+            let target = reorientation.targetIndex(ofSourceOffset: index)
+            for axis in 0..<3 { sums[3][axis] += Double(target[axis]) }
+            counts[3] += 1
+        }
         let centroid = { (labels: [Int]) -> Index3? in
             let n = labels.reduce(0) { $0 + counts[$1] }
             guard n > 0 else { return nil }
@@ -150,5 +154,38 @@ public struct QCPicture {
             throw .writeFailed(path: path, reason: status == -1 ? "cannot create the file" : "libpng failed")
         }
         if transaction == nil, let reason = output.commit() { throw .writeFailed(path: path, reason: reason) }
+    }
+}
+
+/// Per label (1, 2, and 3 for every value of 3 or more): voxel count and the sums of i, j and k,
+/// as integers (exact whatever the order of the pieces).
+struct LabelSums {
+    var counts = [Int](repeating: 0, count: 4)
+    var sums = [Index3](repeating: .zero, count: 4)
+
+    init(_ labels: [UInt8], dims: Size3) {
+        let (nx, ny) = (dims.i, dims.j)
+        let total = labels.withUnsafeBufferPointer { labels in
+            ParallelFor.reduce(0..<dims.k, initial: { [Int](repeating: 0, count: 16) }) { slices, total in
+                for k in slices {
+                    for j in 0..<ny {
+                        let row = nx * (j + ny * k)
+                        for i in 0..<nx where labels[row + i] != 0 {
+                            let value = Int(min(labels[row + i], 3)) * 4
+                            total[value] += 1
+                            total[value + 1] += i
+                            total[value + 2] += j
+                            total[value + 3] += k
+                        }
+                    }
+                }
+            } combine: { total, piece in
+                for index in total.indices { total[index] += piece[index] }
+            }
+        }
+        for value in 0..<4 {
+            counts[value] = total[value * 4]
+            sums[value] = Index3(total[value * 4 + 1], total[value * 4 + 2], total[value * 4 + 3])
+        }
     }
 }
