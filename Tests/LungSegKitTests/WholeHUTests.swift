@@ -26,6 +26,12 @@ struct WholeHUTests {
         volume.voxels[1_000] = 40_000
         #expect(!volume.valueSummary.wholeInt16)
         #expect(volume.valueSummary.range.upperBound == 40_000)
+        // Negative values, and NaN (which a caller's volume may hold) left out of the range.
+        volume.voxels[1_000] = -3_024.5
+        volume.voxels[2_000] = .nan
+        let withNaN = volume.valueSummary
+        #expect(!withNaN.wholeInt16)
+        #expect(withNaN.range == -3_024.5...(volume.voxels.filter { !$0.isNaN }.max() ?? 0))
     }
 
     /// Whole-number or not, the model's input is the float crop resampled (what it was before the

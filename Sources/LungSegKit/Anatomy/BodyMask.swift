@@ -10,6 +10,8 @@ import AHNet
 /// the body: the patient's tissue and the air it encloses (lungs, airways, bowel gas).
 enum BodyMask {
     static let tissueHU: Float = -500
+    /// `tissueHU` for the whole-number crop (`WholeHU`).
+    static let wholeTissueHU = Int16(tissueHU)
 
     /// The body on `grid` (the crop at `coarse.offset` of the oriented grid), 1 inside.
     static func find(hu: [Int16], grid: AnatomyGrid, coarse: CoarseBody) -> [UInt8] {
@@ -20,27 +22,34 @@ enum BodyMask {
         let coarseI = (0..<nx).map { (coarse.offset.i + $0) / coarse.factors.i }
         let coarseJ = (0..<ny).map { (coarse.offset.j + $0) / coarse.factors.j }
         hu.withUnsafeBufferPointer { hu in
-            body.withUnsafeMutableBufferPointer { body in
-                // Slices are independent: each chunk of slices floods with its own buffers.
-                ParallelFor.run(0..<nz) { slices in
-                    var passable = [UInt8](repeating: 0, count: plane)
-                    var reached = [UInt8](repeating: 0, count: plane)
-                    var stack: [Int] = []
-                    for k in slices {
-                        let coarseK = (coarse.offset.k + k) / coarse.factors.k
-                        let base = k * plane
-                        for j in 0..<ny {
-                            for i in 0..<nx {
-                                let tissue = Float(hu[base + i + nx * j]) > tissueHU && coarse.isPatient(coarseI[i], coarseJ[j], coarseK)
-                                passable[i + nx * j] = tissue ? 0 : 1
+            coarse.grown.withUnsafeBufferPointer { grown in
+                body.withUnsafeMutableBufferPointer { body in
+                    // Slices are independent: each chunk of slices floods with its own buffers.
+                    ParallelFor.run(0..<nz) { slices in
+                        var passable = [UInt8](repeating: 0, count: plane)
+                        var reached = [UInt8](repeating: 0, count: plane)
+                        var stack: [Int] = []
+                        for k in slices {
+                            let coarseK = (coarse.offset.k + k) / coarse.factors.k
+                            let base = k * plane
+                            for j in 0..<ny {
+                                // The coarse row under this fine row (nil: outside the coarse grid, no patient).
+                                guard let patientRow = coarse.rowStart(coarseJ[j], coarseK) else {
+                                    for i in 0..<nx { passable[i + nx * j] = 1 }
+                                    continue
+                                }
+                                for i in 0..<nx {
+                                    let tissue = hu[base + i + nx * j] > wholeTissueHU && coarseI[i] < coarse.dims.i && grown[patientRow + coarseI[i]] != 0
+                                    passable[i + nx * j] = tissue ? 0 : 1
+                                }
                             }
-                        }
-                        passable.withUnsafeBufferPointer { passable in
-                            reached.withUnsafeMutableBufferPointer { reached in
-                                SliceRegions.floodFromBorder(passable: passable, width: nx, height: ny, reached: reached, stack: &stack)
+                            passable.withUnsafeBufferPointer { passable in
+                                reached.withUnsafeMutableBufferPointer { reached in
+                                    SliceRegions.floodFromBorder(passable: passable, width: nx, height: ny, reached: reached, stack: &stack)
+                                }
                             }
+                            for index in 0..<plane where reached[index] == 0 { body[base + index] = 1 }
                         }
-                        for index in 0..<plane where reached[index] == 0 { body[base + index] = 1 }
                     }
                 }
             }
@@ -61,15 +70,21 @@ struct CoarseBody: Sendable {
 
     /// Largest component above -500 HU with its holes filled per slice; nil when there is none.
     init?(subsampled values: [Float], dims: Size3, factors: Size3) {
-        let components = BinaryMask.label(values.map { $0 > BodyMask.tissueHU ? UInt8(1) : 0 }, dims: dims)
+        let components = MaskRuns(mask: values.map { $0 > BodyMask.tissueHU ? UInt8(1) : 0 }, dims: dims)
         guard let largest = components.bySize.first else { return nil }
-        mask = BinaryMask.fillHolesPerSlice(components.labels.map { $0 == largest ? 1 : 0 }, dims: dims)
+        mask = BinaryMask.fillHolesPerSlice(components.paint(count: values.count, nx: dims.i) { $0 == largest ? 1 : 0 }, dims: dims)
         self.dims = dims
         self.factors = factors
         grown = BoxDilation.apply(mask, dims: dims, radius: .one)
     }
 
-    private let grown: [UInt8]
+    /// The patient grown by one coarse voxel (26-neighbourhood).
+    let grown: [UInt8]
+
+    /// Where row (j, k) of `grown` starts (`isPatient` along i), nil outside the grid.
+    func rowStart(_ j: Int, _ k: Int) -> Int? {
+        j < dims.j && k < dims.k ? dims.i * (j + dims.j * k) : nil
+    }
 
     /// Whether coarse voxel (i, j, k) is the patient or touches it (26-neighbourhood); outside the grid: no.
     func isPatient(_ i: Int, _ j: Int, _ k: Int) -> Bool {

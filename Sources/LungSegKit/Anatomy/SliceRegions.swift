@@ -55,31 +55,44 @@ enum SliceRegions {
     }
 
     /// Marks in `reached` (1) every passable pixel 4-connected to the plane's border through
-    /// passable pixels; other pixels get 0.
+    /// passable pixels; other pixels get 0. A scanline fill: each seed fills its whole span of the
+    /// row at once and leaves one seed per span of the rows above and below.
     static func floodFromBorder(passable: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
                                 reached: UnsafeMutableBufferPointer<UInt8>, stack: inout [Int]) {
         let count = width * height
         for index in 0..<count { reached[index] = 0 }
-        func seed(_ index: Int) {
-            if passable[index] != 0 && reached[index] == 0 {
-                reached[index] = 1
-                stack.append(index)
-            }
-        }
+        let open = { (index: Int) in passable[index] != 0 && reached[index] == 0 }
         for i in 0..<width {
-            seed(i)
-            seed(i + width * (height - 1))
+            stack.append(i)
+            stack.append(i + width * (height - 1))
         }
         for j in 0..<height {
-            seed(width * j)
-            seed(width - 1 + width * j)
+            stack.append(width * j)
+            stack.append(width - 1 + width * j)
         }
-        while let current = stack.popLast() {
-            let i = current % width
-            if i > 0 { seed(current - 1) }
-            if i < width - 1 { seed(current + 1) }
-            if current >= width { seed(current - width) }
-            if current < count - width { seed(current + width) }
+        func seedRuns(from first: Int, to last: Int) {
+            var index = first
+            while index <= last {
+                if open(index) {
+                    stack.append(index)
+                    while index <= last && open(index) { index += 1 }
+                } else {
+                    index += 1
+                }
+            }
+        }
+        while let seed = stack.popLast() {
+            guard open(seed) else { continue }
+            let j = seed / width
+            let (rowStart, rowEnd) = (j * width, j * width + width)
+            var left = seed
+            while left > rowStart && open(left - 1) { left -= 1 }
+            var right = seed
+            while right + 1 < rowEnd && open(right + 1) { right += 1 }
+            for index in left...right { reached[index] = 1 }
+            // One seed for each run of open pixels next to the span, in the rows above and below.
+            if j > 0 { seedRuns(from: left - width, to: right - width) }
+            if j < height - 1 { seedRuns(from: left + width, to: right + width) }
         }
     }
 }

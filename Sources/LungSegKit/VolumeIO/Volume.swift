@@ -35,26 +35,44 @@ public struct Volume: Sendable {
     /// stored as integers with slope 1: the cropped CT is then kept as Int16 without loss).
     /// One parallel pass; pieces are combined in order (min, max and "and" do not depend on it).
     var valueSummary: (range: ClosedRange<Float>, wholeInt16: Bool) {
+        // Integer work only, so that the loop vectorises (a float min/max reduction does not,
+        // NaN rules): each float as an integer key ordered like the floats, the smallest and
+        // largest key, and flags for a fraction and for NaN. Adding and taking away 1.5 * 2^23
+        // rounds to a whole number for |value| <= 2^22 (beyond that the range check says no).
         let summary = voxels.withUnsafeBufferPointer { values in
-            ParallelFor.reduce(0..<values.count, minimumChunk: 1 << 16, initial: { (low: Float.infinity, high: -Float.infinity, fractions: 0 as UInt32) }) { range, summary in
-                // Plain accumulators, no early exit and no libm call: the loop vectorises. Adding
-                // and taking away 1.5 * 2^23 rounds to a whole number for |value| <= 2^22 (beyond
-                // that the range check below says no anyway); NaN never equals itself.
-                var (low, high, fractions) = summary
+            ParallelFor.reduce(0..<values.count, minimumChunk: 1 << 16, initial: { (low: Int32.max, high: Int32.min, flags: 0 as UInt32) }) { range, summary in
+                var (low, high, flags) = summary
                 let magic: Float = 12_582_912
                 for index in range {
                     let value = values[index]
-                    low = value < low ? value : low
-                    high = value > high ? value : high
-                    fractions |= (value + magic) - magic != value ? 1 : 0
+                    let bits = Int32(bitPattern: value.bitPattern)
+                    let key = bits < 0 ? bits ^ Int32.max : bits
+                    low = key < low ? key : low
+                    high = key > high ? key : high
+                    flags |= ((value + magic) - magic != value ? 1 : 0) | (value != value ? 2 : 0)
                 }
-                summary = (low, high, fractions)
+                summary = (low, high, flags)
             } combine: { summary, piece in
-                summary = (min(summary.low, piece.low), max(summary.high, piece.high), summary.fractions | piece.fractions)
+                summary = (min(summary.low, piece.low), max(summary.high, piece.high), summary.flags | piece.flags)
             }
         }
-        let whole = summary.fractions == 0 && summary.low >= -32768 && summary.high <= 32767
-        return (summary.low...summary.high, whole)
+        guard summary.flags & 2 == 0, summary.low <= summary.high else {
+            return (nanSkippingRange, false)
+        }
+        let float = { (key: Int32) in Float(bitPattern: UInt32(bitPattern: key < 0 ? key ^ Int32.max : key)) }
+        let (low, high) = (float(summary.low), float(summary.high))
+        return (low...high, summary.flags == 0 && low >= -32768 && high <= 32767)
+    }
+
+    /// The range over the values that are not NaN (no reader lets NaN through; a caller's
+    /// volume may hold it).
+    private var nanSkippingRange: ClosedRange<Float> {
+        var (low, high) = (Float.infinity, -Float.infinity)
+        for value in voxels where !value.isNaN {
+            low = min(low, value)
+            high = max(high, value)
+        }
+        return low <= high ? low...high : .infinity ... .infinity
     }
 
     /// Index of voxel (i, j, k) in `voxels`.
