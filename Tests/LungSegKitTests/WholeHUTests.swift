@@ -9,7 +9,9 @@ struct WholeHUTests {
         #expect(WholeHU.from(-1024) == -1024)
         #expect(WholeHU.from(-500.4) == -500)
         #expect(WholeHU.from(-500.6) == -501)
-        #expect(WholeHU.from(2.5) == 3)
+        #expect(WholeHU.from(2.5) == 2)  // halves to even
+        #expect(WholeHU.from(3.5) == 4)
+        #expect(WholeHU.from(-0.6) == -1)
         #expect(WholeHU.from(40_000) == 32_767)
         #expect(WholeHU.from(-40_000) == -32_768)
         #expect(WholeHU.from(.infinity) == 32_767)

@@ -48,11 +48,7 @@ struct AnatomicalPostprocessing {
 
         // 2. Airways, searched above the middle of what the network called lung.
         let airways = Airways.find(hu: hu, body: body, lungs: mask, grid: grid)
-        var inAirways = 0
-        for index in mask.indices where mask[index] != 0 && airways.mask[index] != 0 {
-            mask[index] = 0
-            inAirways += 1
-        }
+        let inAirways = Self.clear(&mask, where: airways.mask, isSet: true)
         if inAirways > 0 { removed.append((.airways, inAirways)) }
 
         // 3-5 run on the box around what is left (a margin for the edge and the erosions):
@@ -72,7 +68,13 @@ struct AnatomicalPostprocessing {
             airways: box.extract(airways.mask, from: grid.dims), fillHoles: fillHoles, midlineX: midline)
         let result = wholeCrop ? labels : box.embed(labels, in: grid.dims, background: UInt8(0))
         // What the final mask keeps outside the patient's outline: lung that the image's border cuts.
-        let cut = zip(result, body).reduce(0) { $0 + ($1.0 != 0 && $1.1 == 0 ? 1 : 0) }
+        let cut = result.withUnsafeBufferPointer { result in
+            body.withUnsafeBufferPointer { body in
+                ParallelFor.reduce(0..<result.count, minimumChunk: 1 << 16, initial: { 0 }) { range, cut in
+                    for index in range where result[index] != 0 && body[index] == 0 { cut += 1 }
+                } combine: { $0 += $1 }
+            }
+        }
         if Double(cut) * grid.voxelML >= 1 {
             warnings.append(.lungCutByImageBorder(ml: Double(cut) * grid.voxelML))
         }
@@ -186,12 +188,7 @@ struct AnatomicalPostprocessing {
         // Labelling is needed only when the mask reaches the side border (a cut lung is possible).
         let sideBorder = sideBorderIndices()
         guard sideBorder.contains(where: { mask[$0] != 0 }) else {
-            var removed = 0
-            for index in mask.indices where mask[index] != 0 && body[index] == 0 {
-                mask[index] = 0
-                removed += 1
-            }
-            return removed
+            return Self.clear(&mask, where: body, isSet: false)
         }
         let components = MaskRuns(mask: mask, dims: grid.dims)
         let outside = ComponentStatistics.collect(components, hu: hu, dims: grid.dims) { body[$0] == 0 }
@@ -206,6 +203,21 @@ struct AnatomicalPostprocessing {
             removed += 1
         }
         return removed
+    }
+
+    /// Clears the voxels of `mask` where `other` is set (`isSet`) or not set; returns how many
+    /// were cleared. Pieces in parallel (integer counts: the same at any thread count).
+    static func clear(_ mask: inout [UInt8], where other: [UInt8], isSet: Bool) -> Int {
+        mask.withUnsafeMutableBufferPointer { mask in
+            other.withUnsafeBufferPointer { other in
+                ParallelFor.reduce(0..<mask.count, minimumChunk: 1 << 16, initial: { 0 }) { range, cleared in
+                    for index in range where mask[index] != 0 && (other[index] != 0) == isSet {
+                        mask[index] = 0
+                        cleared += 1
+                    }
+                } combine: { $0 += $1 }
+            }
+        }
     }
 
     /// The voxels on the side faces of the grid that are the image's border (`imageFaces`).

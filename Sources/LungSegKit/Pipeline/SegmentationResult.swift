@@ -7,7 +7,18 @@ public struct SegmentationResult: Sendable {
     /// Whether the mask to write keeps the sides (`SegmentationOptions.splitLungs`).
     public var splitLungs: Bool
     /// The mask to write: `labels`, or 1 = lung when the sides were not asked for (a new array then).
-    public func mask() -> [UInt8] { splitLungs ? labels : labels.map { $0 == 0 ? 0 : 1 } }
+    public func mask() -> [UInt8] {
+        guard !splitLungs else { return labels }
+        // In parallel pieces, written once (no zero fill first).
+        return [UInt8](unsafeUninitializedCapacity: labels.count) { mask, initialized in
+            labels.withUnsafeBufferPointer { labels in
+                ParallelFor.run(0..<labels.count, minimumChunk: 1 << 16) { range in
+                    for index in range { mask.initializeElement(at: index, to: min(labels[index], 1)) }
+                }
+            }
+            initialized = labels.count
+        }
+    }
     /// Lung probability on the input grid, made anew by each call from the map kept on the cropped
     /// grid (most runs never ask for it: two input-sized float arrays fewer at the memory peak);
     /// nil when the segmenter did not keep it (`LungSegmenter.keepsProbabilities`).

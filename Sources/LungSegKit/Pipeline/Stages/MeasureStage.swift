@@ -26,17 +26,28 @@ enum MeasureStage {
     }
 
     static func run(_ volume: Volume, labels cropped: [UInt8], airways: [UInt8]?, mapping: GridMapping) -> Measured {
+        // The airway voxels' input indices, in ascending order, without an input-sized array.
         let airwayVoxels: [Int] = airways.map { mask in
-            let inverted = mapping.toInputGrid(mask, background: 0)
-            return inverted.indices.filter { inverted[$0] != 0 }
+            let (box, dims) = (mapping.crop, mapping.crop.dims)
+            var voxels: [Int] = []
+            for index in mask.indices where mask[index] != 0 {
+                let local = Index3(index % dims.i, (index / dims.i) % dims.j, index / (dims.i * dims.j))
+                voxels.append(mapping.reorientation.sourceOffset(of: box.lower.zip(local, +)))
+            }
+            return voxels.sorted()
         } ?? []
         let labels = mapping.toInputGrid(cropped, background: 0)
         let voxelML = abs(volume.affine.linearDeterminant) / 1000
         var counts = [0, 0, 0]
         var sums = [0.0, 0.0, 0.0]
-        for index in labels.indices where labels[index] != 0 {
-            counts[Int(labels[index])] += 1
-            sums[Int(labels[index])] += Double(volume.voxels[index])
+        // In index order (the order fixes the sums).
+        labels.withUnsafeBufferPointer { labels in
+            volume.voxels.withUnsafeBufferPointer { hu in
+                for index in labels.indices where labels[index] != 0 {
+                    counts[Int(labels[index])] += 1
+                    sums[Int(labels[index])] += Double(hu[index])
+                }
+            }
         }
         return Measured(
             labels: labels, airwayVoxels: airwayVoxels, rightML: Double(counts[1]) * voxelML, leftML: Double(counts[2]) * voxelML,
