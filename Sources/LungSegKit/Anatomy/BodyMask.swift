@@ -26,8 +26,12 @@ enum BodyMask {
                 body.withUnsafeMutableBufferPointer { body in
                     // Slices are independent: each chunk of slices floods with its own buffers.
                     ParallelFor.run(0..<nz) { slices in
-                        var passable = [UInt8](repeating: 0, count: plane)
-                        var reached = [UInt8](repeating: 0, count: plane)
+                        let passable = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: plane)
+                        let reached = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: plane)
+                        defer {
+                            passable.deallocate()
+                            reached.deallocate()
+                        }
                         var stack: [Int] = []
                         for k in slices {
                             let coarseK = (coarse.offset.k + k) / coarse.factors.k
@@ -43,11 +47,7 @@ enum BodyMask {
                                     passable[i + nx * j] = tissue ? 0 : 1
                                 }
                             }
-                            passable.withUnsafeBufferPointer { passable in
-                                reached.withUnsafeMutableBufferPointer { reached in
-                                    SliceRegions.floodFromBorder(passable: passable, width: nx, height: ny, reached: reached, stack: &stack)
-                                }
-                            }
+                            SliceRegions.floodFromBorder(passable: UnsafeBufferPointer(passable), width: nx, height: ny, reached: reached, stack: &stack)
                             for index in 0..<plane where reached[index] == 0 { body[base + index] = 1 }
                         }
                     }

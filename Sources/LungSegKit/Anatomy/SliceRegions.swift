@@ -17,39 +17,52 @@ enum SliceRegions {
     }
 
     /// Labels the 4-connected regions of the set pixels: `labels` gets 0 or the region's number
-    /// (1-based); returns the regions in order of discovery.
+    /// (1-based, in scan order of each region's first pixel); returns the regions in that order.
+    /// A scanline fill: each seed labels its whole span of the row at once.
     static func label(_ set: (Int) -> Bool, width: Int, height: Int, labels: inout [Int32]) -> [Region] {
         let count = width * height
         for index in 0..<count { labels[index] = 0 }
         var regions: [Region] = []
         var stack: [Int] = []
-        for start in 0..<count where labels[start] == 0 && set(start) {
-            let number = Int32(regions.count + 1)
-            var region = Region()
-            labels[start] = number
-            stack.append(start)
-            while let current = stack.popLast() {
-                let i = current % width
-                let j = current / width
-                region.area += 1
-                region.sumI += Double(i)
-                region.sumJ += Double(j)
-                region.lowerI = min(region.lowerI, i)
-                region.upperI = max(region.upperI, i)
-                region.lowerJ = min(region.lowerJ, j)
-                region.upperJ = max(region.upperJ, j)
-                func visit(_ next: Int) {
-                    if labels[next] == 0 && set(next) {
-                        labels[next] = number
-                        stack.append(next)
+        labels.withUnsafeMutableBufferPointer { labels in
+            func open(_ index: Int) -> Bool { labels[index] == 0 && set(index) }
+            func seedRuns(from first: Int, to last: Int) {
+                var index = first
+                while index <= last {
+                    if open(index) {
+                        stack.append(index)
+                        while index <= last && open(index) { index += 1 }
+                    } else {
+                        index += 1
                     }
                 }
-                if i > 0 { visit(current - 1) }
-                if i < width - 1 { visit(current + 1) }
-                if j > 0 { visit(current - width) }
-                if j < height - 1 { visit(current + width) }
             }
-            regions.append(region)
+            for start in 0..<count where open(start) {
+                let number = Int32(regions.count + 1)
+                var region = Region()
+                stack.append(start)
+                while let seed = stack.popLast() {
+                    guard open(seed) else { continue }
+                    let j = seed / width
+                    let rowStart = j * width
+                    var (left, right) = (seed, seed)
+                    while left > rowStart && open(left - 1) { left -= 1 }
+                    while right + 1 < rowStart + width && open(right + 1) { right += 1 }
+                    for index in left...right { labels[index] = number }
+                    // Integer sums: exact in Double, whatever the order of the spans.
+                    let (lowI, highI, length) = (left - rowStart, right - rowStart, right - left + 1)
+                    region.area += length
+                    region.sumI += Double((lowI + highI) * length / 2)
+                    region.sumJ += Double(j * length)
+                    region.lowerI = min(region.lowerI, lowI)
+                    region.upperI = max(region.upperI, highI)
+                    region.lowerJ = min(region.lowerJ, j)
+                    region.upperJ = max(region.upperJ, j)
+                    if j > 0 { seedRuns(from: left - width, to: right - width) }
+                    if j < height - 1 { seedRuns(from: left + width, to: right + width) }
+                }
+                regions.append(region)
+            }
         }
         return regions
     }
