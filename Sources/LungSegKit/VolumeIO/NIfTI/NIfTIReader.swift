@@ -144,13 +144,16 @@ public enum NIfTIReader {
         _ scaling: (slope: Double, intercept: Double)?
     ) -> [Float] where Stored: DoubleConvertible {
         let source = data.bindMemory(to: Stored.self)
+        // Element by element, so pieces in parallel give the same floats.
         return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            if let scaling {
-                for index in 0..<count {
-                    buffer[index] = Float(source[index].doubleValue * scaling.slope + scaling.intercept)
+            ParallelFor.run(0..<count, minimumChunk: 1 << 16) { range in
+                if let scaling {
+                    for index in range {
+                        buffer.initializeElement(at: index, to: Float(source[index].doubleValue * scaling.slope + scaling.intercept))
+                    }
+                } else {
+                    for index in range { buffer.initializeElement(at: index, to: Float(source[index].doubleValue)) }
                 }
-            } else {
-                for index in 0..<count { buffer[index] = Float(source[index].doubleValue) }
             }
             initialized = count
         }
