@@ -181,3 +181,63 @@ struct PipelineThreadCountTests {
         }
     }
 }
+
+/// Components (runs found by slices in parallel) and box dilation (a running window per line)
+/// against voxel-by-voxel references, at any thread count.
+@Suite("Components and dilation at any thread count")
+struct ComponentsAndDilationThreadCountTests {
+    static let dims = Size3(12, 9, 10)
+    static let mask = (0..<dims.product).map { (index: Int) -> UInt8 in (index * 7_919 + index / 37) % 5 < 2 ? 1 : 0 }
+
+    /// Labels by breadth-first search, 6-connected, numbered in scan order of the first voxel.
+    static func referenceLabels() -> [Int32] {
+        let (nx, ny, nz) = (dims.i, dims.j, dims.k)
+        var labels = [Int32](repeating: 0, count: mask.count)
+        var next: Int32 = 0
+        for start in mask.indices where mask[start] != 0 && labels[start] == 0 {
+            next += 1
+            labels[start] = next
+            var queue = [start]
+            while let current = queue.popLast() {
+                let (i, j, k) = (current % nx, (current / nx) % ny, current / (nx * ny))
+                for (di, dj, dk) in [(-1, 0, 0), (1, 0, 0), (0, -1, 0), (0, 1, 0), (0, 0, -1), (0, 0, 1)] {
+                    let (a, b, c) = (i + di, j + dj, k + dk)
+                    guard a >= 0, b >= 0, c >= 0, a < nx, b < ny, c < nz else { continue }
+                    let neighbour = a + nx * (b + ny * c)
+                    if mask[neighbour] != 0 && labels[neighbour] == 0 {
+                        labels[neighbour] = next
+                        queue.append(neighbour)
+                    }
+                }
+            }
+        }
+        return labels
+    }
+
+    @Test(arguments: [1, 2, 7])
+    func runsGiveTheComponents(threads: Int) {
+        let expected = Self.referenceLabels()
+        let runs = ParallelFor.$threadCount.withValue(threads) { MaskRuns(mask: Self.mask, dims: Self.dims) }
+        #expect(runs.sizes.count > 3)
+        let labels = (0..<Self.dims.product).map { runs.component(i: $0 % Self.dims.i, row: $0 / Self.dims.i) }
+        #expect(labels == expected)
+    }
+
+    @Test(arguments: [1, 2, 7])
+    func boxDilationSetsEveryVoxelWithinReach(threads: Int) {
+        let (dims, radius) = (Self.dims, Size3(2, 1, 3))
+        let sparse = Self.mask.indices.map { Self.mask[$0] != 0 && $0 % 9 == 0 ? UInt8(1) : 0 }
+        let dilated = ParallelFor.$threadCount.withValue(threads) { BoxDilation.apply(sparse, dims: dims, radius: radius) }
+        var expected = [UInt8](repeating: 0, count: sparse.count)
+        for index in sparse.indices where sparse[index] != 0 {
+            let (i, j, k) = (index % dims.i, (index / dims.i) % dims.j, index / (dims.i * dims.j))
+            for c in max(0, k - radius.k)...min(dims.k - 1, k + radius.k) {
+                for b in max(0, j - radius.j)...min(dims.j - 1, j + radius.j) {
+                    for a in max(0, i - radius.i)...min(dims.i - 1, i + radius.i) { expected[a + dims.i * (b + dims.j * c)] = 1 }
+                }
+            }
+        }
+        #expect(dilated == expected)
+        #expect(dilated.contains(0) && dilated.contains(1))
+    }
+}

@@ -202,9 +202,17 @@ enum BoxDilation {
                         for line in lines {
                             let (o, e) = line.quotientAndRemainder(dividingBy: stride)
                             let start = o * stride * length + e
-                            // Set every position within `reach` of a set one.
-                            for position in 0..<length where source[start + position * stride] != 0 {
-                                for p in max(0, position - reach)...min(length - 1, position + reach) { target[start + p * stride] = 1 }
+                            // Set every position within `reach` of a set one: the nearest set
+                            // position before (forward) and after (backward) each, O(length).
+                            var lastSet = Int.min / 2
+                            for position in 0..<length {
+                                if source[start + position * stride] != 0 { lastSet = position }
+                                if position - lastSet <= reach { target[start + position * stride] = 1 }
+                            }
+                            var nextSet = Int.max / 2
+                            for position in Swift.stride(from: length - 1, through: 0, by: -1) {
+                                if source[start + position * stride] != 0 { nextSet = position }
+                                if nextSet - position <= reach { target[start + position * stride] = 1 }
                             }
                         }
                     }

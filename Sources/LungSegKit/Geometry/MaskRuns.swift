@@ -19,19 +19,33 @@ struct MaskRuns {
     init(dims: Size3, isSet: (Int) -> Bool) {
         let (nx, ny, nz) = (dims.i, dims.j, dims.k)
         let rows = ny * nz
-        rowStart = [Int32](repeating: 0, count: rows + 1)
-        for r in 0..<rows {
-            rowStart[r] = Int32(first.count)
-            let base = r * nx
-            var i = 0
-            while i < nx {
-                guard isSet(base + i) else { i += 1; continue }
-                let start = i
-                while i < nx && isSet(base + i) { i += 1 }
-                row.append(Int32(r))
-                first.append(Int32(start))
-                last.append(Int32(i - 1))
+        // The runs of each piece of slices found in parallel, joined in slice order: the same
+        // runs in the same order as one pass.
+        typealias Runs = (row: [Int32], first: [Int32], last: [Int32])
+        let found = ParallelFor.reduce(0..<nz, initial: { Runs([], [], []) }) { slices, runs in
+            for r in (slices.lowerBound * ny)..<(slices.upperBound * ny) {
+                let base = r * nx
+                var i = 0
+                while i < nx {
+                    guard isSet(base + i) else { i += 1; continue }
+                    let start = i
+                    while i < nx && isSet(base + i) { i += 1 }
+                    runs.row.append(Int32(r))
+                    runs.first.append(Int32(start))
+                    runs.last.append(Int32(i - 1))
+                }
             }
+        } combine: { runs, piece in
+            runs.row += piece.row
+            runs.first += piece.first
+            runs.last += piece.last
+        }
+        (row, first, last) = found
+        rowStart = [Int32](repeating: 0, count: rows + 1)
+        var run = 0
+        for r in 0..<rows {
+            rowStart[r] = Int32(run)
+            while run < row.count && Int(row[run]) == r { run += 1 }
         }
         rowStart[rows] = Int32(first.count)
         var parent = (0..<first.count).map { Int32($0) }
