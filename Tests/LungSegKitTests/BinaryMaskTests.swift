@@ -138,19 +138,21 @@ struct MaskRunsComponentTests {
     }
 
     /// Statistics from runs equal those added voxel by voxel (count, mean, spread, pure air).
-    @Test func statisticsMatchAVoxelByVoxelSum() {
+    @Test(arguments: [1, 2, 7])
+    func statisticsMatchAVoxelByVoxelSum(threads: Int) {
         let hu = (0..<Self.dims.product).map { Int16(($0 * 7_919) % 1_200) - 1_000 }
         let labels = BinaryMask.label(Self.mask, dims: Self.dims)
         let runs = MaskRuns(mask: Self.mask, dims: Self.dims)
-        let statistics = ComponentStatistics.collect(runs, hu: hu, dims: Self.dims) { $0 % 5 != 0 }
+        let statistics = ParallelFor.$threadCount.withValue(threads) { ComponentStatistics.collect(runs, hu: hu, dims: Self.dims) { $0 % 5 != 0 } }
         var expected = [ComponentStatistics](repeating: ComponentStatistics(), count: labels.sizes.count)
         for index in hu.indices where labels.labels[index] != 0 && index % 5 != 0 {
             let (i, j, k) = (index % Self.dims.i, (index / Self.dims.i) % Self.dims.j, index / (Self.dims.i * Self.dims.j))
-            expected[Int(labels.labels[index])].add(Float(hu[index]), i, j, k)
+            expected[Int(labels.labels[index])].add(hu[index], i, j, k)
         }
         #expect(statistics.map(\.count) == expected.map(\.count))
         #expect(statistics.map(\.meanHU) == expected.map(\.meanHU))
         #expect(statistics.map(\.spreadHU) == expected.map(\.spreadHU))
         #expect(statistics.map(\.pureAir) == expected.map(\.pureAir))
+        #expect(statistics.map(\.centroid) == expected.map(\.centroid))
     }
 }

@@ -8,27 +8,38 @@ import AHNet
 struct ComponentStatistics {
     static let pureAirHU: Float = -950
 
+    // Integer sums (HU are whole numbers, `WholeHU`): exact, so pieces may be added in any order.
     var count = 0
-    var sum = 0.0
-    var sumSquares = 0.0
+    var sum = 0
+    var sumSquares = 0
     var pureAir = 0
-    var sumI = 0.0, sumJ = 0.0, sumK = 0.0
+    var sumI = 0, sumJ = 0, sumK = 0
 
-    mutating func add(_ hu: Float, _ i: Int, _ j: Int, _ k: Int) {
+    mutating func add(_ hu: Int16, _ i: Int, _ j: Int, _ k: Int) {
         count += 1
-        let value = Double(hu)
+        let value = Int(hu)
         sum += value
         sumSquares += value * value
-        if hu < Self.pureAirHU { pureAir += 1 }
-        sumI += Double(i)
-        sumJ += Double(j)
-        sumK += Double(k)
+        if Float(hu) < Self.pureAirHU { pureAir += 1 }
+        sumI += i
+        sumJ += j
+        sumK += k
     }
 
-    var meanHU: Double { count > 0 ? sum / Double(count) : 0 }
-    var spreadHU: Double { count > 1 ? max(0, sumSquares / Double(count) - meanHU * meanHU).squareRoot() : 0 }
+    mutating func add(_ other: ComponentStatistics) {
+        count += other.count
+        sum += other.sum
+        sumSquares += other.sumSquares
+        pureAir += other.pureAir
+        sumI += other.sumI
+        sumJ += other.sumJ
+        sumK += other.sumK
+    }
+
+    var meanHU: Double { count > 0 ? Double(sum) / Double(count) : 0 }
+    var spreadHU: Double { count > 1 ? max(0, Double(sumSquares) / Double(count) - meanHU * meanHU).squareRoot() : 0 }
     var pureAirFraction: Double { count > 0 ? Double(pureAir) / Double(count) : 0 }
-    var centroid: [Double] { [sumI, sumJ, sumK].map { $0 / Double(max(count, 1)) } }
+    var centroid: [Double] { [sumI, sumJ, sumK].map { Double($0) / Double(max(count, 1)) } }
 
     /// Pure air (most voxels below -950 HU), or air and stool (many pure-air voxels and a very wide spread).
     var looksLikeGas: Bool { pureAirFraction >= 0.75 || (pureAirFraction >= 0.35 && spreadHU >= 250) }
@@ -36,24 +47,26 @@ struct ComponentStatistics {
     var looksLikeLungTissue: Bool { pureAirFraction < 0.5 && spreadHU >= 80 }
 
     /// Statistics of every component of `components` (index = component), over voxels where
-    /// `include` holds. Voxels are added in scan order, run by run (the order fixes the
-    /// floating-point sums).
+    /// `include` holds. Pieces of rows run in parallel, each with its own statistics, added
+    /// together after (integer sums: the same at any thread count).
     static func collect(_ components: MaskRuns, hu: [Int16], dims: Size3, include: (Int) -> Bool = { _ in true }) -> [ComponentStatistics] {
-        var result = [ComponentStatistics](repeating: ComponentStatistics(), count: components.sizes.count)
+        let labelCount = components.sizes.count
         let (nx, ny) = (dims.i, dims.j)
-        hu.withUnsafeBufferPointer { hu in
-            result.withUnsafeMutableBufferPointer { result in
-                for run in 0..<components.first.count {
+        return hu.withUnsafeBufferPointer { hu in
+            ParallelFor.reduce(0..<(dims.j * dims.k), minimumChunk: 64,
+                               initial: { [ComponentStatistics](repeating: ComponentStatistics(), count: labelCount) }) { rows, result in
+                for run in components.runs(inRows: rows) {
                     let row = Int(components.row[run])
                     let (j, k) = (row % ny, row / ny)
                     let label = Int(components.component[run])
                     for i in Int(components.first[run])...Int(components.last[run]) {
                         let index = row * nx + i
-                        if include(index) { result[label].add(Float(hu[index]), i, j, k) }
+                        if include(index) { result[label].add(hu[index], i, j, k) }
                     }
                 }
+            } combine: { total, piece in
+                for label in total.indices { total[label].add(piece[label]) }
             }
         }
-        return result
     }
 }

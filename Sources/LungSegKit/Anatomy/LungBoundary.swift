@@ -14,17 +14,27 @@ enum LungBoundary {
     static func refine(_ mask: inout [UInt8], hu: [Int16], body: [UInt8], airways: [UInt8], grid: AnatomyGrid) -> Int {
         let (nx, ny, nz) = (grid.dims.i, grid.dims.j, grid.dims.k)
         let plane = nx * ny
-        var added: [Int] = []
-        var index = 0
-        for k in 0..<nz {
-            for j in 0..<ny {
-                for i in 0..<nx {
-                    defer { index += 1 }
-                    guard mask[index] == 0, Float(hu[index]) < airLikeHU, body[index] != 0, airways[index] == 0 else { continue }
-                    if (i > 0 && mask[index - 1] != 0) || (i < nx - 1 && mask[index + 1] != 0)
-                        || (j > 0 && mask[index - nx] != 0) || (j < ny - 1 && mask[index + nx] != 0)
-                        || (k > 0 && mask[index - plane] != 0) || (k < nz - 1 && mask[index + plane] != 0) {
-                        added.append(index)
+        // Slices in parallel, each listing its voxels from the unchanged mask; set after.
+        let added = mask.withUnsafeBufferPointer { mask in
+            hu.withUnsafeBufferPointer { hu in
+                body.withUnsafeBufferPointer { body in
+                    airways.withUnsafeBufferPointer { airways in
+                        ParallelFor.reduce(0..<nz, initial: { [Int]() }) { slices, added in
+                            for k in slices {
+                                for j in 0..<ny {
+                                    let row = nx * (j + ny * k)
+                                    for i in 0..<nx {
+                                        let index = row + i
+                                        guard mask[index] == 0, Float(hu[index]) < airLikeHU, body[index] != 0, airways[index] == 0 else { continue }
+                                        if (i > 0 && mask[index - 1] != 0) || (i < nx - 1 && mask[index + 1] != 0)
+                                            || (j > 0 && mask[index - nx] != 0) || (j < ny - 1 && mask[index + nx] != 0)
+                                            || (k > 0 && mask[index - plane] != 0) || (k < nz - 1 && mask[index + plane] != 0) {
+                                            added.append(index)
+                                        }
+                                    }
+                                }
+                            }
+                        } combine: { $0 += $1 }
                     }
                 }
             }

@@ -181,6 +181,14 @@ struct AnatomyTests {
         }
         // Never beyond the true lung here: outside it is tissue.
         #expect(zip(mask, truth).allSatisfy { $0.0 == 0 || $0.1 != 0 })
+        // Slices in parallel: the same voxels at any thread count.
+        for threads in [1, 7] {
+            var again = before
+            let count = ParallelFor.$threadCount.withValue(threads) {
+                LungBoundary.refine(&again, hu: chest.hu, body: chest.body, airways: [UInt8](repeating: 0, count: mask.count), grid: chest.grid)
+            }
+            #expect(count == added && again == mask, "\(threads) threads")
+        }
     }
 
     /// Stages 3-5 on the whole grid with the box's coarse origin (what the post-processing does
