@@ -22,18 +22,24 @@ enum GasPockets {
         let (nx, ny, nz) = (grid.dims.i, grid.dims.j, grid.dims.k)
         let plane = nx * ny
         // Most masks hold too few voxels deep inside pure air for any pocket: one pass decides.
-        let current = mask
-        let isPure = { (index: Int) in current[index] != 0 && Float(hu[index]) < ComponentStatistics.pureAirHU }
-        var deep = 0
-        for k in 1..<max(nz - 1, 1) {
-            for j in 1..<max(ny - 1, 1) {
-                let row = nx * (j + ny * k)
-                for i in 1..<max(nx - 1, 1) where isPure(row + i) {
-                    let index = row + i
-                    if isPure(index - 1) && isPure(index + 1) && isPure(index - nx) && isPure(index + nx) && isPure(index - plane) && isPure(index + plane) {
-                        deep += 1
+        let deep = mask.withUnsafeBufferPointer { mask in
+            hu.withUnsafeBufferPointer { hu in
+                // Slices in parallel; integer counts: the same at any thread count.
+                ParallelFor.reduce(1..<max(nz - 1, 1), initial: { 0 }) { slices, deep in
+                    func isPure(_ index: Int) -> Bool { mask[index] != 0 && Float(hu[index]) < ComponentStatistics.pureAirHU }
+                    for k in slices {
+                        for j in 1..<max(ny - 1, 1) {
+                            let row = nx * (j + ny * k)
+                            for i in 1..<max(nx - 1, 1) where isPure(row + i) {
+                                let index = row + i
+                                if isPure(index - 1) && isPure(index + 1) && isPure(index - nx) && isPure(index + nx)
+                                    && isPure(index - plane) && isPure(index + plane) {
+                                    deep += 1
+                                }
+                            }
+                        }
                     }
-                }
+                } combine: { $0 += $1 }
             }
         }
         guard Double(deep) * grid.voxelML >= minimumML * minimumCore else { return 0 }
