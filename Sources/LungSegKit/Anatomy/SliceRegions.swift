@@ -26,17 +26,6 @@ enum SliceRegions {
         var stack: [Int] = []
         labels.withUnsafeMutableBufferPointer { labels in
             func open(_ index: Int) -> Bool { labels[index] == 0 && set(index) }
-            func seedRuns(from first: Int, to last: Int) {
-                var index = first
-                while index <= last {
-                    if open(index) {
-                        stack.append(index)
-                        while index <= last && open(index) { index += 1 }
-                    } else {
-                        index += 1
-                    }
-                }
-            }
             for start in 0..<count where open(start) {
                 let number = Int32(regions.count + 1)
                 var region = Region()
@@ -58,8 +47,8 @@ enum SliceRegions {
                     region.upperI = max(region.upperI, highI)
                     region.lowerJ = min(region.lowerJ, j)
                     region.upperJ = max(region.upperJ, j)
-                    if j > 0 { seedRuns(from: left - width, to: right - width) }
-                    if j < height - 1 { seedRuns(from: left + width, to: right + width) }
+                    if j > 0 { pushRuns(from: left - width, to: right - width, open: open, onto: &stack) }
+                    if j < height - 1 { pushRuns(from: left + width, to: right + width, open: open, onto: &stack) }
                 }
                 regions.append(region)
             }
@@ -83,17 +72,6 @@ enum SliceRegions {
             stack.append(width * j)
             stack.append(width - 1 + width * j)
         }
-        func seedRuns(from first: Int, to last: Int) {
-            var index = first
-            while index <= last {
-                if open(index) {
-                    stack.append(index)
-                    while index <= last && open(index) { index += 1 }
-                } else {
-                    index += 1
-                }
-            }
-        }
         while let seed = stack.popLast() {
             guard open(seed) else { continue }
             let j = seed / width
@@ -104,8 +82,23 @@ enum SliceRegions {
             while right + 1 < rowEnd && open(right + 1) { right += 1 }
             for index in left...right { reached[index] = 1 }
             // One seed for each run of open pixels next to the span, in the rows above and below.
-            if j > 0 { seedRuns(from: left - width, to: right - width) }
-            if j < height - 1 { seedRuns(from: left + width, to: right + width) }
+            if j > 0 { pushRuns(from: left - width, to: right - width, open: open, onto: &stack) }
+            if j < height - 1 { pushRuns(from: left + width, to: right + width, open: open, onto: &stack) }
+        }
+    }
+
+    /// Pushes onto `stack` one pixel of each run of `open` pixels in `first...last` (the row next
+    /// to a span a scanline fill has just filled).
+    @inline(__always)
+    private static func pushRuns(from first: Int, to last: Int, open: (Int) -> Bool, onto stack: inout [Int]) {
+        var index = first
+        while index <= last {
+            if open(index) {
+                stack.append(index)
+                while index <= last && open(index) { index += 1 }
+            } else {
+                index += 1
+            }
         }
     }
 }
