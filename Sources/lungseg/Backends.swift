@@ -19,7 +19,7 @@ struct BackendFlags: ParsableArguments {
     @Option(help: "Device index within the backend (OpenCL: see `lungseg devices`).")
     var device: Int?
 
-    @Option(help: "CPU threads.")
+    @Option(help: "CPU threads (the network and every loop of the pipeline).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {

@@ -72,7 +72,12 @@ struct BatchCommand: ParsableCommand {
         }
     }
 
+    /// `--threads` bounds every CPU loop of the run, not only the network's.
     func run() throws {
+        try ParallelFor.$threadCount.withValue(segmentation.compute.threads) { try runWithThreads() }
+    }
+
+    private func runWithThreads() throws {
         do {
             if merge {
                 try runMerge()

@@ -14,7 +14,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Backends to measure: all (every available one, each device of a backend that has several) or one of \(Backends.registry.registrations.map(\.name).joined(separator: ", ")).", valueName: "name"))
     var backend: String = "all"
 
-    @Option(help: "CPU threads.")
+    @Option(help: "CPU threads (the network and every loop of the pipeline).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Forward passes per backend (the first is reported apart as warm-up).")
@@ -53,7 +53,12 @@ struct BenchCommand: ParsableCommand {
 
     static let gflopPerWindow = 80.87
 
+    /// `--threads` bounds every CPU loop of the run, not only the network's.
     func run() throws {
+        try ParallelFor.$threadCount.withValue(threads) { try runWithThreads() }
+    }
+
+    private func runWithThreads() throws {
         do {
             let weights = try AHNetWeights(stateDict: SeededWeights.stateDict())
             let window = SeededWeights.uniform(seed: 2024, count: 224 * 224 * 32)

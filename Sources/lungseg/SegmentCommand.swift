@@ -35,7 +35,12 @@ struct SegmentCommand: ParsableCommand {
         }
     }
 
+    /// `--threads` bounds every CPU loop of the run, not only the network's.
     func run() throws {
+        try ParallelFor.$threadCount.withValue(segmentation.compute.threads) { try runWithThreads() }
+    }
+
+    private func runWithThreads() throws {
         do {
             try outputs.check(extraVolumes: [probabilities], others: [dicomSegmentation])
             // The model loads while the CT is read; an unreadable CT is still reported first.

@@ -241,3 +241,14 @@ struct ComponentsAndDilationThreadCountTests {
         #expect(dilated.contains(0) && dilated.contains(1))
     }
 }
+
+/// Work started in the background keeps the caller's thread count (a dispatch queue does not
+/// carry task-local values by itself, so `--threads` would not bind a batch's prefetch).
+@Suite("Background work and the thread count")
+struct BackgroundThreadCountTests {
+    @Test(arguments: [1, 3])
+    func backgroundWorkKeepsTheCallersThreadCount(threads: Int) throws {
+        let seen = try ParallelFor.$threadCount.withValue(threads) { try BackgroundResult { ParallelFor.threadCount }.value() }
+        #expect(seen == threads)
+    }
+}

@@ -8,10 +8,12 @@ public final class BackgroundResult<Value: Sendable>: @unchecked Sendable {
     /// Written once by the worker before `done` is signalled, read only after waiting on it.
     private var result: Result<Value, any Error>?
 
-    /// Starts `work` on a global queue.
+    /// Starts `work` on a global queue, with the caller's `ParallelFor.threadCount` (a task-local
+    /// value a queue does not carry by itself: `--threads` must bind the background work too).
     public init(_ work: @escaping @Sendable () throws -> Value) {
+        let threads = ParallelFor.threadCount
         DispatchQueue.global().async {
-            self.result = Result { try work() }
+            self.result = ParallelFor.$threadCount.withValue(threads) { Result { try work() } }
             self.done.signal()
         }
     }
