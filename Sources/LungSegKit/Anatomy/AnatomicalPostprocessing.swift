@@ -197,10 +197,14 @@ struct AnatomicalPostprocessing {
         cutByBorder[0] = false
         let minimum = Int(1.0 / grid.voxelML)
         let cutLung = outside.indices.map { cutByBorder[$0] && outside[$0].count >= minimum && outside[$0].looksLikeLungTissue }
+        // Run by run: the voxels outside the body of every component that is not a cut lung.
         var removed = 0
-        for index in mask.indices where mask[index] != 0 && body[index] == 0 && !cutLung[Int(components.component(i: index % grid.dims.i, row: index / grid.dims.i))] {
-            mask[index] = 0
-            removed += 1
+        for run in 0..<components.first.count where !cutLung[Int(components.component[run])] {
+            let start = Int(components.row[run]) * grid.dims.i
+            for index in (start + Int(components.first[run]))...(start + Int(components.last[run])) where body[index] == 0 {
+                mask[index] = 0
+                removed += 1
+            }
         }
         return removed
     }

@@ -28,7 +28,7 @@ enum LungSides {
         var labels = mask
         let components = MaskRuns(mask: labels, dims: grid.dims)
         let order = components.bySize
-        guard let first = order.first else { return Outcome(labels: [UInt8](repeating: 0, count: labels.count), lungCount: 0, notes: []) }
+        guard let first = order.first else { return Outcome(labels: labels, lungCount: 0, notes: []) }  // all 0
         var partCount = components.sizes.count
         var notes: [PipelineWarning] = []
         let secondIsLung = order.count >= 2 && components.sizes[Int(order[1])] * 10 >= components.sizes[Int(first)]
@@ -91,8 +91,8 @@ enum LungSides {
     }
 
     /// Two seeds inside the set voxels of `component` (one component), one each side of the
-    /// midline: the two largest parts of the component eroded slice by slice on a coarse grid, as fine voxel indices; nil when the
-    /// component does not fall apart into two such parts (one lung).
+    /// midline: the two largest parts of the component eroded slice by slice on a coarse grid, as
+    /// fine voxel indices; nil when the component does not fall apart into two such parts (one lung).
     static func junctionSeeds(_ component: [UInt8], grid: AnatomyGrid, midlineX: Double, origin: Index3 = .zero) -> ([Int], [Int])? {
         let sampling = CoarseSampling(fine: grid.dims, origin: origin, factors: grid.spacing.map { max(1, Int(2.5 / $0)) })
         let (factors, dims) = (sampling.factors, sampling.dims)
