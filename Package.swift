@@ -56,7 +56,8 @@ let package = Package(
 
         // The model: the AH-Net graph written once against a backend protocol.
         .target(name: "AHNet", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
-        .target(name: "AHNetCPU", dependencies: ["AHNet", "COpenBLAS"]),
+        .target(name: "CWinograd"),
+        .target(name: "AHNetCPU", dependencies: ["AHNet", "COpenBLAS", "CWinograd"]),
         .target(
             name: "AHNetCL", dependencies: ["AHNet", "COpenCL"],
             plugins: [.plugin(name: "EmbedKernels")]),

@@ -20,17 +20,17 @@ public final class CPUBuffer: @unchecked Sendable {
 /// A convolution with its weights in host memory, ready for SGEMM: `[Cout][Cin*kD*kW*kH]`.
 public final class CPUConvolution: @unchecked Sendable {
     let spec: PreparedConvolution
-    /// Winograd-transformed weights, made on first use (only layers large enough use them).
-    private let winograd = Mutex<[Float]?>(nil)
+    /// Winograd-transformed weights by tile size, made on first use (only layers large enough use them).
+    private let winograd = Mutex<[Int: [Float]]>([:])
 
     init(_ spec: PreparedConvolution) { self.spec = spec }
 
-    /// `U[ξ][Cout][Cin]` for `convolveWinograd`.
-    func winogradWeights() -> [Float] {
+    /// `U[ξ][Cout][Cin]` of a tiling, for `convolveWinograd`.
+    func winogradWeights(_ tiling: any WinogradTiling.Type) -> [Float] {
         winograd.withLock { cached in
-            if let cached { return cached }
-            let transformed = Winograd.transformWeights(spec)
-            cached = transformed
+            if let transformed = cached[tiling.tile] { return transformed }
+            let transformed = tiling.transformWeights(spec)
+            cached[tiling.tile] = transformed
             return transformed
         }
     }

@@ -44,6 +44,13 @@ struct OperationTests {
         // Winograd F(2x2, 3x3) (stride 1, enough tiles); a small budget forces several chunks.
         ConvCase(inChannels: 5, outChannels: 3, kernel: Size3(3, 3, 1), stride: .one, padding: Size3(1, 1, 0),
                  size: Size3(40, 36, 3), inputAffine: true, bias: true, residual: false, relu: true, budget: 1 << 16),
+        // Winograd F(4x4, 3x3) on odd sizes (tiles reach past the plane by up to three outputs),
+        // with activation and several chunks.
+        ConvCase(inChannels: 7, outChannels: 5, kernel: Size3(3, 3, 1), stride: .one, padding: Size3(1, 1, 0),
+                 size: Size3(45, 39, 2), inputAffine: true, bias: true, residual: true, relu: true, budget: 1 << 16),
+        // F(4x4, 3x3) with planes longer than 16 along H (the vector path of the line split) and 2 outputs.
+        ConvCase(inChannels: 3, outChannels: 2, kernel: Size3(3, 3, 1), stride: .one, padding: Size3(1, 1, 0),
+                 size: Size3(70, 12, 3), inputAffine: true, bias: false, residual: false, relu: false),
         // Winograd on odd sizes: the last tile row and column are half outside.
         ConvCase(inChannels: 11, outChannels: 2, kernel: Size3(3, 3, 1), stride: .one, padding: Size3(1, 1, 0),
                  size: Size3(17, 15, 2), inputAffine: false, bias: true, residual: true, relu: false),
@@ -63,6 +70,14 @@ struct OperationTests {
         #expect(!Winograd.isUsed(for: inPlane, input: Size3(7, 5, 1)))
         #expect(!Winograd.isUsed(for: spec(Size3(3, 3, 1), Size3(2, 2, 1), Size3(1, 1, 0)), input: Size3(40, 36, 3)))
         #expect(!Winograd.isUsed(for: spec(Size3(1, 1, 3), .one, Size3(0, 0, 1)), input: Size3(40, 36, 3)))
+        // F(4x4, 3x3) where it pads little, F(2x2, 3x3) where it would pad much or have few tiles.
+        #expect(Winograd.tiling(for: Size3(40, 36, 3)).tile == 4)
+        #expect(Winograd.tiling(for: Size3(45, 39, 2)).tile == 4)
+        #expect(Winograd.tiling(for: Size3(70, 12, 3)).tile == 4)
+        #expect(Winograd.tiling(for: Size3(112, 112, 16)).tile == 4)
+        #expect(Winograd.tiling(for: Size3(17, 15, 2)).tile == 2)
+        #expect(Winograd.tiling(for: Size3(14, 14, 2)).tile == 2)
+        #expect(Winograd.tiling(for: Size3(16, 16, 3)).tile == 2)
     }
 
     @Test(arguments: convCases)

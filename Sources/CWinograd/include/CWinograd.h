@@ -1,0 +1,29 @@
+#ifndef CWINOGRAD_H
+#define CWINOGRAD_H
+#include <stddef.h>
+
+/// Winograd F(4x4, 3x3) transforms for AHNetCPU's `WinogradF4`, in C so that each is compiled for
+/// AVX2 and for baseline x86-64 (SSE2) and picked when the process starts (clang's
+/// `target_clones`): Swift compiles one baseline for the whole module, where eight-lane vectors
+/// are two SSE registers and the transforms spill. Both clones use the same additions and
+/// multiplications in the same order (no fused multiply-add), so results do not depend on the CPU.
+/// A plane is `[W][H]` floats (H fastest); tile rows are a slice's tiles along H at one W, counted
+/// over the slices; tiles run along H.
+
+/// Floats of line scratch `cwinograd4_input` needs for planes `size_h` long.
+ptrdiff_t cwinograd4_line_scratch(ptrdiff_t size_h);
+
+/// `V = Bᵀ d B` of one input channel for tile rows `first_row ..< first_row + row_count`, written
+/// to `transformed[ξ * stride + tile]` (ξ = 6 i + k over the patch's W and H axes, tile counted
+/// from the first row), eight tiles at a time: up to seven floats past the last tile of each ξ
+/// are written too (`stride` leaves room for them). When `scale` is not NULL the input is activated first:
+/// `max(x * scale[0] + shift, 0)` (NaN kept). Padding is zero after activation. `lines`: scratch.
+void cwinograd4_input(const float *plane, ptrdiff_t size_h, ptrdiff_t size_w, ptrdiff_t first_row, ptrdiff_t row_count,
+                      const float *scale, float shift, float *transformed, ptrdiff_t stride, float *lines);
+
+/// `Y = Aᵀ M A` of one output channel for the same tile rows, from `products[ξ * stride + tile]`,
+/// written to the output plane (outputs past the plane's edge dropped). Reads up to seven floats
+/// past the last tile of each ξ.
+void cwinograd4_output(const float *products, ptrdiff_t stride, ptrdiff_t first_row, ptrdiff_t row_count, float *plane,
+                       ptrdiff_t size_h, ptrdiff_t size_w);
+#endif
