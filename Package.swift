@@ -80,7 +80,7 @@ let package = Package(
             name: "LungSegKitTests", dependencies: ["LungSegKit", "CNIfTI", "AHNet", "CDCMTKWriter"], exclude: ["Fixtures"]),
         .testTarget(name: "lungsegTests", dependencies: ["lungseg", "LungSegKit"]),
         .testTarget(name: "AHNetTests", dependencies: ["AHNet"], exclude: ["Fixtures"]),
-        .testTarget(name: "AHNetCPUTests", dependencies: ["AHNetCPU", "AHNet"], exclude: ["Fixtures"]),
+        .testTarget(name: "AHNetCPUTests", dependencies: ["AHNetCPU", "AHNet", "CWinograd"], exclude: ["Fixtures"]),
         .testTarget(name: "AHNetCLTests", dependencies: ["AHNetCL", "AHNetCPU", "AHNet", "LungSegKit"]),
     ],
     swiftLanguageModes: [.v6],

@@ -86,9 +86,8 @@ INLINE void split(const float *values, ptrdiff_t count, const float *scale, floa
     }
 }
 
-CLONES
-void cwinograd4_input(const float *plane, ptrdiff_t size_h, ptrdiff_t size_w, ptrdiff_t first_row, ptrdiff_t row_count,
-                      const float *scale, float shift, float *transformed, ptrdiff_t stride, float *lines) {
+INLINE void input(const float *plane, ptrdiff_t size_h, ptrdiff_t size_w, ptrdiff_t first_row, ptrdiff_t row_count,
+                  const float *scale, float shift, float *transformed, ptrdiff_t stride, float *lines) {
     ptrdiff_t tiles_h = (size_h + 3) / 4, tiles_w = (size_w + 3) / 4;
     ptrdiff_t phase = phase_length(size_h);
     // Neighbouring tile rows share two input lines: each of eight slots remembers which line it
@@ -143,9 +142,8 @@ INLINE void store_interleaved(float *p, const v8 *y) {
     STORE8(p + 24, __builtin_shufflevector(ab_high, cd_high, 4, 5, 12, 13, 6, 7, 14, 15));
 }
 
-CLONES
-void cwinograd4_output(const float *products, ptrdiff_t stride, ptrdiff_t first_row, ptrdiff_t row_count, float *plane,
-                       ptrdiff_t size_h, ptrdiff_t size_w) {
+INLINE void output(const float *products, ptrdiff_t stride, ptrdiff_t first_row, ptrdiff_t row_count, float *plane,
+                   ptrdiff_t size_h, ptrdiff_t size_w) {
     ptrdiff_t tiles_h = (size_h + 3) / 4, tiles_w = (size_w + 3) / 4;
     v8 rows[24];
     ptrdiff_t tile = 0;
@@ -181,4 +179,27 @@ void cwinograd4_output(const float *products, ptrdiff_t stride, ptrdiff_t first_
         }
         tile += tiles_h;
     }
+}
+
+CLONES
+void cwinograd4_input(const float *plane, ptrdiff_t size_h, ptrdiff_t size_w, ptrdiff_t first_row, ptrdiff_t row_count,
+                      const float *scale, float shift, float *transformed, ptrdiff_t stride, float *lines) {
+    input(plane, size_h, size_w, first_row, row_count, scale, shift, transformed, stride, lines);
+}
+
+void cwinograd4_input_baseline(const float *plane, ptrdiff_t size_h, ptrdiff_t size_w, ptrdiff_t first_row,
+                               ptrdiff_t row_count, const float *scale, float shift, float *transformed, ptrdiff_t stride,
+                               float *lines) {
+    input(plane, size_h, size_w, first_row, row_count, scale, shift, transformed, stride, lines);
+}
+
+CLONES
+void cwinograd4_output(const float *products, ptrdiff_t stride, ptrdiff_t first_row, ptrdiff_t row_count, float *plane,
+                       ptrdiff_t size_h, ptrdiff_t size_w) {
+    output(products, stride, first_row, row_count, plane, size_h, size_w);
+}
+
+void cwinograd4_output_baseline(const float *products, ptrdiff_t stride, ptrdiff_t first_row, ptrdiff_t row_count,
+                                float *plane, ptrdiff_t size_h, ptrdiff_t size_w) {
+    output(products, stride, first_row, row_count, plane, size_h, size_w);
 }

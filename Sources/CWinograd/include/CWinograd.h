@@ -26,4 +26,11 @@ void cwinograd4_input(const float *plane, ptrdiff_t size_h, ptrdiff_t size_w, pt
 /// past the last tile of each ξ.
 void cwinograd4_output(const float *products, ptrdiff_t stride, ptrdiff_t first_row, ptrdiff_t row_count, float *plane,
                        ptrdiff_t size_h, ptrdiff_t size_w);
+/// `cwinograd4_input` and `cwinograd4_output` compiled for baseline x86-64 only, whatever the CPU:
+/// for tests that the clone the CPU picks gives the same bits.
+void cwinograd4_input_baseline(const float *plane, ptrdiff_t size_h, ptrdiff_t size_w, ptrdiff_t first_row,
+                               ptrdiff_t row_count, const float *scale, float shift, float *transformed, ptrdiff_t stride,
+                               float *lines);
+void cwinograd4_output_baseline(const float *products, ptrdiff_t stride, ptrdiff_t first_row, ptrdiff_t row_count,
+                                float *plane, ptrdiff_t size_h, ptrdiff_t size_w);
 #endif
