@@ -12,6 +12,10 @@ extension CPUBackend {
         let positions = output.size.product
         let depth = spec.macsPerOutput
         let isPointwise = spec.kernel == .one && spec.stride == .one && spec.padding == .zero
+        if DirectConvolution.isUsed(for: spec) {
+            convolveDirect(input, spec, inputAffine: inputAffine, into: output, epilogue: epilogue)
+            return
+        }
         if Winograd.isUsed(for: spec, input: input.size) {
             convolveWinograd(input, convolution, inputAffine: inputAffine, into: output, epilogue: epilogue)
             return

@@ -46,15 +46,16 @@ enum WinogradF4: WinogradTiling {
         return transformed
     }
 
-    /// `V = Bᵀ d B` in C (`cwinograd4_input`), compiled for AVX2 and for baseline x86-64.
+    /// `V = Bᵀ d B` in C (`cwinograd4_input`), compiled for AVX2 and for baseline x86-64; the next
+    /// channel's plane (`size.product` on) is prefetched (past the last channel prefetching is harmless).
     static func transformInput(
         _ plane: UnsafeMutablePointer<Float>, size: Size3, tileRows: Range<Int>, scale: Float?, shift: Float,
         into transformed: UnsafeMutablePointer<Float>, stride: Int, lines: UnsafeMutablePointer<Float>
     ) {
         if var scale {
-            cwinograd4_input(plane, size.i, size.j, tileRows.lowerBound, tileRows.count, &scale, shift, transformed, stride, lines)
+            cwinograd4_input(plane, size.i, size.j, tileRows.lowerBound, tileRows.count, &scale, shift, transformed, stride, lines, size.product)
         } else {
-            cwinograd4_input(plane, size.i, size.j, tileRows.lowerBound, tileRows.count, nil, shift, transformed, stride, lines)
+            cwinograd4_input(plane, size.i, size.j, tileRows.lowerBound, tileRows.count, nil, shift, transformed, stride, lines, size.product)
         }
     }
 

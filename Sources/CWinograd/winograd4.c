@@ -87,7 +87,7 @@ INLINE void split(const float *values, ptrdiff_t count, const float *scale, floa
 }
 
 INLINE void input(const float *plane, ptrdiff_t size_h, ptrdiff_t size_w, ptrdiff_t first_row, ptrdiff_t row_count,
-                  const float *scale, float shift, float *transformed, ptrdiff_t stride, float *lines) {
+                  const float *scale, float shift, float *transformed, ptrdiff_t stride, float *lines, ptrdiff_t next_plane) {
     ptrdiff_t tiles_h = (size_h + 3) / 4, tiles_w = (size_w + 3) / 4;
     ptrdiff_t phase = phase_length(size_h);
     // Neighbouring tile rows share two input lines: each of eight slots remembers which line it
@@ -108,7 +108,11 @@ INLINE void input(const float *plane, ptrdiff_t size_h, ptrdiff_t size_w, ptrdif
             float *phases = lines + slot * 4 * phase;
             memset(phases, 0, (size_t)(4 * phase) * sizeof(float));
             if (w < 0 || w >= size_w) continue;
-            split(plane + (d * size_w + w) * size_h, size_h, scale, shift, phases, phase);
+            const float *values = plane + (d * size_w + w) * size_h;
+            if (next_plane) {
+                for (ptrdiff_t h = 0; h < size_h; h += 16) __builtin_prefetch(values + next_plane + h, 0, 3);
+            }
+            split(values, size_h, scale, shift, phases, phase);
         }
         for (ptrdiff_t th = 0; th < tiles_h; th += 8) {
             // Along H first (d B, line by line), then along W (Bᵀ of each column).
@@ -183,14 +187,14 @@ INLINE void output(const float *products, ptrdiff_t stride, ptrdiff_t first_row,
 
 CLONES
 void cwinograd4_input(const float *plane, ptrdiff_t size_h, ptrdiff_t size_w, ptrdiff_t first_row, ptrdiff_t row_count,
-                      const float *scale, float shift, float *transformed, ptrdiff_t stride, float *lines) {
-    input(plane, size_h, size_w, first_row, row_count, scale, shift, transformed, stride, lines);
+                      const float *scale, float shift, float *transformed, ptrdiff_t stride, float *lines, ptrdiff_t next_plane) {
+    input(plane, size_h, size_w, first_row, row_count, scale, shift, transformed, stride, lines, next_plane);
 }
 
 void cwinograd4_input_baseline(const float *plane, ptrdiff_t size_h, ptrdiff_t size_w, ptrdiff_t first_row,
                                ptrdiff_t row_count, const float *scale, float shift, float *transformed, ptrdiff_t stride,
-                               float *lines) {
-    input(plane, size_h, size_w, first_row, row_count, scale, shift, transformed, stride, lines);
+                               float *lines, ptrdiff_t next_plane) {
+    input(plane, size_h, size_w, first_row, row_count, scale, shift, transformed, stride, lines, next_plane);
 }
 
 CLONES
@@ -203,3 +207,4 @@ void cwinograd4_output_baseline(const float *products, ptrdiff_t stride, ptrdiff
                                 float *plane, ptrdiff_t size_h, ptrdiff_t size_w) {
     output(products, stride, first_row, row_count, plane, size_h, size_w);
 }
+

@@ -41,21 +41,26 @@ struct OperationTests {
                  size: Size3(5, 3, 2), inputAffine: false, bias: true, residual: false, relu: true),
         ConvCase(inChannels: 7, outChannels: 32, kernel: .one, stride: .one, padding: .zero,
                  size: Size3(7, 7, 1), inputAffine: true, bias: false, residual: true, relu: false),
-        // Winograd F(2x2, 3x3) (stride 1, enough tiles); a small budget forces several chunks.
-        ConvCase(inChannels: 5, outChannels: 3, kernel: Size3(3, 3, 1), stride: .one, padding: Size3(1, 1, 0),
+        // Winograd F(4x4, 3x3) (stride 1, enough tiles); a small budget forces several chunks.
+        ConvCase(inChannels: 5, outChannels: 7, kernel: Size3(3, 3, 1), stride: .one, padding: Size3(1, 1, 0),
                  size: Size3(40, 36, 3), inputAffine: true, bias: true, residual: false, relu: true, budget: 1 << 16),
         // Winograd F(4x4, 3x3) on odd sizes (tiles reach past the plane by up to three outputs),
         // with activation and several chunks.
         ConvCase(inChannels: 7, outChannels: 5, kernel: Size3(3, 3, 1), stride: .one, padding: Size3(1, 1, 0),
                  size: Size3(45, 39, 2), inputAffine: true, bias: true, residual: true, relu: true, budget: 1 << 16),
-        // F(4x4, 3x3) with planes longer than 16 along H (the vector path of the line split) and 2 outputs.
-        ConvCase(inChannels: 3, outChannels: 2, kernel: Size3(3, 3, 1), stride: .one, padding: Size3(1, 1, 0),
+        // F(4x4, 3x3) with planes longer than 16 along H (the vector path of the line split).
+        ConvCase(inChannels: 3, outChannels: 6, kernel: Size3(3, 3, 1), stride: .one, padding: Size3(1, 1, 0),
                  size: Size3(70, 12, 3), inputAffine: true, bias: false, residual: false, relu: false),
-        // Winograd on odd sizes: the last tile row and column are half outside.
-        ConvCase(inChannels: 11, outChannels: 2, kernel: Size3(3, 3, 1), stride: .one, padding: Size3(1, 1, 0),
+        // Few outputs (the final convolution): the direct path, activated or not, odd sizes.
+        ConvCase(inChannels: 9, outChannels: 2, kernel: Size3(3, 3, 1), stride: .one, padding: Size3(1, 1, 0),
+                 size: Size3(21, 11, 3), inputAffine: true, bias: true, residual: true, relu: true),
+        ConvCase(inChannels: 4, outChannels: 1, kernel: Size3(3, 3, 1), stride: .one, padding: Size3(1, 1, 0),
+                 size: Size3(16, 5, 1), inputAffine: false, bias: false, residual: false, relu: false),
+        // Winograd F(2x2, 3x3) on odd sizes: the last tile row and column are half outside.
+        ConvCase(inChannels: 11, outChannels: 5, kernel: Size3(3, 3, 1), stride: .one, padding: Size3(1, 1, 0),
                  size: Size3(17, 15, 2), inputAffine: false, bias: true, residual: true, relu: false),
         // Too few tiles for Winograd: the same convolution through im2col.
-        ConvCase(inChannels: 6, outChannels: 4, kernel: Size3(3, 3, 1), stride: .one, padding: Size3(1, 1, 0),
+        ConvCase(inChannels: 6, outChannels: 5, kernel: Size3(3, 3, 1), stride: .one, padding: Size3(1, 1, 0),
                  size: Size3(7, 5, 1), inputAffine: true, bias: false, residual: false, relu: true),
     ]
 
@@ -70,6 +75,10 @@ struct OperationTests {
         #expect(!Winograd.isUsed(for: inPlane, input: Size3(7, 5, 1)))
         #expect(!Winograd.isUsed(for: spec(Size3(3, 3, 1), Size3(2, 2, 1), Size3(1, 1, 0)), input: Size3(40, 36, 3)))
         #expect(!Winograd.isUsed(for: spec(Size3(1, 1, 3), .one, Size3(0, 0, 1)), input: Size3(40, 36, 3)))
+        // Four or fewer output channels: the direct path, whatever the size.
+        #expect(DirectConvolution.isUsed(for: PreparedConvolution(outChannels: 2, inChannels: 3, kernel: Size3(3, 3, 1), stride: .one, padding: Size3(1, 1, 0), weights: Array(repeating: 0, count: 54), bias: nil)))
+        #expect(!DirectConvolution.isUsed(for: PreparedConvolution(outChannels: 5, inChannels: 1, kernel: Size3(3, 3, 1), stride: .one, padding: Size3(1, 1, 0), weights: Array(repeating: 0, count: 45), bias: nil)))
+        #expect(!DirectConvolution.isUsed(for: PreparedConvolution(outChannels: 2, inChannels: 1, kernel: Size3(3, 3, 1), stride: Size3(2, 2, 1), padding: Size3(1, 1, 0), weights: Array(repeating: 0, count: 18), bias: nil)))
         // F(4x4, 3x3) where it pads little, F(2x2, 3x3) where it would pad much or have few tiles.
         #expect(Winograd.tiling(for: Size3(40, 36, 3)).tile == 4)
         #expect(Winograd.tiling(for: Size3(45, 39, 2)).tile == 4)

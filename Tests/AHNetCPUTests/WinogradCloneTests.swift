@@ -23,16 +23,16 @@ struct WinogradCloneTests {
         var plane = values(sizeH * sizeW * slices, seed: 7)
         var scale: Float = 1.7
         let scratch = cwinograd4_line_scratch(sizeH)
-        func run(_ transform: (UnsafePointer<Float>, Int, Int, Int, Int, UnsafePointer<Float>?, Float, UnsafeMutablePointer<Float>, Int, UnsafeMutablePointer<Float>) -> Void) -> [UInt32] {
+        func run(_ transform: (UnsafePointer<Float>, Int, Int, Int, Int, UnsafePointer<Float>?, Float, UnsafeMutablePointer<Float>, Int, UnsafeMutablePointer<Float>, Int) -> Void) -> [UInt32] {
             var transformed = [Float](repeating: 0, count: 36 * pitch)
             var lines = [Float](repeating: .nan, count: scratch)
             withUnsafePointer(to: &scale) { scale in
-                transform(&plane, sizeH, sizeW, firstRow, rowCount, activated ? scale : nil, -0.3, &transformed, pitch, &lines)
+                transform(&plane, sizeH, sizeW, firstRow, rowCount, activated ? scale : nil, -0.3, &transformed, pitch, &lines, sizeH * sizeW)
             }
             return (0..<36).flatMap { xi in transformed[(xi * pitch)..<(xi * pitch + tiles)].map(\.bitPattern) }
         }
-        let picked = run { cwinograd4_input($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) }
-        let baseline = run { cwinograd4_input_baseline($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) }
+        let picked = run { cwinograd4_input($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) }
+        let baseline = run { cwinograd4_input_baseline($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) }
         #expect(picked.count == baseline.count)
         #expect(zip(picked, baseline).filter { $0 != $1 }.isEmpty, "values that differ between the clones")
         // Not all zero: the comparison compares something.

@@ -18,19 +18,34 @@ ptrdiff_t cwinograd4_line_scratch(ptrdiff_t size_h);
 /// from the first row), eight tiles at a time: up to seven floats past the last tile of each ξ
 /// are written too (`stride` leaves room for them). When `scale` is not NULL the input is activated first:
 /// `max(x * scale[0] + shift, 0)` (NaN kept). Padding is zero after activation. `lines`: scratch.
+/// `next_plane`: elements from `plane` to the plane transformed next (the next input channel),
+/// whose lines are prefetched while this one is read (measured: about 2 % of a window); 0 for none.
 void cwinograd4_input(const float *plane, ptrdiff_t size_h, ptrdiff_t size_w, ptrdiff_t first_row, ptrdiff_t row_count,
-                      const float *scale, float shift, float *transformed, ptrdiff_t stride, float *lines);
+                      const float *scale, float shift, float *transformed, ptrdiff_t stride, float *lines, ptrdiff_t next_plane);
 
 /// `Y = Aᵀ M A` of one output channel for the same tile rows, from `products[ξ * stride + tile]`,
 /// written to the output plane (outputs past the plane's edge dropped). Reads up to seven floats
 /// past the last tile of each ξ.
 void cwinograd4_output(const float *products, ptrdiff_t stride, ptrdiff_t first_row, ptrdiff_t row_count, float *plane,
                        ptrdiff_t size_h, ptrdiff_t size_w);
+/// Floats of scratch `cdirect3x3` needs per call.
+ptrdiff_t cdirect3x3_scratch(ptrdiff_t size_h, ptrdiff_t size_w, ptrdiff_t outputs);
+
+/// The in-plane 3x3 convolution (stride 1, zero padding 1 along H and W) written directly, for few
+/// output channels (AH-Net's final convolution has two, where GEMMs and Winograd transforms cost
+/// more than the products): `output[o * output_plane + v] = Σ_ci Σ_kw,kh weights[((o * channels +
+/// ci) * 3 + kw) * 3 + kh] * x_ci(w + kw - 1, h + kh - 1)` for the slices `first_slice ..<
+/// first_slice + slice_count`, with `x_ci` the input plane `input + ci * input_plane`, activated
+/// as `max(x * scale[ci] + shift[ci], 0)` when `scale` is not NULL. Compiled for AVX2 and baseline.
+void cdirect3x3(const float *input, ptrdiff_t size_h, ptrdiff_t size_w, ptrdiff_t first_slice, ptrdiff_t slice_count,
+                ptrdiff_t channels, ptrdiff_t input_plane, const float *scale, const float *shift, const float *weights,
+                ptrdiff_t outputs, float *output, ptrdiff_t output_plane, float *scratch);
+
 /// `cwinograd4_input` and `cwinograd4_output` compiled for baseline x86-64 only, whatever the CPU:
 /// for tests that the clone the CPU picks gives the same bits.
 void cwinograd4_input_baseline(const float *plane, ptrdiff_t size_h, ptrdiff_t size_w, ptrdiff_t first_row,
                                ptrdiff_t row_count, const float *scale, float shift, float *transformed, ptrdiff_t stride,
-                               float *lines);
+                               float *lines, ptrdiff_t next_plane);
 void cwinograd4_output_baseline(const float *products, ptrdiff_t stride, ptrdiff_t first_row, ptrdiff_t row_count,
                                 float *plane, ptrdiff_t size_h, ptrdiff_t size_w);
 #endif
