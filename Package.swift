@@ -56,8 +56,8 @@ let package = Package(
 
         // The model: the AH-Net graph written once against a backend protocol.
         .target(name: "AHNet", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
-        .target(name: "CWinograd"),
-        .target(name: "AHNetCPU", dependencies: ["AHNet", "COpenBLAS", "CWinograd"]),
+        .target(name: "CConvolution"),
+        .target(name: "AHNetCPU", dependencies: ["AHNet", "COpenBLAS", "CConvolution"]),
         .target(
             name: "AHNetCL", dependencies: ["AHNet", "COpenCL"],
             plugins: [.plugin(name: "EmbedKernels")]),
@@ -80,7 +80,7 @@ let package = Package(
             name: "LungSegKitTests", dependencies: ["LungSegKit", "CNIfTI", "AHNet", "CDCMTKWriter"], exclude: ["Fixtures"]),
         .testTarget(name: "lungsegTests", dependencies: ["lungseg", "LungSegKit"]),
         .testTarget(name: "AHNetTests", dependencies: ["AHNet"], exclude: ["Fixtures"]),
-        .testTarget(name: "AHNetCPUTests", dependencies: ["AHNetCPU", "AHNet", "CWinograd"], exclude: ["Fixtures"]),
+        .testTarget(name: "AHNetCPUTests", dependencies: ["AHNetCPU", "AHNet", "CConvolution"], exclude: ["Fixtures"]),
         .testTarget(name: "AHNetCLTests", dependencies: ["AHNetCL", "AHNetCPU", "AHNet", "LungSegKit"]),
     ],
     swiftLanguageModes: [.v6],

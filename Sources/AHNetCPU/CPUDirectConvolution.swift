@@ -1,5 +1,5 @@
 import AHNet
-import CWinograd
+import CConvolution
 
 /// The in-plane (3,3,1) convolution written directly (`cdirect3x3`, in C, compiled for AVX2 and
 /// baseline x86-64) for few output channels: AH-Net's final convolution (124 -> 2 channels at

@@ -1,5 +1,5 @@
 import AHNet
-import CWinograd
+import CConvolution
 
 /// Winograd F(4x4, 3x3): each 4x4 block of outputs in a slice comes from a 6x6 input patch
 /// through 36 products instead of 144: 2.25 products per output (F(2x2, 3x3): 4, im2col: 9) and

@@ -1,5 +1,5 @@
 import Testing
-import CWinograd
+import CConvolution
 
 /// The Winograd F(4x4, 3x3) transforms run as the clone the CPU picks (AVX2 where there is one);
 /// the baseline x86-64 build of the same source must give the same bits, or results would depend

@@ -1,4 +1,4 @@
-#include "CWinograd.h"
+#include "CConvolution.h"
 #include <string.h>
 
 // Products and sums stay separate operations in every clone (no fused multiply-add).

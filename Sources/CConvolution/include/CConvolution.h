@@ -1,14 +1,14 @@
-#ifndef CWINOGRAD_H
-#define CWINOGRAD_H
+#ifndef CCONVOLUTION_H
+#define CCONVOLUTION_H
 #include <stddef.h>
 
-/// Winograd F(4x4, 3x3) transforms for AHNetCPU's `WinogradF4`, in C so that each is compiled for
-/// AVX2 and for baseline x86-64 (SSE2) and picked when the process starts (clang's
-/// `target_clones`): Swift compiles one baseline for the whole module, where eight-lane vectors
-/// are two SSE registers and the transforms spill. Both clones use the same additions and
-/// multiplications in the same order (no fused multiply-add), so results do not depend on the CPU.
-/// A plane is `[W][H]` floats (H fastest); tile rows are a slice's tiles along H at one W, counted
-/// over the slices; tiles run along H.
+/// Convolution kernels of AHNetCPU written in C so that each is compiled for AVX2 and for baseline
+/// x86-64 (SSE2) and picked when the process starts (clang's `target_clones`): Swift compiles one
+/// baseline for the whole module, where eight-lane vectors are two SSE registers and these
+/// kernels spill. Both clones use the same additions and multiplications in the same order (no
+/// fused multiply-add), so results do not depend on the CPU.
+/// A plane is `[W][H]` floats (H fastest); in the Winograd F(4x4, 3x3) transforms (`WinogradF4`)
+/// tile rows are a slice's tiles along H at one W, counted over the slices; tiles run along H.
 
 /// Floats of line scratch `cwinograd4_input` needs for planes `size_h` long.
 ptrdiff_t cwinograd4_line_scratch(ptrdiff_t size_h);
