@@ -57,6 +57,7 @@ let package = Package(
         // The model: the AH-Net graph written once against a backend protocol.
         .target(name: "AHNet", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "CConvolution"),
+        .target(name: "CMalloc"),
         .target(name: "AHNetCPU", dependencies: ["AHNet", "COpenBLAS", "CConvolution"]),
         .target(
             name: "AHNetCL", dependencies: ["AHNet", "COpenCL"],
@@ -68,6 +69,7 @@ let package = Package(
         .executableTarget(
             name: "lungseg",
             dependencies: [
+                "CMalloc",
                 "LungSegKit", "AHNet", "AHNetCPU", "AHNetCL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),

@@ -16,6 +16,7 @@ struct LungSeg: ParsableCommand {
 
     static func main() {
         BLASSetup.reexecuteIfNeeded()
+        MemorySetup.useHeapForLargeArrays()
         main(nil)
     }
 }
