@@ -29,30 +29,78 @@ enum MeasureStage {
         // The airway voxels' input indices, in ascending order, without an input-sized array.
         let airwayVoxels: [Int] = airways.map { mask in
             let (box, dims) = (mapping.crop, mapping.crop.dims)
-            var voxels: [Int] = []
-            for index in mask.indices where mask[index] != 0 {
-                let local = Index3(index % dims.i, (index / dims.i) % dims.j, index / (dims.i * dims.j))
-                voxels.append(mapping.reorientation.sourceOffset(of: box.lower.zip(local, +)))
+            // Found in pieces in parallel, joined in the pieces' order, then sorted: the same list
+            // at any thread count.
+            let voxels = mask.withUnsafeBufferPointer { mask in
+                ParallelFor.reduce(0..<mask.count, minimumChunk: 1 << 18, initial: { [Int]() }) { range, voxels in
+                    for index in range where mask[index] != 0 {
+                        let local = Index3(index % dims.i, (index / dims.i) % dims.j, index / (dims.i * dims.j))
+                        voxels.append(mapping.reorientation.sourceOffset(of: box.lower.zip(local, +)))
+                    }
+                } combine: { $0 += $1 }
             }
             return voxels.sorted()
         } ?? []
         let labels = mapping.toInputGrid(cropped, background: 0)
         let voxelML = abs(volume.affine.linearDeterminant) / 1000
+        let (counts, sums) = labelSums(labels, hu: volume.voxels)
+        return Measured(
+            labels: labels, airwayVoxels: airwayVoxels, rightML: Double(counts[1]) * voxelML, leftML: Double(counts[2]) * voxelML,
+            airwaysML: Double(airwayVoxels.count) * voxelML, rightMeanHU: counts[1] > 0 ? sums[1] / Double(counts[1]) : nil,
+            leftMeanHU: counts[2] > 0 ? sums[2] / Double(counts[2]) : nil, touchesBorder: touchesBorder(labels, dims: volume.dims))
+    }
+
+    /// Voxel counts and HU sums of labels 1 and 2. A CT in whole HU (nearly all) is summed in
+    /// integers in parallel: exact, so the same as a sum in index order in Double (whole numbers
+    /// below 2^53 add exactly in any order). Otherwise it is summed in Double in index order, on
+    /// one thread (the order fixes the sums, whatever the thread count).
+    static func labelSums(_ labels: [UInt8], hu: [Float]) -> (counts: [Int], sums: [Double]) {
+        struct Piece {
+            var counts = (0, 0)
+            var sums = (0, 0)
+            var whole = true
+        }
+        let piece = labels.withUnsafeBufferPointer { labels in
+            hu.withUnsafeBufferPointer { hu in
+                ParallelFor.reduce(0..<labels.count, minimumChunk: 1 << 18, initial: { Piece() }) { range, piece in
+                    var (right, left, rightSum, leftSum) = (0, 0, 0, 0)
+                    for index in range where labels[index] != 0 {
+                        // Whole HU within Int32 (a NaN or a fraction stops the integer sums).
+                        guard let value = Int32(exactly: hu[index]) else {
+                            piece.whole = false
+                            return
+                        }
+                        if labels[index] == 1 {
+                            right += 1
+                            rightSum += Int(value)
+                        } else {
+                            left += 1
+                            leftSum += Int(value)
+                        }
+                    }
+                    piece.counts = (right, left)
+                    piece.sums = (rightSum, leftSum)
+                } combine: { total, piece in
+                    total.counts = (total.counts.0 + piece.counts.0, total.counts.1 + piece.counts.1)
+                    total.sums = (total.sums.0 + piece.sums.0, total.sums.1 + piece.sums.1)
+                    total.whole = total.whole && piece.whole
+                }
+            }
+        }
+        if piece.whole {
+            return ([0, piece.counts.0, piece.counts.1], [0, Double(piece.sums.0), Double(piece.sums.1)])
+        }
         var counts = [0, 0, 0]
         var sums = [0.0, 0.0, 0.0]
-        // In index order (the order fixes the sums).
         labels.withUnsafeBufferPointer { labels in
-            volume.voxels.withUnsafeBufferPointer { hu in
+            hu.withUnsafeBufferPointer { hu in
                 for index in labels.indices where labels[index] != 0 {
                     counts[Int(labels[index])] += 1
                     sums[Int(labels[index])] += Double(hu[index])
                 }
             }
         }
-        return Measured(
-            labels: labels, airwayVoxels: airwayVoxels, rightML: Double(counts[1]) * voxelML, leftML: Double(counts[2]) * voxelML,
-            airwaysML: Double(airwayVoxels.count) * voxelML, rightMeanHU: counts[1] > 0 ? sums[1] / Double(counts[1]) : nil,
-            leftMeanHU: counts[2] > 0 ? sums[2] / Double(counts[2]) : nil, touchesBorder: touchesBorder(labels, dims: volume.dims))
+        return (counts, sums)
     }
 
     /// Whether a label lies on a face of the volume: the faces only are read (along k only when
