@@ -46,36 +46,56 @@ struct Airways: Sendable {
     /// Finds the airways; `lungSlices` (top to bottom, the slices holding lung) bound where the
     /// trachea may start: above the lungs' middle.
     static func find(hu: [Int16], body: [UInt8], lungs: [UInt8], grid: AnatomyGrid) -> Airways {
-        let (nx, ny) = (grid.dims.i, grid.dims.j)
-        let plane = grid.planeCount
         guard grid.isAxial, let lungSlices = grid.occupiedSlices(lungs) else { return none(grid.count) }
         let order = grid.slicesFromTop
         // The trachea starts above the middle of the lungs.
         let middle = (lungSlices.lowerBound + lungSlices.upperBound) / 2
         let searchEnd = order.firstIndex(of: middle) ?? order.count
-        var labels = [Int32](repeating: 0, count: plane)
         let tracker = Tracker(hu: hu, body: body, grid: grid)
-        for position in 0..<searchEnd {
-            let k = order[position]
-            let base = k * plane
-            let regions = SliceRegions.label({ Float(hu[base + $0]) < airHU && body[base + $0] != 0 }, width: nx, height: ny, labels: &labels)
-            guard let midline = bodyMidline(body, base: base, grid: grid) else { continue }
-            let candidates = regions.indices.filter { number in
-                let region = regions[number]
-                let area = Double(region.area) * grid.pixelArea
-                return tracheaArea.contains(area) && region.fill >= 0.45 && region.aspect <= 2.5
-                    && abs(region.centroid.i - midline) * grid.spacing.i <= midlineMM
-                    && region.lowerI > 0 && region.lowerJ > 0 && region.upperI < nx - 1 && region.upperJ < ny - 1
-            }.sorted { abs(regions[$0].centroid.i - midline) < abs(regions[$1].centroid.i - midline) }
-            for number in candidates.prefix(2) {
-                let start = (0..<plane).filter { labels[$0] == Int32(number + 1) }
-                if let found = tracker.follow(from: start, at: position, order: order), let carina = found.carinaSlice,
-                   lungsFlank(carina, lungs: lungs, hu: hu, grid: grid, x: found.tracheaX) {
-                    return found
+        // The slices' candidate tubes are found a few slices at a time in parallel (each slice on
+        // its own), then followed in order from the top: the first trachea followed to a carina
+        // wins, as when the slices were searched one by one.
+        let batch = 2 * max(1, ParallelFor.threadCount)
+        for first in stride(from: 0, to: searchEnd, by: batch) {
+            let positions = first..<min(first + batch, searchEnd)
+            var starts = [[[Int]]](repeating: [], count: positions.count)
+            starts.withUnsafeMutableBufferPointer { starts in
+                ParallelFor.run(0..<positions.count) { pieces in
+                    for piece in pieces {
+                        starts[piece] = tracheaCandidates(in: order[positions.lowerBound + piece], hu: hu, body: body, grid: grid)
+                    }
+                }
+            }
+            for (offset, candidates) in starts.enumerated() {
+                let position = positions.lowerBound + offset
+                for start in candidates {
+                    if let found = tracker.follow(from: start, at: position, order: order), let carina = found.carinaSlice,
+                       lungsFlank(carina, lungs: lungs, hu: hu, grid: grid, x: found.tracheaX) {
+                        return found
+                    }
                 }
             }
         }
         return none(grid.count)
+    }
+
+    /// The pixels of up to two air regions of slice `k` that may be the trachea (area, roundness,
+    /// near the body's midline, not at the slice's edge), nearest the midline first.
+    static func tracheaCandidates(in k: Int, hu: [Int16], body: [UInt8], grid: AnatomyGrid) -> [[Int]] {
+        let (nx, ny) = (grid.dims.i, grid.dims.j)
+        let plane = grid.planeCount
+        let base = k * plane
+        var labels = [Int32](repeating: 0, count: plane)
+        let regions = SliceRegions.label({ Float(hu[base + $0]) < airHU && body[base + $0] != 0 }, width: nx, height: ny, labels: &labels)
+        guard let midline = bodyMidline(body, base: base, grid: grid) else { return [] }
+        let candidates = regions.indices.filter { number in
+            let region = regions[number]
+            let area = Double(region.area) * grid.pixelArea
+            return tracheaArea.contains(area) && region.fill >= 0.45 && region.aspect <= 2.5
+                && abs(region.centroid.i - midline) * grid.spacing.i <= midlineMM
+                && region.lowerI > 0 && region.lowerJ > 0 && region.upperI < nx - 1 && region.upperJ < ny - 1
+        }.sorted { abs(regions[$0].centroid.i - midline) < abs(regions[$1].centroid.i - midline) }
+        return candidates.prefix(2).map { number in (0..<plane).filter { labels[$0] == Int32(number + 1) } }
     }
 
     /// Lung tissue fills both sides of a real carina: at least `flankArea` mm² of mask voxels
@@ -134,7 +154,15 @@ struct Airways: Sendable {
             var counted = 0
             var followed = 0
             let firstK = order[startPosition]
-            for pixel in start { lumen[firstK * plane + pixel] = 1 }
+            // The lumen's voxels as they are set, so that growing and counting need no scan of the grid.
+            var lumenVoxels: [Int] = []
+            func mark(_ index: Int) {
+                if lumen[index] == 0 {
+                    lumen[index] = 1
+                    lumenVoxels.append(index)
+                }
+            }
+            for pixel in start { mark(firstK * plane + pixel) }
             for position in (startPosition + 1)..<order.count {
                 let k = order[position]
                 let base = k * plane
@@ -162,16 +190,16 @@ struct Airways: Sendable {
                         counted += 1
                     }
                 }
-                for branch in next { for pixel in branch.pixels { lumen[base + pixel] = 1 } }
+                for branch in next { for pixel in branch.pixels { mark(base + pixel) } }
                 branches = next
                 followed += 1
             }
             // Without a carina the tube was not a trachea (a colon seen end-on looks the same).
             guard carina != nil else { return nil }
             guard Double(followed) * grid.spacing.k >= Airways.minimumLengthMM else { return nil }
-            let wall = grown(lumen)
-            return Airways(mask: wall, tracheaX: counted > 0 ? sumX / Double(counted) : nil, carinaSlice: carina,
-                           voxelCount: wall.reduce(0) { $0 + Int($1) })
+            let wall = grown(lumen, voxels: lumenVoxels)
+            return Airways(mask: wall.mask, tracheaX: counted > 0 ? sumX / Double(counted) : nil, carinaSlice: carina,
+                           voxelCount: wall.count)
         }
 
         /// The airway in the slice at `base`, continuing `previous` (the airway of the slice above):
@@ -244,9 +272,9 @@ struct Airways: Sendable {
             return nil
         }
 
-        /// The lumen grown by the wall's thickness (an ellipsoid of `wallMM`, at least one pixel
-        /// in-plane), kept inside the body.
-        func grown(_ lumen: [UInt8]) -> [UInt8] {
+        /// The lumen (`voxels`: its set voxels) grown by the wall's thickness (an ellipsoid of
+        /// `wallMM`, at least one pixel in-plane), kept inside the body, and its voxel count.
+        func grown(_ lumen: [UInt8], voxels: [Int]) -> (mask: [UInt8], count: Int) {
             let (nx, ny, nz) = (grid.dims.i, grid.dims.j, grid.dims.k)
             let radius = Size3(max(1, Int((Airways.wallMM / grid.spacing.i).rounded())), max(1, Int((Airways.wallMM / grid.spacing.j).rounded())),
                           Int((Airways.wallMM / grid.spacing.k).rounded()))
@@ -263,7 +291,8 @@ struct Airways: Sendable {
                 }
             }
             var result = lumen
-            for index in lumen.indices where lumen[index] != 0 {
+            var count = voxels.count
+            for index in voxels {
                 let i = index % nx
                 let j = (index / nx) % ny
                 let k = index / (nx * ny)
@@ -271,10 +300,13 @@ struct Airways: Sendable {
                     let (a, b, c) = (i + di, j + dj, k + dk)
                     guard a >= 0, a < nx, b >= 0, b < ny, c >= 0, c < nz else { continue }
                     let neighbour = a + nx * (b + ny * c)
-                    if body[neighbour] != 0 { result[neighbour] = 1 }
+                    if body[neighbour] != 0 && result[neighbour] == 0 {
+                        result[neighbour] = 1
+                        count += 1
+                    }
                 }
             }
-            return result
+            return (result, count)
         }
     }
 }
