@@ -80,7 +80,7 @@ let package = Package(
 
         .testTarget(
             name: "LungSegKitTests", dependencies: ["LungSegKit", "CNIfTI", "AHNet", "CDCMTKWriter"], exclude: ["Fixtures"]),
-        .testTarget(name: "lungsegTests", dependencies: ["lungseg", "LungSegKit"]),
+        .testTarget(name: "lungsegTests", dependencies: ["lungseg", "LungSegKit", "CMalloc"]),
         .testTarget(name: "AHNetTests", dependencies: ["AHNet"], exclude: ["Fixtures"]),
         .testTarget(name: "AHNetCPUTests", dependencies: ["AHNetCPU", "AHNet", "CConvolution"], exclude: ["Fixtures"]),
         .testTarget(name: "AHNetCLTests", dependencies: ["AHNetCL", "AHNetCPU", "AHNet", "LungSegKit"]),
