@@ -25,10 +25,9 @@ struct MeasureStageTests {
     @Test(arguments: [false, true])
     func labelSumsEqualAnIndexOrderSum(fractional: Bool) {
         let count = 3_000_017
-        var generator = SplitMixGenerator(seed: fractional ? 5 : 4)
-        let labels = (0..<count).map { _ in UInt8(generator.next() % 3) }
-        let hu = (0..<count).map { _ -> Float in
-            let value = Float(Int(generator.next() % 4096) - 1024)
+        let labels = SeededWeights.uniform(seed: 4, count: count).map { UInt8(min(2, Int($0 * 3))) }
+        let hu = SeededWeights.uniform(seed: 5, count: count).map { draw -> Float in
+            let value = Float(Int(draw * 4096) - 1024)
             return fractional ? value + 0.37 : value
         }
         var counts = [0, 0, 0]
@@ -42,18 +41,5 @@ struct MeasureStageTests {
             #expect(result.counts == counts, "\(threads) threads")
             #expect(result.sums[1] == sums[1] && result.sums[2] == sums[2], "\(threads) threads: \(result.sums) against \(sums)")
         }
-    }
-}
-
-/// A small deterministic generator for test data (SplitMix64).
-private struct SplitMixGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
