@@ -54,6 +54,43 @@ struct BinaryMaskTests {
         #expect(BinaryMask.boundingBox([UInt8](repeating: 0, count: 8), dims: Size3(2, 2, 2)) == nil)
     }
 
+    /// The per-slice fill and the bounding box, slices in parallel pieces, against brute force
+    /// at 1, 2 and 7 threads: random slices with rings (holes to fill) and a sparse box.
+    @Test(arguments: [1, 2, 7])
+    func sliceFillAndBoxAreTheSameAtAnyThreadCount(threads: Int) {
+        let dims = Size3(23, 19, 17)
+        let draws = SeededWeights.uniform(seed: 11, count: dims.product)
+        var mask = draws.map { $0 < 0.5 ? UInt8(1) : 0 }
+        // A closed ring in every third slice: its inside is a hole.
+        for k in stride(from: 0, to: dims.k, by: 3) {
+            for j in 4..<12 { for i in 5..<15 { mask[i + dims.i * (j + dims.j * k)] = (i == 5 || i == 14 || j == 4 || j == 11) ? 1 : 0 } }
+        }
+        let filled = ParallelFor.$threadCount.withValue(threads) { BinaryMask.fillHolesPerSlice(mask, dims: dims) }
+        let plane = dims.i * dims.j
+        for k in 0..<dims.k {
+            // Brute force: a pixel is outside when 4-connected to the slice's border through unset pixels.
+            var outside = [Bool](repeating: false, count: plane)
+            var queue = (0..<plane).filter { index in
+                let (i, j) = (index % dims.i, index / dims.i)
+                return mask[k * plane + index] == 0 && (i == 0 || j == 0 || i == dims.i - 1 || j == dims.j - 1)
+            }
+            for index in queue { outside[index] = true }
+            while let index = queue.popLast() {
+                let (i, j) = (index % dims.i, index / dims.i)
+                for (a, b) in [(i - 1, j), (i + 1, j), (i, j - 1), (i, j + 1)] where a >= 0 && b >= 0 && a < dims.i && b < dims.j {
+                    let next = a + dims.i * b
+                    if !outside[next] && mask[k * plane + next] == 0 { outside[next] = true; queue.append(next) }
+                }
+            }
+            let expected = (0..<plane).map { mask[k * plane + $0] != 0 || !outside[$0] ? UInt8(1) : 0 }
+            #expect(Array(filled[(k * plane)..<((k + 1) * plane)]) == expected, "slice \(k)")
+        }
+        var sparse = [UInt8](repeating: 0, count: dims.product)
+        for (i, j, k) in [(3, 7, 2), (20, 1, 9), (8, 18, 15)] { sparse[i + dims.i * (j + dims.j * k)] = 1 }
+        let box = ParallelFor.$threadCount.withValue(threads) { BinaryMask.boundingBox(sparse, dims: dims) }
+        #expect(box?.lower == Index3(3, 1, 2) && box?.upper == Index3(21, 19, 16))
+    }
+
     /// The run-based labelling and hole filling equal a plain voxel-by-voxel flood fill, label for
     /// label (numbered by first voxel in scan order), on random masks of several densities.
     @Test(arguments: [0.2, 0.45, 0.6, 0.8])

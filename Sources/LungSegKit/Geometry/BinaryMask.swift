@@ -68,42 +68,48 @@ public enum BinaryMask {
     public static func fillHolesPerSlice(_ mask: [UInt8], dims: Size3) -> [UInt8] {
         let plane = dims.i * dims.j
         var result = mask
-        var stack: [Int] = []
-        var open = [UInt8](repeating: 0, count: plane)
-        var outside = [UInt8](repeating: 0, count: plane)
-        for k in 0..<dims.k {
-            let base = k * plane
-            for index in 0..<plane { open[index] = mask[base + index] == 0 ? 1 : 0 }
-            open.withUnsafeBufferPointer { open in
-                outside.withUnsafeMutableBufferPointer { outside in
-                    SliceRegions.floodFromBorder(passable: open, width: dims.i, height: dims.j, reached: outside, stack: &stack)
+        mask.withUnsafeBufferPointer { mask in
+            result.withUnsafeMutableBufferPointer { result in
+                // Slices are independent: each piece fills its own, with scratch of its own.
+                ParallelFor.run(0..<dims.k) { slices in
+                    var stack: [Int] = []
+                    var open = [UInt8](repeating: 0, count: plane)
+                    var outside = [UInt8](repeating: 0, count: plane)
+                    for k in slices {
+                        let base = k * plane
+                        for index in 0..<plane { open[index] = mask[base + index] == 0 ? 1 : 0 }
+                        open.withUnsafeBufferPointer { open in
+                            outside.withUnsafeMutableBufferPointer { outside in
+                                SliceRegions.floodFromBorder(passable: open, width: dims.i, height: dims.j, reached: outside, stack: &stack)
+                            }
+                        }
+                        for index in 0..<plane where outside[index] == 0 { result[base + index] = 1 }
+                    }
                 }
             }
-            for index in 0..<plane where outside[index] == 0 { result[base + index] = 1 }
         }
         return result
     }
 
     /// Smallest box (lower, upper exclusive per axis) holding every set voxel; nil when empty.
     public static func boundingBox(_ mask: [UInt8], dims: Size3) -> (lower: Index3, upper: Index3)? {
-        let (nx, ny, nz) = (dims.i, dims.j, dims.k)
-        var (lowI, lowJ, lowK) = (nx, ny, nz)
-        var (highI, highJ, highK) = (0, 0, 0)
-        mask.withUnsafeBufferPointer { mask in
-            for k in 0..<nz {
-                for j in 0..<ny {
-                    let row = nx * (j + ny * k)
-                    guard let first = (0..<nx).first(where: { mask[row + $0] != 0 }) else { continue }
-                    let last = (first..<nx).last { mask[row + $0] != 0 } ?? first
-                    lowI = min(lowI, first)
-                    highI = max(highI, last + 1)
-                    lowJ = min(lowJ, j)
-                    highJ = max(highJ, j + 1)
-                    lowK = min(lowK, k)
-                    highK = k + 1
+        let (nx, ny) = (dims.i, dims.j)
+        // Slices in parallel pieces; minima and maxima combine the same whatever the pieces.
+        let (lower, upper) = mask.withUnsafeBufferPointer { mask in
+            ParallelFor.reduce(0..<dims.k, initial: { (Index3(nx, ny, dims.k), Index3.zero) }) { slices, box in
+                for k in slices {
+                    for j in 0..<ny {
+                        let row = nx * (j + ny * k)
+                        guard let first = (0..<nx).first(where: { mask[row + $0] != 0 }) else { continue }
+                        let last = (first..<nx).last { mask[row + $0] != 0 } ?? first
+                        box.0 = Index3(min(box.0.i, first), min(box.0.j, j), min(box.0.k, k))
+                        box.1 = Index3(max(box.1.i, last + 1), max(box.1.j, j + 1), max(box.1.k, k + 1))
+                    }
                 }
+            } combine: { total, box in
+                total = (total.0.zip(box.0) { min($0, $1) }, total.1.zip(box.1) { max($0, $1) })
             }
         }
-        return highI > 0 ? (Index3(lowI, lowJ, lowK), Index3(highI, highJ, highK)) : nil
+        return upper.i > 0 ? (lower, upper) : nil
     }
 }
