@@ -124,6 +124,37 @@ struct PipelineThreadCountTests {
         }
     }
 
+    /// The airway voxels' input offsets (found in pieces of 2^18 voxels in parallel, then sorted)
+    /// equal the offsets of every set voxel mapped one by one, on a permuted and flipped grid
+    /// large enough for seven pieces.
+    @Test(arguments: [1, 2, 7])
+    func inputOffsetsOfACropMaskAreTheSameAtAnyThreadCount(threads: Int) throws {
+        let dims = Size3(131, 127, 125)
+        let affine = Affine(rows: [[0, 0, -2, 10], [-1, 0, 0, 4], [0, 3, 0, -7], [0, 0, 0, 1]])
+        let reorientation = try Reorientation(affine: affine, dims: dims, to: "RAS")
+        let target = reorientation.targetDims
+        let crop = GridBox(lower: Index3(3, 1, 2), upper: Index3(target.i - 2, target.j, target.k - 5))
+        let mask = SeededWeights.uniform(seed: 21, count: crop.dims.product).map { $0 < 0.01 ? UInt8(1) : 0 }
+        var expected: [Int] = []
+        for index in mask.indices where mask[index] != 0 {
+            let local = Index3(index % crop.dims.i, (index / crop.dims.i) % crop.dims.j, index / (crop.dims.i * crop.dims.j))
+            expected.append(reorientation.sourceOffset(of: crop.lower.zip(local, +)))
+        }
+        let found = ParallelFor.$threadCount.withValue(threads) { MeasureStage.inputOffsets(of: mask, crop: crop, reorientation: reorientation) }
+        #expect(found == expected.sorted())
+        #expect(found.count > 10_000)
+    }
+
+    /// The threshold predictor (on all cores) equals a plain element-by-element threshold.
+    @Test(arguments: [1, 2, 7])
+    func thresholdPredictorIsTheSameAtAnyThreadCount(threads: Int) throws {
+        let predictor = ThresholdPredictor(parameters: .clara)
+        let windows = SeededWeights.uniform(seed: 31, count: 2 * 64 * 64 * 32 + 5)
+        let predicted = try ParallelFor.$threadCount.withValue(threads) { try predictor.predict(windows, batch: 1, size: Size3(64, 64, 32)) }
+        #expect(predicted == windows.map { $0 < predictor.threshold ? 1 : 0 })
+        #expect(predicted.contains(1) && predicted.contains(0))
+    }
+
     /// Gather (reorient, crop and subsample in one pass) and scatter equal the reorientation of
     /// the whole grid followed by the crop, for a grid whose axes are permuted and flipped.
     @Test(arguments: [1, 2, 7])

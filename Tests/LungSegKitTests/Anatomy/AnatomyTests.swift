@@ -47,6 +47,22 @@ struct AnatomyTests {
         #expect((outcome.removed.first { $0.0 == .airways }?.1 ?? 0) >= lumen)
     }
 
+    /// The search finds candidate slices in parallel batches and follows them in order: the same
+    /// airways at 1, 2 and 7 threads (7 puts the carina's batch beyond the first), and the voxel
+    /// count kept while growing the wall equals the mask's.
+    @Test func airwaysAreTheSameAtAnyThreadCount() {
+        let chest = SyntheticChest()
+        let mask = zip(chest.airMask(), chest.body).map { $0.0 & $0.1 }
+        let found = [1, 2, 7].map { threads in
+            ParallelFor.$threadCount.withValue(threads) { Airways.find(hu: chest.hu, body: chest.body, lungs: mask, grid: chest.grid) }
+        }
+        for airways in found {
+            #expect(airways.mask == found[0].mask && airways.carinaSlice == found[0].carinaSlice && airways.tracheaX == found[0].tracheaX)
+            #expect(airways.voxelCount == airways.mask.reduce(0) { $0 + Int($1) })
+        }
+        #expect(found[0].voxelCount > 0)
+    }
+
     @Test func aBronchusOpeningIntoTheLungDoesNotEndTheOther() {
         var options = SyntheticChest.Options()
         options.leftBronchusSlices = 8

@@ -26,21 +26,7 @@ enum MeasureStage {
     }
 
     static func run(_ volume: Volume, labels cropped: [UInt8], airways: [UInt8]?, mapping: GridMapping) -> Measured {
-        // The airway voxels' input indices, in ascending order, without an input-sized array.
-        let airwayVoxels: [Int] = airways.map { mask in
-            let (box, dims) = (mapping.crop, mapping.crop.dims)
-            // Found in pieces in parallel, joined in the pieces' order, then sorted: the same list
-            // at any thread count.
-            let voxels = mask.withUnsafeBufferPointer { mask in
-                ParallelFor.reduce(0..<mask.count, minimumChunk: 1 << 18, initial: { [Int]() }) { range, voxels in
-                    for index in range where mask[index] != 0 {
-                        let local = Index3(index % dims.i, (index / dims.i) % dims.j, index / (dims.i * dims.j))
-                        voxels.append(mapping.reorientation.sourceOffset(of: box.lower.zip(local, +)))
-                    }
-                } combine: { $0 += $1 }
-            }
-            return voxels.sorted()
-        } ?? []
+        let airwayVoxels = airways.map { inputOffsets(of: $0, crop: mapping.crop, reorientation: mapping.reorientation) } ?? []
         let labels = mapping.toInputGrid(cropped, background: 0)
         let voxelML = abs(volume.affine.linearDeterminant) / 1000
         let (counts, sums) = labelSums(labels, hu: volume.voxels)
@@ -48,6 +34,22 @@ enum MeasureStage {
             labels: labels, airwayVoxels: airwayVoxels, rightML: Double(counts[1]) * voxelML, leftML: Double(counts[2]) * voxelML,
             airwaysML: Double(airwayVoxels.count) * voxelML, rightMeanHU: counts[1] > 0 ? sums[1] / Double(counts[1]) : nil,
             leftMeanHU: counts[2] > 0 ? sums[2] / Double(counts[2]) : nil, touchesBorder: touchesBorder(labels, dims: volume.dims))
+    }
+
+    /// The input-grid offsets of the set voxels of `mask` (a mask of `crop` on the oriented grid),
+    /// in ascending order, without an input-sized array: found in pieces in parallel, joined in
+    /// the pieces' order, then sorted (the same list at any thread count).
+    static func inputOffsets(of mask: [UInt8], crop: GridBox, reorientation: Reorientation) -> [Int] {
+        let dims = crop.dims
+        let voxels = mask.withUnsafeBufferPointer { mask in
+            ParallelFor.reduce(0..<mask.count, minimumChunk: 1 << 18, initial: { [Int]() }) { range, voxels in
+                for index in range where mask[index] != 0 {
+                    let local = Index3(index % dims.i, (index / dims.i) % dims.j, index / (dims.i * dims.j))
+                    voxels.append(reorientation.sourceOffset(of: crop.lower.zip(local, +)))
+                }
+            } combine: { $0 += $1 }
+        }
+        return voxels.sorted()
     }
 
     /// Voxel counts and HU sums of labels 1 and 2. A CT in whole HU (nearly all) is summed in
