@@ -18,7 +18,10 @@ ptrdiff_t cdirect3x3_scratch(ptrdiff_t size_h, ptrdiff_t size_w, ptrdiff_t outpu
     return (size_w + 2 + outputs * size_w) * padded_pitch(size_h);
 }
 
+// An AVX2 build and a baseline one, picked when the program loads; one build elsewhere (ARM).
+#if defined(__x86_64__)
 __attribute__((target_clones("avx2", "default")))
+#endif
 void cdirect3x3(const float *input, ptrdiff_t size_h, ptrdiff_t size_w, ptrdiff_t first_slice, ptrdiff_t slice_count,
                 ptrdiff_t channels, ptrdiff_t input_plane, const float *scale, const float *shift, const float *weights,
                 ptrdiff_t outputs, float *output, ptrdiff_t output_plane, float *scratch) {

@@ -10,7 +10,12 @@ typedef int v8i __attribute__((vector_size(32)));
 typedef float v4 __attribute__((vector_size(16)));
 
 #define INLINE static inline __attribute__((always_inline))
+// An AVX2 build and a baseline one, picked when the program loads; one build elsewhere (ARM).
+#if defined(__x86_64__)
 #define CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define CLONES
+#endif
 
 // Eight-lane values pass through memory or macros, never by value: clang rejects AVX-sized
 // arguments in the baseline clone.
