@@ -10,8 +10,9 @@ import Foundation
 /// 512x512x300 stub run 2.12 -> 1.95 s with peak memory 733 -> 707 MB; 512x512x600 3.68 -> 3.44 s,
 /// 1.36 -> 1.38 GB; a real CT on the CPU backend no faster, its peak 0.89 -> 0.98 GB (the network's
 /// buffers stay in the heap). Larger arrays (the float copy of a big input) are still mapped, so
-/// that their memory goes back when they are freed; no threshold was faster, and none above 256 MB
-/// kept the 600-slice peak under 1.4 GB. A user's own malloc settings (`GLIBC_TUNABLES` with
+/// that their memory goes back when they are freed: 2 GB was a little faster still (1.89 s) but
+/// raised the 600-slice peak to 1.49 GB; 512 MB measured as 256 MB in memory and no faster; from
+/// 64 MB down the time gain shrank and below it was gone. A user's own malloc settings (`GLIBC_TUNABLES` with
 /// `glibc.malloc`, or `MALLOC_MMAP_THRESHOLD_`) are left as they are.
 enum MemorySetup {
     static let heapLimitBytes: Int32 = 256 << 20

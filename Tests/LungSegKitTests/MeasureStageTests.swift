@@ -37,7 +37,7 @@ struct MeasureStageTests {
             sums[Int(labels[index])] += Double(hu[index])
         }
         for threads in [1, 2, 7] {
-            let result = ParallelFor.$threadCount.withValue(threads) { MeasureStage.labelSums(labels, hu: hu) }
+            let result = ParallelFor.$threadCount.withValue(threads) { MeasureStage.labelSums(labels, hu: hu, wholeNumbers: !fractional) }
             #expect(result.counts == counts, "\(threads) threads")
             #expect(result.sums[1] == sums[1] && result.sums[2] == sums[2], "\(threads) threads: \(result.sums) against \(sums)")
         }

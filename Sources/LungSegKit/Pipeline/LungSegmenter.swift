@@ -52,7 +52,7 @@ public struct LungSegmenter: Sendable {
             reorientation: oriented.reorientation, orientedAffine: oriented.affine, crop: crop.box, modelDims: input.dims,
             toSource: input.toSource, toModel: input.toModel)
         return PreparedVolume(
-            volume: volume, intensityRange: range, warnings: warnings, timings: timer.timings, mapping: mapping, body: crop.body,
+            volume: volume, intensityRange: range, wholeNumbers: wholeNumbers, warnings: warnings, timings: timer.timings, mapping: mapping, body: crop.body,
             croppedHU: crop.hu, model: input.values)
     }
 
@@ -112,7 +112,8 @@ public struct LungSegmenter: Sendable {
         var timer = timer
         let mask = PostprocessStage.run(prepared, lungs: consume lungs, parameters: parameters, options: options)
         timer.lap(.postprocess)
-        let measured = MeasureStage.run(prepared.volume, labels: mask.labels, airways: mask.airways, mapping: prepared.mapping)
+        let measured = MeasureStage.run(
+            prepared.volume, wholeNumbers: prepared.wholeNumbers, labels: mask.labels, airways: mask.airways, mapping: prepared.mapping)
         timer.lap(.measure)
         return SegmentationResult(
             labels: measured.labels, splitLungs: options.splitLungs,

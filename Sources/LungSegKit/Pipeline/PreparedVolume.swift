@@ -3,6 +3,8 @@
 public struct PreparedVolume: Sendable {
     public let volume: Volume
     public let intensityRange: ClosedRange<Float>
+    /// Whether every voxel is a whole number that Int16 holds (`Volume.valueSummary`).
+    let wholeNumbers: Bool
     let warnings: [PipelineWarning]
     let timings: [(stage: PipelineStage, seconds: Double)]
     /// From the input grid to the model's and back.

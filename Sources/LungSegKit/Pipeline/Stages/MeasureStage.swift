@@ -25,11 +25,12 @@ enum MeasureStage {
         }
     }
 
-    static func run(_ volume: Volume, labels cropped: [UInt8], airways: [UInt8]?, mapping: GridMapping) -> Measured {
+    /// `wholeNumbers`: every voxel of `volume` is a whole number within Int16 (`Volume.valueSummary`).
+    static func run(_ volume: Volume, wholeNumbers: Bool, labels cropped: [UInt8], airways: [UInt8]?, mapping: GridMapping) -> Measured {
         let airwayVoxels = airways.map { inputOffsets(of: $0, crop: mapping.crop, reorientation: mapping.reorientation) } ?? []
         let labels = mapping.toInputGrid(cropped, background: 0)
         let voxelML = abs(volume.affine.linearDeterminant) / 1000
-        let (counts, sums) = labelSums(labels, hu: volume.voxels)
+        let (counts, sums) = labelSums(labels, hu: volume.voxels, wholeNumbers: wholeNumbers)
         return Measured(
             labels: labels, airwayVoxels: airwayVoxels, rightML: Double(counts[1]) * voxelML, leftML: Double(counts[2]) * voxelML,
             airwaysML: Double(airwayVoxels.count) * voxelML, rightMeanHU: counts[1] > 0 ? sums[1] / Double(counts[1]) : nil,
@@ -52,57 +53,44 @@ enum MeasureStage {
         return voxels.sorted()
     }
 
-    /// Voxel counts and HU sums of labels 1 and 2. A CT in whole HU (nearly all) is summed in
-    /// integers in parallel: exact, so the same as a sum in index order in Double (whole numbers
-    /// below 2^53 add exactly in any order). Otherwise it is summed in Double in index order, on
-    /// one thread (the order fixes the sums, whatever the thread count).
-    static func labelSums(_ labels: [UInt8], hu: [Float]) -> (counts: [Int], sums: [Double]) {
-        struct Piece {
-            var counts = (0, 0)
-            var sums = (0, 0)
-            var whole = true
+    /// Voxel counts and HU sums of labels 1 and 2. A CT of whole numbers within Int16
+    /// (`wholeNumbers`, nearly every CT) is summed in integers in parallel: exact, so the same as
+    /// a sum in index order in Double (whole numbers below 2^53 add exactly in any order).
+    /// Otherwise it is summed in Double in index order, on one thread (the order fixes the sums,
+    /// whatever the thread count).
+    static func labelSums(_ labels: [UInt8], hu: [Float], wholeNumbers: Bool) -> (counts: [Int], sums: [Double]) {
+        guard wholeNumbers else {
+            var counts = [0, 0, 0]
+            var sums = [0.0, 0.0, 0.0]
+            labels.withUnsafeBufferPointer { labels in
+                hu.withUnsafeBufferPointer { hu in
+                    for index in labels.indices where labels[index] != 0 {
+                        counts[Int(labels[index])] += 1
+                        sums[Int(labels[index])] += Double(hu[index])
+                    }
+                }
+            }
+            return (counts, sums)
         }
-        let piece = labels.withUnsafeBufferPointer { labels in
+        let total = labels.withUnsafeBufferPointer { labels in
             hu.withUnsafeBufferPointer { hu in
-                ParallelFor.reduce(0..<labels.count, minimumChunk: 1 << 18, initial: { Piece() }) { range, piece in
+                ParallelFor.reduce(0..<labels.count, minimumChunk: 1 << 18, initial: { SIMD4<Int>() }) { range, total in
+                    // (right count, left count, right sum, left sum), in locals for the loop.
                     var (right, left, rightSum, leftSum) = (0, 0, 0, 0)
                     for index in range where labels[index] != 0 {
-                        // Whole HU within Int32 (a NaN or a fraction stops the integer sums).
-                        guard let value = Int32(exactly: hu[index]) else {
-                            piece.whole = false
-                            return
-                        }
                         if labels[index] == 1 {
                             right += 1
-                            rightSum += Int(value)
+                            rightSum += Int(hu[index])
                         } else {
                             left += 1
-                            leftSum += Int(value)
+                            leftSum += Int(hu[index])
                         }
                     }
-                    piece.counts = (right, left)
-                    piece.sums = (rightSum, leftSum)
-                } combine: { total, piece in
-                    total.counts = (total.counts.0 + piece.counts.0, total.counts.1 + piece.counts.1)
-                    total.sums = (total.sums.0 + piece.sums.0, total.sums.1 + piece.sums.1)
-                    total.whole = total.whole && piece.whole
-                }
+                    total = SIMD4(right, left, rightSum, leftSum)
+                } combine: { $0 &+= $1 }
             }
         }
-        if piece.whole {
-            return ([0, piece.counts.0, piece.counts.1], [0, Double(piece.sums.0), Double(piece.sums.1)])
-        }
-        var counts = [0, 0, 0]
-        var sums = [0.0, 0.0, 0.0]
-        labels.withUnsafeBufferPointer { labels in
-            hu.withUnsafeBufferPointer { hu in
-                for index in labels.indices where labels[index] != 0 {
-                    counts[Int(labels[index])] += 1
-                    sums[Int(labels[index])] += Double(hu[index])
-                }
-            }
-        }
-        return (counts, sums)
+        return ([0, total[0], total[1]], [0, Double(total[2]), Double(total[3])])
     }
 
     /// Whether a label lies on a face of the volume: the faces only are read (along k only when
