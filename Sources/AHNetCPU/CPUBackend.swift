@@ -58,14 +58,20 @@ public final class CPUBackend: AHNetBackend {
     /// Size of one worker's im2col chunk: cache-sized, so that OpenBLAS packs it from L2.
     let im2colChunkBytes = 1 << 20
     public let threads: Int
+    /// Whether the convolutions run on CConvolution's fused kernels (`FusedKernels`) instead of
+    /// OpenBLAS's SGEMM wherever those apply.
+    public let fusedKernels: Bool
     var columns: UnsafeMutablePointer<Float>
     var columnCapacity: Int
 
     /// - Parameters:
     ///   - threads: worker threads (OpenBLAS itself is set to one thread, process-wide).
     ///   - im2colBudgetBytes: the bound on the im2col buffer (16 MB by default).
-    public init(threads: Int = 2, im2colBudgetBytes: Int = 16 << 20) {
+    ///   - fusedKernels: whether to use the fused kernels (`FusedKernels.preferred` when nil;
+    ///     never where the CPU lacks them).
+    public init(threads: Int = 2, im2colBudgetBytes: Int = 16 << 20, fusedKernels: Bool? = nil) {
         self.threads = max(1, threads)
+        self.fusedKernels = FusedKernels.available && (fusedKernels ?? FusedKernels.preferred)
         self.im2colBudgetBytes = max(im2colBudgetBytes, 1 << 16)
         // The backend splits work between its own threads; each SGEMM runs on one.
         BLAS.setThreadCount(1)
@@ -75,7 +81,9 @@ public final class CPUBackend: AHNetBackend {
 
     deinit { columns.deallocate() }
 
-    public var deviceDescription: String { "CPU (OpenBLAS, \(threads) thread\(threads == 1 ? "" : "s"))" }
+    public var deviceDescription: String {
+        "CPU (OpenBLAS\(fusedKernels ? " and FMA kernels" : ""), \(threads) thread\(threads == 1 ? "" : "s"))"
+    }
 
     /// No limit by default (`Int` indexing); a smaller one makes the graph split batches as it
     /// does for OpenCL's 32-bit kernels (tests use it to check that splitting changes nothing).

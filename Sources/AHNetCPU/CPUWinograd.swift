@@ -1,4 +1,5 @@
 import AHNet
+import CConvolution
 
 /// Winograd convolution for the in-plane (3,3,1) convolutions with stride 1 and padding (1,1,0):
 /// 41 % of AH-Net's multiply-adds go through here at 224x224x32. F(m x m, 3x3) computes each
@@ -81,7 +82,8 @@ extension CPUBackend {
 
     /// The convolution through one Winograd tiling. Tile rows (a slice's tiles along H at one W)
     /// are cut into chunks that the backend's threads take in turn; for each, a thread transforms
-    /// the chunk, runs `points²` single-threaded SGEMMs and writes its outputs.
+    /// the chunk, runs `points²` single-threaded SGEMMs (or `cwinograd_multiply` once, with the
+    /// fused kernels) and writes its outputs.
     func convolveWinograd<Tiling: WinogradTiling>(
         _ tiling: Tiling.Type, _ input: ActivationRegion<CPUBuffer>, _ convolution: CPUConvolution, inputAffine: CPUAffine?,
         into output: ActivationRegion<CPUBuffer>, epilogue: Epilogue<CPUBuffer, CPUAffine>
@@ -94,9 +96,10 @@ extension CPUBackend {
         let tileRows = size.k * ((size.j + Tiling.tile - 1) / Tiling.tile)
         let workers = max(1, min(threads, tileRows))
         // Chunk: enough tile rows for about 4 MB of transformed input and products per worker
-        // (cache-sized; within the im2col budget when that is smaller; measured: 1 to 8 MB alike).
+        // with OpenBLAS (measured: 1 to 8 MB alike), 1 MB with the fused kernels (in L2: the input
+        // transform about a quarter faster); within the im2col budget when that is smaller.
         let bytesPerTile = products * (inputs + outputs) * MemoryLayout<Float>.stride
-        let chunkBytes = min(4 << 20, im2colBudgetBytes / workers)
+        let chunkBytes = min(fusedKernels ? FusedKernels.winogradChunkBytes : 4 << 20, im2colBudgetBytes / workers)
         let rowsPerChunk = max(1, min((tileRows + workers - 1) / workers, chunkBytes / (bytesPerTile * tilesH)))
         let tilesPerChunk = rowsPerChunk * tilesH
         let perWorker = products * (inputs + outputs) * (tilesPerChunk + 8) + Tiling.lineScratchCount(tilesH: tilesH)
@@ -121,10 +124,14 @@ extension CPUBackend {
                             scale: inputAffine?.scale[channel], shift: inputAffine?.shift[channel] ?? 0,
                             into: transformed + channel * products * pitch, stride: pitch, lines: lines)
                     }
-                    for xi in 0..<products {
-                        BLAS.sgemm(
-                            m: outputs, n: tiles, k: inputs, a: transformedWeights + xi * outputs * inputs, lda: inputs,
-                            b: transformed + xi * pitch, ldb: products * pitch, c: multiplied + xi * pitch, ldc: products * pitch)
+                    if fusedKernels {
+                        cwinograd_multiply(transformedWeights, transformed, multiplied, outputs, inputs, products, tiles, pitch)
+                    } else {
+                        for xi in 0..<products {
+                            BLAS.sgemm(
+                                m: outputs, n: tiles, k: inputs, a: transformedWeights + xi * outputs * inputs, lda: inputs,
+                                b: transformed + xi * pitch, ldb: products * pitch, c: multiplied + xi * pitch, ldc: products * pitch)
+                        }
                     }
                     for channel in 0..<outputs {
                         Tiling.transformOutput(

@@ -59,6 +59,13 @@ struct OperationTests {
         // Winograd F(2x2, 3x3) on odd sizes: the last tile row and column are half outside.
         ConvCase(inChannels: 11, outChannels: 5, kernel: Size3(3, 3, 1), stride: .one, padding: Size3(1, 1, 0),
                  size: Size3(17, 15, 2), inputAffine: false, bias: true, residual: true, relu: false),
+        // Plain 1x1x1 with enough positions for the fused kernels' own path (`cpointwise`): 306
+        // positions (not a multiple of 16: a short last block), every part of the epilogue; 20
+        // output channels (blocks of five) without activation; 7 (a block of six and one of one).
+        ConvCase(inChannels: 9, outChannels: 7, kernel: .one, stride: .one, padding: .zero,
+                 size: Size3(17, 9, 2), inputAffine: true, bias: true, residual: true, relu: true, budget: 1 << 16),
+        ConvCase(inChannels: 13, outChannels: 20, kernel: .one, stride: .one, padding: .zero,
+                 size: Size3(16, 16, 1), inputAffine: false, bias: true, residual: false, relu: false),
         // Too few tiles for Winograd: the same convolution through im2col.
         ConvCase(inChannels: 6, outChannels: 5, kernel: Size3(3, 3, 1), stride: .one, padding: Size3(1, 1, 0),
                  size: Size3(7, 5, 1), inputAffine: true, bias: false, residual: false, relu: true),
@@ -89,11 +96,14 @@ struct OperationTests {
         #expect(Winograd.tiling(for: Size3(16, 16, 3)).tile == 2)
     }
 
-    @Test(arguments: convCases)
-    func convolution(_ c: ConvCase) throws {
+    /// Every case with OpenBLAS's SGEMM and with the fused kernels (where the CPU has them; the
+    /// second run repeats the first elsewhere).
+    @Test(arguments: convCases, [false, true])
+    func convolution(_ c: ConvCase, fused: Bool) throws {
         var random = SplitMix64(seed: UInt64(c.inChannels * 131 + c.outChannels * 7 + c.size.product))
         let batch = 2
-        let backend = CPUBackend(threads: 2, im2colBudgetBytes: c.budget)
+        let backend = CPUBackend(threads: 2, im2colBudgetBytes: c.budget, fusedKernels: fused)
+        #expect(backend.fusedKernels == (fused && FusedKernels.available))
         let kernelCount = c.kernel.i * c.kernel.j * c.kernel.k
         // MONAI-layout weight (Cout, Cin, kH, kW, kD) and an optional BatchNorm to fold.
         let weight = (0..<(c.outChannels * c.inChannels * kernelCount)).map { _ in random.nextFloat() }

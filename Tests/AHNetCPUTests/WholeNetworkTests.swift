@@ -9,11 +9,13 @@ import AHNet
 struct WholeNetworkTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
-    @Test(arguments: [("a", 101, 64, 64, 32), ("b", 102, 64, 64, 64)])
-    func logitsMatchMONAI(key: String, seed: UInt64, h: Int, w: Int, d: Int) throws {
+    /// With OpenBLAS's SGEMM and with the fused kernels (where the CPU has them).
+    @Test(arguments: [("a", 101, 64, 64, 32), ("b", 102, 64, 64, 64)], [false, true])
+    func logitsMatchMONAI(_ fixture: (key: String, seed: UInt64, h: Int, w: Int, d: Int), fused: Bool) throws {
+        let (key, seed, h, w, d) = fixture
         let statistics = try Safetensors.read(Self.fixtures.appendingPathComponent("ahnet_bn_statistics.safetensors").path).tensors
         let weights = try AHNetWeights(stateDict: SeededWeights.stateDict(statistics: statistics))
-        let graph = try AHNetGraph(weights: weights, backend: CPUBackend(threads: 2))
+        let graph = try AHNetGraph(weights: weights, backend: CPUBackend(threads: 2, fusedKernels: fused))
         let monaiInput = SeededWeights.uniform(seed: seed, count: h * w * d)
         let input = MONAILayout.toActivation(monaiInput, batch: 1, channels: 1, h: h, w: w, d: d)
         let logits = try graph.forward(input, batch: 1, size: Size3(h, w, d))
@@ -30,10 +32,11 @@ struct WholeNetworkTests {
 
     /// The full-size window the pipeline runs (224x224x32) against MONAI: every 17th logit of
     /// each channel (tools/fixtures/make_ahnet_fixtures.py, step 4).
-    @Test func fullSizeWindowMatchesMONAI() throws {
+    @Test(arguments: [false, true])
+    func fullSizeWindowMatchesMONAI(fused: Bool) throws {
         let statistics = try Safetensors.read(Self.fixtures.appendingPathComponent("ahnet_bn_statistics.safetensors").path).tensors
         let weights = try AHNetWeights(stateDict: SeededWeights.stateDict(statistics: statistics))
-        let graph = try AHNetGraph(weights: weights, backend: CPUBackend(threads: 2))
+        let graph = try AHNetGraph(weights: weights, backend: CPUBackend(threads: 2, fusedKernels: fused))
         let (h, w, d) = (224, 224, 32)
         let input = MONAILayout.toActivation(SeededWeights.uniform(seed: 103, count: h * w * d), batch: 1, channels: 1, h: h, w: w, d: d)
         let logits = try graph.forward(input, batch: 1, size: Size3(h, w, d))

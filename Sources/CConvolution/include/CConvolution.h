@@ -2,11 +2,15 @@
 #define CCONVOLUTION_H
 #include <stddef.h>
 
-/// Convolution kernels of AHNetCPU written in C so that each is compiled for AVX2 and for baseline
-/// x86-64 (SSE2) and picked when the process starts (clang's `target_clones`): Swift compiles one
-/// baseline for the whole module, where eight-lane vectors are two SSE registers and these
-/// kernels spill. Both clones use the same additions and multiplications in the same order (no
-/// fused multiply-add), so results do not depend on the CPU.
+/// Convolution kernels of AHNetCPU written in C. The transforms and the direct convolution are
+/// compiled for AVX2 and for baseline x86-64 (SSE2) and picked when the process starts (clang's
+/// `target_clones`): Swift compiles one baseline for the whole module, where eight-lane vectors
+/// are two SSE registers and these kernels spill. Both clones use the same additions and
+/// multiplications in the same order (no fused multiply-add), so their results do not depend on
+/// the CPU. The fused kernels (`cwinograd_multiply`, `cpointwise`, `ccolumns_multiply`) exist for
+/// AVX2 with FMA only and replace OpenBLAS's SGEMM where the backend chooses them: like
+/// OpenBLAS's own kernels, they give results that differ in float32 rounding from machine to
+/// machine.
 /// A plane is `[W][H]` floats (H fastest); in the Winograd F(4x4, 3x3) transforms (`WinogradF4`)
 /// tile rows are a slice's tiles along H at one W, counted over the slices; tiles run along H.
 
@@ -40,6 +44,40 @@ ptrdiff_t cdirect3x3_scratch(ptrdiff_t size_h, ptrdiff_t size_w, ptrdiff_t outpu
 void cdirect3x3(const float *input, ptrdiff_t size_h, ptrdiff_t size_w, ptrdiff_t first_slice, ptrdiff_t slice_count,
                 ptrdiff_t channels, ptrdiff_t input_plane, const float *scale, const float *shift, const float *weights,
                 ptrdiff_t outputs, float *output, ptrdiff_t output_plane, float *scratch);
+
+/// Whether the fused kernels (`cwinograd_multiply`, `cpointwise`, `ccolumns_multiply`) run on this
+/// CPU (x86-64 with AVX2 and FMA); 0 elsewhere, where callers use OpenBLAS.
+int cconvolution_fma_available(void);
+
+/// The products of a Winograd tiling, with fused multiply-adds: `products[(co * points2 + ξ) *
+/// pitch + t] = Σ_ci weights[(ξ * outputs + co) * inputs + ci] * transformed[(ci * points2 + ξ) *
+/// pitch + t]` for ξ < points2 and t < tiles rounded up to eight (`pitch` leaves room), the sum in
+/// the order of ci. Only where `cconvolution_fma_available()`.
+void cwinograd_multiply(const float *weights, const float *transformed, float *products, ptrdiff_t outputs,
+                        ptrdiff_t inputs, ptrdiff_t points2, ptrdiff_t tiles, ptrdiff_t pitch);
+
+/// Floats of scratch `cpointwise` needs for `count` positions of `inputs` channels.
+static inline ptrdiff_t cpointwise_scratch(ptrdiff_t inputs, ptrdiff_t count) { return inputs * ((count + 15) / 16 * 16); }
+
+/// The 1x1x1 convolution of positions `start ..< start + count`, fused: `output[co * output_plane
+/// + p] = e(Σ_ci weights[co * inputs + ci] * x_ci(p))` with `x_ci(p) = input[ci * input_plane + p]`,
+/// activated as `max(x * input_scale[ci] + input_shift[ci], 0)` (NaN kept) when `input_scale` is
+/// not NULL, and `e(v) = v * scale[co] + shift[co] + residual[co * residual_plane + p]`, then
+/// `max(·, 0)` when `relu`, each part skipped when NULL (0). Sums with fused multiply-adds in the
+/// order of ci. `scratch`: `cpointwise_scratch(inputs, count)` floats. Only where
+/// `cconvolution_fma_available()`.
+void cpointwise(const float *input, ptrdiff_t input_plane, ptrdiff_t inputs, const float *input_scale,
+                const float *input_shift, const float *weights, ptrdiff_t outputs, const float *scale, const float *shift,
+                const float *residual, ptrdiff_t residual_plane, int relu, float *output, ptrdiff_t output_plane,
+                ptrdiff_t start, ptrdiff_t count, float *scratch);
+
+/// The products and epilogue of `cpointwise` from an operand already in memory: `columns[k * count
+/// + p]` for `depth` rows (an im2col matrix) instead of the activated input channels; positions
+/// `start ..< start + count` of the output. `scratch`: `cpointwise_scratch(depth, count)` floats.
+/// Only where `cconvolution_fma_available()`.
+void ccolumns_multiply(const float *columns, ptrdiff_t depth, ptrdiff_t count, const float *weights, ptrdiff_t outputs,
+                       const float *scale, const float *shift, const float *residual, ptrdiff_t residual_plane, int relu,
+                       float *output, ptrdiff_t output_plane, ptrdiff_t start, float *scratch);
 
 /// `cwinograd4_input` and `cwinograd4_output` compiled for baseline x86-64 only, whatever the CPU:
 /// for tests that the clone the CPU picks gives the same bits.

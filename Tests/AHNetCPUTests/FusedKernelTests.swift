@@ -1,0 +1,155 @@
+import Testing
+import CConvolution
+@testable import AHNetCPU
+
+/// CConvolution's fused kernels against sums in double precision, on shapes that reach every
+/// block of their dispatch (one to six output channels at a time, one or two groups of eight
+/// positions, a short last block). They run where the CPU has AVX2 and FMA.
+@Suite("Fused FMA kernels vs double precision", .enabled(if: FusedKernels.available))
+struct FusedKernelTests {
+    func values(_ count: Int, seed: UInt64) -> [Float] {
+        var random = SplitMix64(seed: seed)
+        return (0..<count).map { _ in random.nextFloat() * 2 - 1 }
+    }
+
+    /// The error a float32 evaluation of `terms` additions may make on values of summed magnitude
+    /// `magnitude` (n u Σ|x|, u = 2^-24, with a little room): a wrong term or a lost one is of
+    /// the order of `magnitude` itself.
+    func bound(terms: Int, magnitude: Double) -> Double { Double(terms) * 0x1p-24 * 1.01 * magnitude + 1e-12 }
+
+    struct Shape: CustomTestStringConvertible, Sendable {
+        var outputs: Int, inputs: Int, count: Int
+        var testDescription: String { "\(inputs)->\(outputs) x \(count)" }
+    }
+
+    // 20 and 80: blocks of five; 7: six and one; 13: six, six, one; 4: one short block.
+    static let shapes = [
+        Shape(outputs: 20, inputs: 80, count: 53), Shape(outputs: 7, inputs: 3, count: 16), Shape(outputs: 13, inputs: 1, count: 9),
+        Shape(outputs: 4, inputs: 17, count: 40), Shape(outputs: 1, inputs: 5, count: 1), Shape(outputs: 80, inputs: 20, count: 33),
+        Shape(outputs: 64, inputs: 6, count: 24),
+    ]
+
+    @Test(arguments: shapes, [false, true])
+    func pointwiseMatchesDoubleSums(_ shape: Shape, everything: Bool) {
+        let (outputs, inputs, count) = (shape.outputs, shape.inputs, shape.count)
+        // Positions 5 ..< 5+count of planes 70 long, channel planes 70 apart in the output too.
+        let (plane, start) = (70, 5)
+        let input = values(inputs * plane, seed: 1)
+        let weights = values(outputs * inputs, seed: 2)
+        let inputScale = values(inputs, seed: 3), inputShift = values(inputs, seed: 4)
+        let scale = values(outputs, seed: 5), shift = values(outputs, seed: 6)
+        let residual = values(outputs * plane, seed: 7)
+        var output = [Float](repeating: 42, count: outputs * plane)
+        var scratch = [Float](repeating: .nan, count: cpointwise_scratch(inputs, count))
+        if everything {
+            cpointwise(input, plane, inputs, inputScale, inputShift, weights, outputs, scale, shift, residual, plane, 1, &output, plane, start, count, &scratch)
+        } else {
+            cpointwise(input, plane, inputs, nil, nil, weights, outputs, nil, nil, nil, 0, 0, &output, plane, start, count, &scratch)
+        }
+        var worst = 0.0
+        for co in 0..<outputs {
+            for p in 0..<plane {
+                let actual = output[co * plane + p]
+                guard p >= start && p < start + count else {
+                    #expect(actual == 42, "position \(p) outside the range written")
+                    continue
+                }
+                var (sum, magnitude) = (0.0, 0.0)
+                for ci in 0..<inputs {
+                    var x = Double(input[ci * plane + p])
+                    if everything { x = max(x * Double(inputScale[ci]) + Double(inputShift[ci]), 0) }
+                    sum += Double(weights[co * inputs + ci]) * x
+                    magnitude += abs(Double(weights[co * inputs + ci]) * x) + (everything ? abs(x) : 0)
+                }
+                if everything {
+                    magnitude = magnitude * abs(Double(scale[co])) + abs(Double(shift[co])) + abs(Double(residual[co * plane + p]))
+                    sum = max(sum * Double(scale[co]) + Double(shift[co]) + Double(residual[co * plane + p]), 0)
+                }
+                worst = max(worst, abs(Double(actual) - sum) / bound(terms: inputs + 4, magnitude: magnitude))
+            }
+        }
+        #expect(worst <= 1, "worst error \(worst) of what float32 rounding allows")
+    }
+
+    @Test(arguments: shapes)
+    func columnsMatchDoubleSums(_ shape: Shape) {
+        let (outputs, depth, count) = (shape.outputs, shape.inputs, shape.count)
+        let plane = count + 9, start = 9
+        // The columns with room for the seven floats the last row's short block may read.
+        let columns = values(depth * count + 7, seed: 8)
+        let weights = values(outputs * depth, seed: 9)
+        let shift = values(outputs, seed: 10)
+        var output = [Float](repeating: 42, count: outputs * plane)
+        var scratch = [Float](repeating: .nan, count: cpointwise_scratch(depth, count))
+        ccolumns_multiply(columns, depth, count, weights, outputs, nil, shift, nil, 0, 1, &output, plane, start, &scratch)
+        var worst = 0.0
+        for co in 0..<outputs {
+            #expect(output[(co * plane)..<(co * plane + start)].allSatisfy { $0 == 42 })
+            for p in 0..<count {
+                var (sum, magnitude) = (0.0, abs(Double(shift[co])))
+                for k in 0..<depth {
+                    sum += Double(weights[co * depth + k]) * Double(columns[k * count + p])
+                    magnitude += abs(Double(weights[co * depth + k]) * Double(columns[k * count + p]))
+                }
+                sum += Double(shift[co])
+                let error = abs(Double(output[co * plane + start + p]) - max(sum, 0))
+                worst = max(worst, error / bound(terms: depth + 1, magnitude: magnitude))
+            }
+        }
+        #expect(worst <= 1, "worst error \(worst) of what float32 rounding allows")
+    }
+
+    @Test(arguments: [(16, 20, 80, 53), (36, 7, 3, 8), (36, 13, 5, 17), (16, 64, 6, 1)])
+    func winogradProductsMatchDoubleSums(points2: Int, outputs: Int, inputs: Int, tiles: Int) {
+        let pitch = tiles + 8
+        let weights = values(points2 * outputs * inputs, seed: 11)
+        let transformed = values(inputs * points2 * pitch, seed: 12)
+        var products = [Float](repeating: .nan, count: outputs * points2 * pitch)
+        cwinograd_multiply(weights, transformed, &products, outputs, inputs, points2, tiles, pitch)
+        var worst = 0.0
+        for co in 0..<outputs {
+            for xi in 0..<points2 {
+                for t in 0..<tiles {
+                    var (sum, magnitude) = (0.0, 0.0)
+                    for ci in 0..<inputs {
+                        let term = Double(weights[(xi * outputs + co) * inputs + ci]) * Double(transformed[(ci * points2 + xi) * pitch + t])
+                        sum += term
+                        magnitude += abs(term)
+                    }
+                    let error = abs(Double(products[(co * points2 + xi) * pitch + t]) - sum)
+                    worst = max(worst, error / bound(terms: inputs, magnitude: magnitude))
+                }
+            }
+        }
+        #expect(worst <= 1, "worst error \(worst) of what float32 rounding allows")
+    }
+
+    /// As the Swift paths: a NaN input stays NaN through the activation and poisons only its own
+    /// position's outputs.
+    @Test func aNaNInputPoisonsOnlyItsPosition() {
+        let (outputs, inputs, count) = (3, 4, 20)
+        var input = values(inputs * count, seed: 13)
+        input[2 * count + 11] = .nan
+        let weights = values(outputs * inputs, seed: 14)
+        let ones = [Float](repeating: 1, count: inputs), zeros = [Float](repeating: 0, count: inputs)
+        var output = [Float](repeating: 0, count: outputs * count)
+        var scratch = [Float](repeating: 0, count: cpointwise_scratch(inputs, count))
+        cpointwise(input, count, inputs, ones, zeros, weights, outputs, nil, nil, nil, 0, 1, &output, count, 0, count, &scratch)
+        for co in 0..<outputs {
+            for p in 0..<count { #expect(output[co * count + p].isNaN == (p == 11)) }
+        }
+    }
+}
+
+@Suite("Fused kernels: where they are preferred")
+struct FusedKernelChoiceTests {
+    @Test func preferredBesideOpenBLASsAVX2FamiliesOnly() {
+        #expect(FusedKernels.preferred(besideBLASFamily: "Haswell"))
+        #expect(FusedKernels.preferred(besideBLASFamily: "Zen"))
+        #expect(!FusedKernels.preferred(besideBLASFamily: "SkylakeX"))
+        #expect(!FusedKernels.preferred(besideBLASFamily: "SapphireRapids"))
+        // A backend told not to use them does not, and one told to uses them only where the CPU can.
+        #expect(!CPUBackend(threads: 1, fusedKernels: false).fusedKernels)
+        #expect(CPUBackend(threads: 1, fusedKernels: true).fusedKernels == FusedKernels.available)
+    }
+}
