@@ -26,10 +26,14 @@ public enum FusedKernels {
     /// lost more on the shorter products than the transform gained).
     static let winogradChunkBytes = 1 << 20
 
-    /// Whether `convolve` takes the fused 1x1x1 path (where the backend uses the kernels): a
-    /// plain 1x1x1 convolution with enough positions to give every thread a few blocks of 16.
+    /// Whether `convolve` takes the fused path of `cpointwise` (where the backend uses the
+    /// kernels): a 1x1x1 convolution, or a (1,1,k) one along the slices (k odd, stride 1, padding
+    /// k/2: AH-Net's dense layers' (1,1,3)), with enough positions to give every thread a few
+    /// blocks of 16.
     static func isPointwiseUsed(for spec: PreparedConvolution, positions: Int, threads: Int) -> Bool {
-        spec.kernel == .one && spec.stride == .one && spec.padding == .zero && positions >= 16 * 4 * threads
+        let taps = spec.kernel.k
+        return spec.kernel.i == 1 && spec.kernel.j == 1 && taps % 2 == 1 && spec.stride == .one
+            && spec.padding == Size3(0, 0, taps / 2) && positions >= 16 * 4 * threads
     }
 }
 
@@ -52,21 +56,21 @@ final class PinnedFloats {
 }
 
 extension CPUBackend {
-    /// The 1x1x1 convolution through `cpointwise`: chunks of positions taken in turn by the
-    /// backend's threads, each packed (and activated) once, multiplied and stored through the
-    /// epilogue into the output.
+    /// The 1x1x1 or (1,1,k) convolution through `cpointwise`: chunks of positions taken in turn by
+    /// the backend's threads, each packed (activated, and shifted by whole slices for the taps)
+    /// once, multiplied and stored through the epilogue into the output.
     func convolvePointwise(
         _ input: ActivationRegion<CPUBuffer>, _ spec: PreparedConvolution, inputAffine: CPUAffine?,
         into output: ActivationRegion<CPUBuffer>, epilogue: Epilogue<CPUBuffer, CPUAffine>
     ) {
         let positions = output.size.product
-        let inputs = spec.inChannels
+        let (inputs, taps) = (spec.inChannels, spec.kernel.k)
         let store = EpilogueStore(bias: spec.bias, epilogue, channels: spec.outChannels, plane: positions)
         let workers = max(1, min(threads, positions / 16))
         let perWorkerShare = ((positions + workers - 1) / workers + 15) / 16 * 16
-        let chunk = min(max(16, FusedKernels.pointwiseChunkFloats / inputs / 16 * 16), perWorkerShare)
+        let chunk = min(max(16, FusedKernels.pointwiseChunkFloats / (inputs * taps) / 16 * 16), perWorkerShare)
         let chunks = (positions + chunk - 1) / chunk
-        let perWorker = cpointwise_scratch(inputs, chunk)
+        let perWorker = cpointwise_scratch(inputs * taps, chunk)
         let scratch = columnBuffer(count: perWorker * workers)
         let inputScale = PinnedFloats(inputAffine?.scale)
         let inputShift = PinnedFloats(inputAffine?.shift)
@@ -81,7 +85,8 @@ extension CPUBackend {
                     parallelFor(chunks) { index, worker in
                         let start = index * chunk
                         cpointwise(
-                            source, input.size.product, inputs, inputScale.pointer, inputShift.pointer, weights.baseAddress,
+                            source, input.size.product, inputs, taps, input.size.i * input.size.j, inputScale.pointer,
+                            inputShift.pointer, weights.baseAddress,
                             spec.outChannels, scale.pointer, shift.pointer, residual, store.residual?.size.product ?? 0,
                             store.relu ? 1 : 0, target, positions, start, min(chunk, positions - start),
                             scratch + worker * perWorker)

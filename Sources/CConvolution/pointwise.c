@@ -74,18 +74,18 @@ FMA_KERNEL void any_output_block(const float *weights, ptrdiff_t inputs, const f
     FMA_DISPATCH(OUTPUT_BLOCK, rows, groups)
 }
 
-/// One channel's `count` positions into every block's row `ci` (activated when `scale` is given,
-/// `max(x * scale + shift, 0)` with NaN kept), zeros past the last position.
+/// One row of the operand into every block's row (`packed`, blocks `block_step` apart): `count`
+/// positions l, `values[from + l]` activated when `scale` is given (`max(x * scale + shift, 0)`,
+/// NaN kept) for `lo <= l < hi`, zeros elsewhere (padding, and past the last position).
 __attribute__((target("avx2,fma")))
-static void pack_channel(const float *values, ptrdiff_t count, const float *scale, float shift, float *packed,
-                         ptrdiff_t block_step) {
+static void pack_row(const float *values, ptrdiff_t from, ptrdiff_t count, ptrdiff_t lo, ptrdiff_t hi, const float *scale,
+                     float shift, float *packed, ptrdiff_t block_step) {
     for (ptrdiff_t b = 0; b * BLOCK < count; b++) {
         float *row = packed + b * block_step;
         ptrdiff_t first = b * BLOCK;
-        ptrdiff_t n = count - first < BLOCK ? count - first : BLOCK;
-        if (n == BLOCK) {
+        if (first >= lo && first + BLOCK <= hi && first + BLOCK <= count) {
             for (int j = 0; j < BLOCK / 8; j++) {
-                __m256 x = _mm256_loadu_ps(values + first + 8 * j);
+                __m256 x = _mm256_loadu_ps(values + from + first + 8 * j);
                 if (scale) {
                     x = _mm256_add_ps(_mm256_mul_ps(x, _mm256_broadcast_ss(scale)), _mm256_set1_ps(shift));
                     x = _mm256_andnot_ps(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ), x);
@@ -94,9 +94,10 @@ static void pack_channel(const float *values, ptrdiff_t count, const float *scal
             }
         } else {
             for (ptrdiff_t l = 0; l < BLOCK; l++) {
+                ptrdiff_t at = first + l;
                 float x = 0;
-                if (l < n) {
-                    x = values[first + l];
+                if (at < count && at >= lo && at < hi) {
+                    x = values[from + at];
                     if (scale) {
                         x = x * *scale + shift;
                         if (x < 0) x = 0;
@@ -129,16 +130,23 @@ static void multiply_packed(const float *scratch, ptrdiff_t inputs, ptrdiff_t co
     }
 }
 
-void cpointwise(const float *input, ptrdiff_t input_plane, ptrdiff_t inputs, const float *input_scale,
-                const float *input_shift, const float *weights, ptrdiff_t outputs, const float *scale, const float *shift,
-                const float *residual, ptrdiff_t residual_plane, int relu, float *output, ptrdiff_t output_plane,
-                ptrdiff_t start, ptrdiff_t count, float *scratch) {
-    // Each channel's positions are read as one run (prefetched by the hardware) into the blocks.
-    for (ptrdiff_t ci = 0; ci < inputs; ci++)
-        pack_channel(input + ci * input_plane + start, count, input_scale ? input_scale + ci : NULL,
-                     input_shift ? input_shift[ci] : 0, scratch + ci * BLOCK, inputs * BLOCK);
+void cpointwise(const float *input, ptrdiff_t input_plane, ptrdiff_t inputs, ptrdiff_t taps, ptrdiff_t tap_step,
+                const float *input_scale, const float *input_shift, const float *weights, ptrdiff_t outputs,
+                const float *scale, const float *shift, const float *residual, ptrdiff_t residual_plane, int relu,
+                float *output, ptrdiff_t output_plane, ptrdiff_t start, ptrdiff_t count, float *scratch) {
+    ptrdiff_t depth = inputs * taps;
+    // Each row's positions are read as one run (prefetched by the hardware) into the blocks.
+    for (ptrdiff_t ci = 0; ci < inputs; ci++) {
+        for (ptrdiff_t t = 0; t < taps; t++) {
+            // Tap t reads position p + offset, inside the plane only (zero padding after activation).
+            ptrdiff_t offset = (t - taps / 2) * tap_step;
+            ptrdiff_t lo = -offset - start, hi = input_plane - offset - start;
+            pack_row(input + ci * input_plane, start + offset, count, lo, hi, input_scale ? input_scale + ci : NULL,
+                     input_shift ? input_shift[ci] : 0, scratch + (ci * taps + t) * BLOCK, depth * BLOCK);
+        }
+    }
     epilogue_t e = {scale, shift, residual ? residual + start : NULL, residual_plane, relu};
-    multiply_packed(scratch, inputs, count, weights, outputs, &e, output + start, output_plane);
+    multiply_packed(scratch, depth, count, weights, outputs, &e, output + start, output_plane);
 }
 
 void ccolumns_multiply(const float *columns, ptrdiff_t depth, ptrdiff_t count, const float *weights, ptrdiff_t outputs,
@@ -146,16 +154,16 @@ void ccolumns_multiply(const float *columns, ptrdiff_t depth, ptrdiff_t count, c
                        float *output, ptrdiff_t output_plane, ptrdiff_t start, float *scratch) {
     // Rows read sixteen floats at a time from `depth` places at once defeat the prefetcher:
     // packed first, in L2, they are read in order.
-    for (ptrdiff_t k = 0; k < depth; k++) pack_channel(columns + k * count, count, NULL, 0, scratch + k * BLOCK, depth * BLOCK);
+    for (ptrdiff_t k = 0; k < depth; k++) pack_row(columns + k * count, 0, count, 0, count, NULL, 0, scratch + k * BLOCK, depth * BLOCK);
     epilogue_t e = {scale, shift, residual ? residual + start : NULL, residual_plane, relu};
     multiply_packed(scratch, depth, count, weights, outputs, &e, output + start, output_plane);
 }
 #else
-void cpointwise(const float *input, ptrdiff_t input_plane, ptrdiff_t inputs, const float *input_scale,
-                const float *input_shift, const float *weights, ptrdiff_t outputs, const float *scale, const float *shift,
-                const float *residual, ptrdiff_t residual_plane, int relu, float *output, ptrdiff_t output_plane,
-                ptrdiff_t start, ptrdiff_t count, float *scratch) {
-    (void)input, (void)input_plane, (void)inputs, (void)input_scale, (void)input_shift, (void)weights, (void)outputs;
+void cpointwise(const float *input, ptrdiff_t input_plane, ptrdiff_t inputs, ptrdiff_t taps, ptrdiff_t tap_step,
+                const float *input_scale, const float *input_shift, const float *weights, ptrdiff_t outputs,
+                const float *scale, const float *shift, const float *residual, ptrdiff_t residual_plane, int relu,
+                float *output, ptrdiff_t output_plane, ptrdiff_t start, ptrdiff_t count, float *scratch) {
+    (void)taps, (void)tap_step, (void)input, (void)input_plane, (void)inputs, (void)input_scale, (void)input_shift, (void)weights, (void)outputs;
     (void)scale, (void)shift, (void)residual, (void)residual_plane, (void)relu, (void)output, (void)output_plane;
     (void)start, (void)count, (void)scratch;
 }

@@ -42,9 +42,9 @@ struct FusedKernelTests {
         var output = [Float](repeating: 42, count: outputs * plane)
         var scratch = [Float](repeating: .nan, count: cpointwise_scratch(inputs, count))
         if everything {
-            cpointwise(input, plane, inputs, inputScale, inputShift, weights, outputs, scale, shift, residual, plane, 1, &output, plane, start, count, &scratch)
+            cpointwise(input, plane, inputs, 1, 0, inputScale, inputShift, weights, outputs, scale, shift, residual, plane, 1, &output, plane, start, count, &scratch)
         } else {
-            cpointwise(input, plane, inputs, nil, nil, weights, outputs, nil, nil, nil, 0, 0, &output, plane, start, count, &scratch)
+            cpointwise(input, plane, inputs, 1, 0, nil, nil, weights, outputs, nil, nil, nil, 0, 0, &output, plane, start, count, &scratch)
         }
         var worst = 0.0
         for co in 0..<outputs {
@@ -66,6 +66,45 @@ struct FusedKernelTests {
                     sum = max(sum * Double(scale[co]) + Double(shift[co]) + Double(residual[co * plane + p]), 0)
                 }
                 worst = max(worst, abs(Double(actual) - sum) / bound(terms: inputs + 4, magnitude: magnitude))
+            }
+        }
+        #expect(worst <= 1, "worst error \(worst) of what float32 rounding allows")
+    }
+
+    /// Three taps along the slices (AH-Net's (1,1,3) convolutions): each position also reads the
+    /// slices before and after it, zero past the volume's first and last slice (after the
+    /// activation, so padding stays 0 whatever the shift); chunks that start and end inside a
+    /// slice, the first and the last of the volume included.
+    @Test(arguments: [(0, 37), (20, 45), (75, 25), (0, 100)])
+    func threeTapsAlongTheSlicesMatchDoubleSums(start: Int, count: Int) {
+        let (outputs, inputs, taps, slice, slices) = (7, 5, 3, 20, 5)
+        let plane = slice * slices
+        let input = values(inputs * plane, seed: 15)
+        let weights = values(outputs * inputs * taps, seed: 16)
+        let inputScale = values(inputs, seed: 17), inputShift = values(inputs, seed: 18).map { abs($0) + 0.5 }
+        var output = [Float](repeating: 42, count: outputs * plane)
+        var scratch = [Float](repeating: .nan, count: cpointwise_scratch(inputs * taps, count))
+        cpointwise(input, plane, inputs, taps, slice, inputScale, inputShift, weights, outputs, nil, nil, nil, 0, 0, &output, plane, start, count, &scratch)
+        var worst = 0.0
+        for co in 0..<outputs {
+            for p in 0..<plane {
+                let actual = output[co * plane + p]
+                guard p >= start && p < start + count else {
+                    #expect(actual == 42, "position \(p) outside the range written")
+                    continue
+                }
+                var (sum, magnitude) = (0.0, 0.0)
+                for ci in 0..<inputs {
+                    for t in 0..<taps {
+                        let q = p + (t - 1) * slice
+                        guard q >= 0 && q < plane else { continue }
+                        let x = max(Double(input[ci * plane + q]) * Double(inputScale[ci]) + Double(inputShift[ci]), 0)
+                        let w = Double(weights[(co * inputs + ci) * taps + t])
+                        sum += w * x
+                        magnitude += abs(w * x) + abs(x)
+                    }
+                }
+                worst = max(worst, abs(Double(actual) - sum) / bound(terms: inputs * taps + 2, magnitude: magnitude))
             }
         }
         #expect(worst <= 1, "worst error \(worst) of what float32 rounding allows")
@@ -134,7 +173,7 @@ struct FusedKernelTests {
         let ones = [Float](repeating: 1, count: inputs), zeros = [Float](repeating: 0, count: inputs)
         var output = [Float](repeating: 0, count: outputs * count)
         var scratch = [Float](repeating: 0, count: cpointwise_scratch(inputs, count))
-        cpointwise(input, count, inputs, ones, zeros, weights, outputs, nil, nil, nil, 0, 1, &output, count, 0, count, &scratch)
+        cpointwise(input, count, inputs, 1, 0, ones, zeros, weights, outputs, nil, nil, nil, 0, 1, &output, count, 0, count, &scratch)
         for co in 0..<outputs {
             for p in 0..<count { #expect(output[co * count + p].isNaN == (p == 11)) }
         }

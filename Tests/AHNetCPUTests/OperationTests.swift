@@ -66,6 +66,10 @@ struct OperationTests {
                  size: Size3(17, 9, 2), inputAffine: true, bias: true, residual: true, relu: true, budget: 1 << 16),
         ConvCase(inChannels: 13, outChannels: 20, kernel: .one, stride: .one, padding: .zero,
                  size: Size3(16, 16, 1), inputAffine: false, bias: true, residual: false, relu: false),
+        // (1,1,3) with enough positions for `cpointwise`'s taps along the slices (two chunks, each
+        // reading a slice of the other's; FusedKernelTests cuts chunks inside slices).
+        ConvCase(inChannels: 5, outChannels: 7, kernel: Size3(1, 1, 3), stride: .one, padding: Size3(0, 0, 1),
+                 size: Size3(9, 8, 4), inputAffine: true, bias: false, residual: true, relu: false, budget: 1 << 16),
         // Too few tiles for Winograd: the same convolution through im2col.
         ConvCase(inChannels: 6, outChannels: 5, kernel: Size3(3, 3, 1), stride: .one, padding: Size3(1, 1, 0),
                  size: Size3(7, 5, 1), inputAffine: true, bias: false, residual: false, relu: true),

@@ -56,20 +56,23 @@ int cconvolution_fma_available(void);
 void cwinograd_multiply(const float *weights, const float *transformed, float *products, ptrdiff_t outputs,
                         ptrdiff_t inputs, ptrdiff_t points2, ptrdiff_t tiles, ptrdiff_t pitch);
 
-/// Floats of scratch `cpointwise` needs for `count` positions of `inputs` channels.
-static inline ptrdiff_t cpointwise_scratch(ptrdiff_t inputs, ptrdiff_t count) { return inputs * ((count + 15) / 16 * 16); }
+/// Floats of scratch `cpointwise` and `ccolumns_multiply` need for `count` positions of `rows`
+/// operand rows (input channels times taps, or im2col rows).
+static inline ptrdiff_t cpointwise_scratch(ptrdiff_t rows, ptrdiff_t count) { return rows * ((count + 15) / 16 * 16); }
 
-/// The 1x1x1 convolution of positions `start ..< start + count`, fused: `output[co * output_plane
-/// + p] = e(Σ_ci weights[co * inputs + ci] * x_ci(p))` with `x_ci(p) = input[ci * input_plane + p]`,
-/// activated as `max(x * input_scale[ci] + input_shift[ci], 0)` (NaN kept) when `input_scale` is
-/// not NULL, and `e(v) = v * scale[co] + shift[co] + residual[co * residual_plane + p]`, then
-/// `max(·, 0)` when `relu`, each part skipped when NULL (0). Sums with fused multiply-adds in the
-/// order of ci. `scratch`: `cpointwise_scratch(inputs, count)` floats. Only where
-/// `cconvolution_fma_available()`.
-void cpointwise(const float *input, ptrdiff_t input_plane, ptrdiff_t inputs, const float *input_scale,
-                const float *input_shift, const float *weights, ptrdiff_t outputs, const float *scale, const float *shift,
-                const float *residual, ptrdiff_t residual_plane, int relu, float *output, ptrdiff_t output_plane,
-                ptrdiff_t start, ptrdiff_t count, float *scratch);
+/// The 1x1x1 convolution, or the (1,1,k) one along the slices (k = `taps`, odd, stride 1, zero
+/// padding k/2), of positions `start ..< start + count`, fused: `output[co * output_plane + p] =
+/// e(Σ_ci Σ_t weights[(co * inputs + ci) * taps + t] * x_ci(p + (t - taps/2) * tap_step))` with
+/// `x_ci(q) = input[ci * input_plane + q]` for `0 <= q < input_plane` (0 outside), activated as
+/// `max(x * input_scale[ci] + input_shift[ci], 0)` (NaN kept) when `input_scale` is not NULL
+/// (padding stays 0), and `e(v) = v * scale[co] + shift[co] + residual[co * residual_plane + p]`,
+/// then `max(·, 0)` when `relu`, each part skipped when NULL (0). `tap_step`: elements per slice.
+/// Sums with fused multiply-adds in the order of (ci, t). `scratch`:
+/// `cpointwise_scratch(inputs * taps, count)` floats. Only where `cconvolution_fma_available()`.
+void cpointwise(const float *input, ptrdiff_t input_plane, ptrdiff_t inputs, ptrdiff_t taps, ptrdiff_t tap_step,
+                const float *input_scale, const float *input_shift, const float *weights, ptrdiff_t outputs,
+                const float *scale, const float *shift, const float *residual, ptrdiff_t residual_plane, int relu,
+                float *output, ptrdiff_t output_plane, ptrdiff_t start, ptrdiff_t count, float *scratch);
 
 /// The products and epilogue of `cpointwise` from an operand already in memory: `columns[k * count
 /// + p]` for `depth` rows (an im2col matrix) instead of the activated input channels; positions
