@@ -1,4 +1,5 @@
 import Testing
+import AHNet
 import CConvolution
 @testable import AHNetCPU
 
@@ -190,5 +191,41 @@ struct FusedKernelChoiceTests {
         // A backend told not to use them does not, and one told to uses them only where the CPU can.
         #expect(!CPUBackend(threads: 1, fusedKernels: false).fusedKernels)
         #expect(CPUBackend(threads: 1, fusedKernels: true).fusedKernels == FusedKernels.available)
+    }
+}
+
+/// The fused paths share their work between the backend's threads by chunks of positions whose
+/// size follows the thread count; every output's sum is the same whatever the chunks.
+@Suite("Fused kernels: the same bits at any thread count", .enabled(if: FusedKernels.available))
+struct FusedKernelThreadTests {
+    @Test(arguments: [
+        (Size3(1, 1, 1), Size3.one, Size3.zero), (Size3(1, 1, 3), Size3.one, Size3(0, 0, 1)),
+        (Size3(3, 3, 1), Size3(2, 2, 1), Size3(1, 1, 0)), (Size3(3, 3, 1), Size3.one, Size3(1, 1, 0)),
+    ])
+    func sameOutputsAtOneTwoAndSevenThreads(kernel: Size3, stride: Size3, padding: Size3) throws {
+        var random = SplitMix64(seed: 21)
+        let (inputs, outputs, size) = (6, 9, Size3(30, 22, 5))
+        let weights = (0..<(outputs * inputs * kernel.product)).map { _ in random.nextFloat() - 0.5 }
+        let spec = PreparedConvolution(
+            outChannels: outputs, inChannels: inputs, kernel: kernel, stride: stride, padding: padding, weights: weights,
+            bias: (0..<outputs).map { _ in random.nextFloat() })
+        let affine = ChannelAffine(scale: (0..<inputs).map { _ in random.nextFloat() }, shift: (0..<inputs).map { _ in random.nextFloat() - 0.5 })
+        let values = (0..<(inputs * size.product)).map { _ in random.nextFloat() * 2 - 1 }
+        let outputSize = spec.outputSize(for: size)
+        func run(threads: Int) throws -> [Float] {
+            let backend = CPUBackend(threads: threads, fusedKernels: true)
+            let input = try backend.makeBuffer(count: values.count)
+            for (index, value) in values.enumerated() { input.pointer[index] = value }
+            let output = try backend.makeBuffer(count: outputs * outputSize.product)
+            try backend.convolve(
+                ActivationRegion(buffer: input, batch: 1, bufferChannels: inputs, size: size), backend.prepare(spec),
+                inputAffine: backend.prepare(affine), into: ActivationRegion(buffer: output, batch: 1, bufferChannels: outputs, size: outputSize),
+                epilogue: Epilogue(relu: true))
+            return Array(UnsafeBufferPointer(start: output.pointer, count: output.count))
+        }
+        let one = try run(threads: 1)
+        #expect(one.contains { $0 != 0 })
+        #expect(try run(threads: 2).map(\.bitPattern) == one.map(\.bitPattern))
+        #expect(try run(threads: 7).map(\.bitPattern) == one.map(\.bitPattern))
     }
 }
