@@ -1,10 +1,11 @@
 import AHNet
 import CConvolution
 
-/// The fused kernels of CConvolution (`cpointwise`, `cwinograd_multiply`): fused multiply-adds on
-/// x86-64 CPUs with AVX2 and FMA, where OpenBLAS's SGEMM plus the passes around it (activating the
-/// operand, packing it, storing the products through the epilogue) left the plain AVX2 machines
-/// slower against PyTorch than the AVX-512 ones (docs/BENCHMARKS.md, issue 19).
+/// The fused kernels of CConvolution (`cpointwise`, `ccolumns_multiply`, `cwinograd_multiply`):
+/// fused multiply-adds on x86-64 CPUs with AVX2 and FMA, where OpenBLAS's SGEMM plus the passes
+/// around it (activating the operand, packing it, storing the products through the epilogue) left
+/// the plain AVX2 machines slower against PyTorch than the AVX-512 ones (docs/BENCHMARKS.md,
+/// issue 19).
 public enum FusedKernels {
     /// Whether this CPU runs them (`cconvolution_fma_available`), read once.
     public static let available = cconvolution_fma_available() != 0
