@@ -22,8 +22,7 @@ extension CPUBackend {
                         let out = target + od * plane
                         out.update(from: source + od * kernel.k * plane, count: plane)
                         for z in 1..<max(kernel.k, 1) {
-                            let other = source + (od * kernel.k + z) * plane
-                            for index in 0..<plane { out[index] = max(out[index], other[index]) }
+                            Self.keepMaximum(out, source + (od * kernel.k + z) * plane, count: plane)
                         }
                     }
                     return
@@ -73,10 +72,27 @@ extension CPUBackend {
                 }
                 out.update(from: source + first * rowLength, count: rowLength)
                 for other in (first + 1)..<max(end, first + 1) {
-                    let values = source + other * rowLength
-                    for index in 0..<rowLength { out[index] = max(out[index], values[index]) }
+                    keepMaximum(out, source + other * rowLength, count: rowLength)
                 }
             }
+        }
+    }
+
+    /// `target[i] = max(target[i], values[i])` as Swift's `max` defines it (`values[i]` where it is
+    /// `>=`, so a NaN in `target` stays and one in `values` is skipped), eight at a time: `max`
+    /// per value compiles to a scalar loop in the module's baseline x86-64 code.
+    static func keepMaximum(_ target: UnsafeMutablePointer<Float>, _ values: UnsafePointer<Float>, count: Int) {
+        var index = 0
+        while index + 8 <= count {
+            var kept = UnsafeRawPointer(target + index).loadUnaligned(as: SIMD8<Float>.self)
+            let other = UnsafeRawPointer(values + index).loadUnaligned(as: SIMD8<Float>.self)
+            kept.replace(with: other, where: other .>= kept)
+            UnsafeMutableRawPointer(target + index).storeBytes(of: kept, as: SIMD8<Float>.self)
+            index += 8
+        }
+        while index < count {
+            target[index] = max(target[index], values[index])
+            index += 1
         }
     }
 

@@ -185,6 +185,17 @@ struct OperationTests {
         }
     }
 
+    /// The pooling's vectorised maximum is Swift's `max` value for value, NaN and signed zeros
+    /// included, in the vector part and the tail.
+    @Test func vectorisedMaximumIsSwiftsMax() {
+        let special: [Float] = [.nan, 0, -0.0, 1, -1, .infinity, -.infinity, 2.5]
+        let first = (0..<19).map { special[$0 % special.count] }
+        let second = (0..<19).map { special[($0 * 3 + 1) % special.count] }
+        var kept = first
+        CPUBackend.keepMaximum(&kept, second, count: first.count)
+        #expect(kept.map(\.bitPattern) == zip(first, second).map { max($0, $1).bitPattern })
+    }
+
     @Test(arguments: [
         (Size3(3, 3, 3), Size3(2, 2, 2), Size3(1, 1, 1), Size3(7, 9, 5)),
         (Size3(1, 1, 2), Size3(1, 1, 2), Size3.zero, Size3(5, 3, 6)),
