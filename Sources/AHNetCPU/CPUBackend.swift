@@ -46,6 +46,24 @@ public final class CPUAffine: @unchecked Sendable {
     }
 }
 
+/// Optional per-channel values copied where C kernels can read them for as long as this lives.
+final class PinnedFloats {
+    /// The first value, or nil when there are none.
+    let pointer: UnsafeMutablePointer<Float>?
+
+    init(_ values: [Float]?) {
+        guard let values, !values.isEmpty else {
+            pointer = nil
+            return
+        }
+        let storage = UnsafeMutablePointer<Float>.allocate(capacity: values.count)
+        storage.initialize(from: values, count: values.count)
+        pointer = storage
+    }
+
+    deinit { pointer?.deallocate() }
+}
+
 /// The CPU backend: convolutions as SGEMM on OpenBLAS (no im2col for plain 1x1x1 convolutions,
 /// a bounded im2col buffer otherwise), everything else as plain loops with fused epilogues.
 public final class CPUBackend: AHNetBackend {

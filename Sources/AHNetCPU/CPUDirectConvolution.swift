@@ -25,21 +25,18 @@ extension CPUBackend {
         let workers = max(1, min(threads, size.k))
         let perWorker = cdirect3x3_scratch(size.i, size.j, spec.outChannels)
         let scratch = columnBuffer(count: perWorker * workers)
-        let affine = inputAffine.map { ($0.scale, $0.shift) } ?? ([], [])
-        spec.weights.withUnsafeBufferPointer { weights in
-            affine.0.withUnsafeBufferPointer { scale in
-                affine.1.withUnsafeBufferPointer { shift in
-                    let (scale, shift) = inputAffine == nil ? (nil, nil) : (scale.baseAddress, shift.baseAddress)
-                    for sample in 0..<input.batch {
-                        let source = input.buffer.pointer + input.offset(sample: sample)
-                        let target = output.buffer.pointer + output.offset(sample: sample)
-                        parallelFor(size.k) { slice, worker in
-                            cdirect3x3(
-                                source, size.i, size.j, slice, 1, spec.inChannels, size.product, scale, shift, weights.baseAddress,
-                                spec.outChannels, target, output.size.product, scratch + worker * perWorker)
-                        }
-                        applyEpilogue(target, plane: output.size.product, channels: spec.outChannels, bias: spec.bias, epilogue, sample: sample)
+        let (scale, shift) = (PinnedFloats(inputAffine?.scale), PinnedFloats(inputAffine?.shift))
+        withExtendedLifetime((scale, shift)) {
+            spec.weights.withUnsafeBufferPointer { weights in
+                for sample in 0..<input.batch {
+                    let source = input.buffer.pointer + input.offset(sample: sample)
+                    let target = output.buffer.pointer + output.offset(sample: sample)
+                    parallelFor(size.k) { slice, worker in
+                        cdirect3x3(
+                            source, size.i, size.j, slice, 1, spec.inChannels, size.product, scale.pointer, shift.pointer,
+                            weights.baseAddress, spec.outChannels, target, output.size.product, scratch + worker * perWorker)
                     }
+                    applyEpilogue(target, plane: output.size.product, channels: spec.outChannels, bias: spec.bias, epilogue, sample: sample)
                 }
             }
         }

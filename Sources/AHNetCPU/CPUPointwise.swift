@@ -38,24 +38,6 @@ public enum FusedKernels {
     }
 }
 
-/// Optional per-channel values copied where C kernels can read them for as long as this lives.
-final class PinnedFloats {
-    /// The first value, or nil when there are none.
-    let pointer: UnsafeMutablePointer<Float>?
-
-    init(_ values: [Float]?) {
-        guard let values, !values.isEmpty else {
-            pointer = nil
-            return
-        }
-        let storage = UnsafeMutablePointer<Float>.allocate(capacity: values.count)
-        storage.initialize(from: values, count: values.count)
-        pointer = storage
-    }
-
-    deinit { pointer?.deallocate() }
-}
-
 extension CPUBackend {
     /// The 1x1x1 or (1,1,k) convolution through `cpointwise`: chunks of positions taken in turn by
     /// the backend's threads, each packed (activated, and shifted by whole slices for the taps)

@@ -18,6 +18,28 @@ struct FusedKernelTests {
     /// the order of `magnitude` itself.
     func bound(terms: Int, magnitude: Double) -> Double { Double(terms) * 0x1p-24 * 1.01 * magnitude + 1e-12 }
 
+    /// The worst error, as a share of `bound`, of each channel's outputs at `start ..< start +
+    /// count` against `expected(co, p)` (the sum, its magnitude and its number of terms); every
+    /// other position must still hold 42.
+    func worstError(
+        _ output: [Float], outputs: Int, plane: Int, start: Int, count: Int,
+        expected: (_ co: Int, _ p: Int) -> (sum: Double, magnitude: Double, terms: Int)
+    ) -> Double {
+        var worst = 0.0
+        for co in 0..<outputs {
+            for p in 0..<plane {
+                let actual = output[co * plane + p]
+                guard p >= start && p < start + count else {
+                    #expect(actual == 42, "position \(p) outside the range written")
+                    continue
+                }
+                let (sum, magnitude, terms) = expected(co, p)
+                worst = max(worst, abs(Double(actual) - sum) / bound(terms: terms, magnitude: magnitude))
+            }
+        }
+        return worst
+    }
+
     struct Shape: CustomTestStringConvertible, Sendable {
         var outputs: Int, inputs: Int, count: Int
         var testDescription: String { "\(inputs)->\(outputs) x \(count)" }
@@ -47,27 +69,19 @@ struct FusedKernelTests {
         } else {
             cpointwise(input, plane, inputs, 1, 0, nil, nil, weights, outputs, nil, nil, nil, 0, 0, &output, plane, start, count, &scratch)
         }
-        var worst = 0.0
-        for co in 0..<outputs {
-            for p in 0..<plane {
-                let actual = output[co * plane + p]
-                guard p >= start && p < start + count else {
-                    #expect(actual == 42, "position \(p) outside the range written")
-                    continue
-                }
-                var (sum, magnitude) = (0.0, 0.0)
-                for ci in 0..<inputs {
-                    var x = Double(input[ci * plane + p])
-                    if everything { x = max(x * Double(inputScale[ci]) + Double(inputShift[ci]), 0) }
-                    sum += Double(weights[co * inputs + ci]) * x
-                    magnitude += abs(Double(weights[co * inputs + ci]) * x) + (everything ? abs(x) : 0)
-                }
-                if everything {
-                    magnitude = magnitude * abs(Double(scale[co])) + abs(Double(shift[co])) + abs(Double(residual[co * plane + p]))
-                    sum = max(sum * Double(scale[co]) + Double(shift[co]) + Double(residual[co * plane + p]), 0)
-                }
-                worst = max(worst, abs(Double(actual) - sum) / bound(terms: inputs + 4, magnitude: magnitude))
+        let worst = worstError(output, outputs: outputs, plane: plane, start: start, count: count) { co, p in
+            var (sum, magnitude) = (0.0, 0.0)
+            for ci in 0..<inputs {
+                var x = Double(input[ci * plane + p])
+                if everything { x = max(x * Double(inputScale[ci]) + Double(inputShift[ci]), 0) }
+                sum += Double(weights[co * inputs + ci]) * x
+                magnitude += abs(Double(weights[co * inputs + ci]) * x) + (everything ? abs(x) : 0)
             }
+            if everything {
+                magnitude = magnitude * abs(Double(scale[co])) + abs(Double(shift[co])) + abs(Double(residual[co * plane + p]))
+                sum = max(sum * Double(scale[co]) + Double(shift[co]) + Double(residual[co * plane + p]), 0)
+            }
+            return (sum, magnitude, inputs + 4)
         }
         #expect(worst <= 1, "worst error \(worst) of what float32 rounding allows")
     }
@@ -86,27 +100,19 @@ struct FusedKernelTests {
         var output = [Float](repeating: 42, count: outputs * plane)
         var scratch = [Float](repeating: .nan, count: cpointwise_scratch(inputs * taps, count))
         cpointwise(input, plane, inputs, taps, slice, inputScale, inputShift, weights, outputs, nil, nil, nil, 0, 0, &output, plane, start, count, &scratch)
-        var worst = 0.0
-        for co in 0..<outputs {
-            for p in 0..<plane {
-                let actual = output[co * plane + p]
-                guard p >= start && p < start + count else {
-                    #expect(actual == 42, "position \(p) outside the range written")
-                    continue
+        let worst = worstError(output, outputs: outputs, plane: plane, start: start, count: count) { co, p in
+            var (sum, magnitude) = (0.0, 0.0)
+            for ci in 0..<inputs {
+                for t in 0..<taps {
+                    let q = p + (t - 1) * slice
+                    guard q >= 0 && q < plane else { continue }
+                    let x = max(Double(input[ci * plane + q]) * Double(inputScale[ci]) + Double(inputShift[ci]), 0)
+                    let w = Double(weights[(co * inputs + ci) * taps + t])
+                    sum += w * x
+                    magnitude += abs(w * x) + abs(x)
                 }
-                var (sum, magnitude) = (0.0, 0.0)
-                for ci in 0..<inputs {
-                    for t in 0..<taps {
-                        let q = p + (t - 1) * slice
-                        guard q >= 0 && q < plane else { continue }
-                        let x = max(Double(input[ci * plane + q]) * Double(inputScale[ci]) + Double(inputShift[ci]), 0)
-                        let w = Double(weights[(co * inputs + ci) * taps + t])
-                        sum += w * x
-                        magnitude += abs(w * x) + abs(x)
-                    }
-                }
-                worst = max(worst, abs(Double(actual) - sum) / bound(terms: inputs * taps + 2, magnitude: magnitude))
             }
+            return (sum, magnitude, inputs * taps + 2)
         }
         #expect(worst <= 1, "worst error \(worst) of what float32 rounding allows")
     }
