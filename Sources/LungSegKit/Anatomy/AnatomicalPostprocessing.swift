@@ -63,10 +63,19 @@ struct AnatomicalPostprocessing {
         let box = wholeCrop ? GridBox(whole: grid.dims) : around
         var inner = AnatomicalPostprocessing(grid: box.grid(in: grid))
         inner.coarseOrigin = wholeCrop ? around.lower : .zero
-        let (labels, lungCount, innerRemoved, notes) = inner.lungsAndSides(
+        let (labels, lungCount, innerRemoved, innerNotes) = inner.lungsAndSides(
             mask: box.extract(mask, from: grid.dims), hu: box.extract(hu, from: grid.dims), body: box.extract(body, from: grid.dims),
             airways: box.extract(airways.mask, from: grid.dims), fillHoles: fillHoles, midlineX: midline)
-        let result = wholeCrop ? labels : box.embed(labels, in: grid.dims, background: UInt8(0))
+        var result = wholeCrop ? labels : box.embed(labels, in: grid.dims, background: UInt8(0))
+        var notes = innerNotes
+        // A lung alone without a trachea: the body's middle may be the middle of half a chest
+        // (a field of view over one side); the side its chest wall faces names it instead.
+        if lungCount == 1, airways.tracheaX == nil,
+           let right = OneLungSide.isRight(labels: result, body: body, grid: grid, imageFaces: imageFaces),
+           let note = notes.firstIndex(of: .oneLungOnly(right: !right)) {
+            for index in result.indices where result[index] != 0 { result[index] = 3 - result[index] }
+            notes[note] = .oneLungOnly(right: right)
+        }
         // What the final mask keeps outside the patient's outline: lung that the image's border cuts.
         let cut = result.withUnsafeBufferPointer { result in
             body.withUnsafeBufferPointer { body in
@@ -182,7 +191,9 @@ struct AnatomicalPostprocessing {
     }
 
     /// Takes out mask voxels outside the body, except for components that the image's side
-    /// border (`imageFaces`) cuts and whose outside part is lung tissue (a field of view narrower than the chest).
+    /// border (`imageFaces`) cuts, whose outside part is not mostly pure air, and that are lung
+    /// tissue: a wide spread outside, or vessels in the component (a field of view narrower than
+    /// the chest, or ending inside it).
     /// Returns the voxels removed (what is kept outside is counted at the end, after every stage).
     func removeOutside(_ mask: inout [UInt8], body: [UInt8], hu: [Int16]) -> Int {
         // Labelling is needed only when the mask reaches the side border (a cut lung is possible).
@@ -192,11 +203,18 @@ struct AnatomicalPostprocessing {
         }
         let components = MaskRuns(mask: mask, dims: grid.dims)
         let outside = ComponentStatistics.collect(components, hu: hu, dims: grid.dims) { body[$0] == 0 }
+        // The outside part of a cut lung is its air-like parenchyma (the vessels are tissue, so
+        // body): its spread alone is that of room air on some scans (72-86 HU measured, room air
+        // 41-78); the whole component holds the vessels that room air does not.
+        let whole = ComponentStatistics.collect(components, hu: hu, dims: grid.dims)
         var cutByBorder = [Bool](repeating: false, count: components.sizes.count)
         for index in sideBorder { cutByBorder[Int(components.component(i: index % grid.dims.i, row: index / grid.dims.i))] = true }
         cutByBorder[0] = false
         let minimum = Int(1.0 / grid.voxelML)
-        let cutLung = outside.indices.map { cutByBorder[$0] && outside[$0].count >= minimum && outside[$0].looksLikeLungTissue }
+        let cutLung = outside.indices.map {
+            cutByBorder[$0] && outside[$0].count >= minimum && outside[$0].pureAirFraction < 0.5
+                && (outside[$0].looksLikeLungTissue || whole[$0].holdsVessels)
+        }
         // Run by run: the voxels outside the body of every component that is not a cut lung.
         var removed = 0
         for run in 0..<components.first.count where !cutLung[Int(components.component[run])] {

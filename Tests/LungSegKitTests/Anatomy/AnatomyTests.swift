@@ -1,3 +1,4 @@
+import AHNet
 import Testing
 @testable import LungSegKit
 
@@ -122,6 +123,98 @@ struct AnatomyTests {
         #expect(outcome.labels.allSatisfy { $0 != 1 })
         #expect(zip(outcome.labels, chest.lungs).filter { $0.1 == 2 }.allSatisfy { $0.0 == 2 })
         #expect(outcome.warnings.contains(.oneLungOnly(right: false)))
+    }
+
+    /// The chest cut along i to `columns` (a field of view over one side): CT, lung truth and grid.
+    static func cropped(_ chest: SyntheticChest, columns: Range<Int>) -> (values: [Float], lungs: [UInt8], grid: AnatomyGrid) {
+        let dims = SyntheticChest.dims
+        var values: [Float] = []
+        var lungs: [UInt8] = []
+        for row in 0..<(dims[1] * dims[2]) {
+            for i in columns {
+                values.append(chest.values[row * dims[0] + i])
+                lungs.append(chest.lungs[row * dims[0] + i])
+            }
+        }
+        var rows = SyntheticChest.affine.rows
+        rows[0][3] += 2 * Double(columns.lowerBound)
+        return (values, lungs, AnatomyGrid(dims: Size3(columns.count, dims[1], dims[2]), affine: Affine(rows: rows)))
+    }
+
+    /// A field of view that ends just past the patient's midline holds one lung; the body's middle
+    /// is then the middle of half a chest, lateral to the lung (the right lung, x 10..100 mm, in a
+    /// body from x = 8 to 118 mm): the failure guarded against names it by that middle, wrongly.
+    @Test(arguments: [true, false])
+    func aLungAloneInAFieldOfViewOfOneSideIsNamedByItsChestWall(right: Bool) throws {
+        var options = SyntheticChest.Options()
+        options.trachea = false
+        let chest = SyntheticChest(options)
+        // i 84... is x >= 8 mm (the whole right lung, no left); ..<77 is x <= -8 mm.
+        let (values, lungs, grid) = Self.cropped(chest, columns: right ? 84..<160 : 0..<77)
+        let side: UInt8 = right ? 1 : 2
+        #expect(lungs.allSatisfy { $0 == 0 || $0 == side })
+        let coarse = try #require(CoarseBody(subsampled: values, dims: grid.dims, factors: Size3(1, 1, 1)))
+        let hu = values.map(WholeHU.from)
+        let outcome = AnatomicalPostprocessing(grid: grid).run(mask: lungs.map { $0 == 0 ? 0 : 1 }, hu: hu, coarse: coarse, fillHoles: true)
+        #expect(outcome.lungCount == 1)
+        #expect(outcome.warnings.contains(.oneLungOnly(right: right)))
+        #expect(zip(outcome.labels, lungs).allSatisfy { $0.0 == $0.1 })
+        // The body's middle alone would have named it the other side.
+        let body = BodyMask.find(hu: hu, grid: grid, coarse: coarse)
+        let middle = AnatomicalPostprocessing(grid: grid).bodyMidlineX(body)
+        #expect(right ? 55.0 < middle : -55.0 > middle, "the body's middle at x = \(middle) mm")
+    }
+
+    /// A field of view that ends inside the right lung (x >= 32 mm) cuts it: the cut part, which
+    /// the outside air reaches through the image's border, is kept (its vessels tell it from room
+    /// air; its air-like part alone has the narrow spread of room air), and the lung is named by
+    /// the cut (the medial side), also when the body fills the field of view on the other side.
+    @Test(arguments: [160, 137])
+    func aLungCutByTheFieldOfViewIsKeptAndNamedByTheCut(end: Int) throws {
+        var options = SyntheticChest.Options()
+        options.trachea = false
+        options.connectedVessels = true
+        let chest = SyntheticChest(options)
+        let (values, lungs, grid) = Self.cropped(chest, columns: 96..<end)
+        let coarse = try #require(CoarseBody(subsampled: values, dims: grid.dims, factors: Size3(1, 1, 1)))
+        let hu = values.map(WholeHU.from)
+        let body = BodyMask.find(hu: hu, grid: grid, coarse: coarse)
+        let cutOutside = zip(lungs, body).filter { $0.0 != 0 && $0.1 == 0 }.count
+        #expect(cutOutside > 5_000)  // the outside reaches into the cut lung
+        let outcome = AnatomicalPostprocessing(grid: grid).run(mask: lungs.map { $0 == 0 ? 0 : 1 }, hu: hu, coarse: coarse, fillHoles: true)
+        #expect(outcome.removed.isEmpty)
+        #expect(zip(outcome.labels, lungs).allSatisfy { $0.0 == $0.1 })
+        #expect(outcome.warnings.contains(.oneLungOnly(right: true)))
+        #expect(outcome.warnings.contains { if case .lungCutByImageBorder = $0 { true } else { false } })
+    }
+
+    /// Room air at the image's side that reads above -950 HU (a narrow spread, not pure air), with
+    /// a little padding at -2048 where the field of view's corner leaves the reconstruction circle:
+    /// the padding must not widen the spread into that of lung tissue cut by the field of view.
+    @Test func paddingDoesNotMakeRoomAirLookLikeLungCutByTheFieldOfView() throws {
+        var chest = SyntheticChest(.init(padding: -1024))
+        let dims = SyntheticChest.dims
+        var mask = chest.lungs.map { $0 == 0 ? UInt8(0) : 1 }
+        var block = 0
+        var random = 99 as UInt64
+        for k in 10..<30 {
+            for j in 100..<dims[1] {
+                for i in 130..<dims[0] {
+                    let index = SyntheticChest.index(i, j, k)
+                    guard chest.body[index] == 0 else { continue }
+                    random = random &* 6364136223846793005 &+ 1442695040888963407
+                    let atFace = i >= dims[0] - 2 || j >= dims[1] - 2
+                    chest.values[index] = atFace ? -2048 : Float(-970 + Int(random >> 58))
+                    mask[index] = 1
+                    block += 1
+                }
+            }
+        }
+        chest.hu = chest.values.map(WholeHU.from)
+        let outcome = Self.run(chest, mask: mask)
+        #expect(zip(outcome.labels, chest.body).allSatisfy { $0.0 == 0 || $0.1 != 0 })
+        #expect(outcome.removed.first { $0.0 == .outsideBody }?.1 == block)
+        #expect(!outcome.warnings.contains { if case .lungCutByImageBorder = $0 { true } else { false } })
     }
 
     @Test func gasUnderTheDiaphragmIsDropped() {

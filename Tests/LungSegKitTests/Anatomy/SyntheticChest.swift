@@ -24,6 +24,9 @@ struct SyntheticChest {
         var gasInLungBase = false
         /// A third of the lung's voxels at -980 HU, scattered (emphysema or low-dose noise).
         var emphysema = false
+        /// Vessels as tissue lines along i that reach the chest wall (every 8th row of every
+        /// other slice, about 6 %), as real vessels join the patient, instead of scattered voxels.
+        var connectedVessels = false
     }
 
     static let dims = Size3(160, 120, 40)
@@ -83,7 +86,8 @@ struct SyntheticChest {
                     }
                     if lungs[index] != 0 {
                         // Parenchyma with vessels: their spread tells lung from gas.
-                        values[index] = noise() < 0.06 ? 40 : Float(-860 + 40 * noise())
+                        let vessel = options.connectedVessels ? j % 8 == 0 && k % 2 == 0 : noise() < 0.06
+                        values[index] = vessel ? 40 : Float(-860 + 40 * noise())
                     }
                     if options.emphysema && lungs[index] != 0 && noise() < 0.33 { values[index] = -980 }
                     // Colon gas in the left lung's base: pure air where the two overlap, lung gone there.
