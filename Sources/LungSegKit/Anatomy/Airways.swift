@@ -52,6 +52,12 @@ struct Airways: Sendable {
         let middle = (lungSlices.lowerBound + lungSlices.upperBound) / 2
         let searchEnd = order.firstIndex(of: middle) ?? order.count
         let tracker = Tracker(hu: hu, body: body, grid: grid)
+        // The first slice from the top where the mask is as wide as a lung's flank (wider than
+        // any trachea): above it lies the neck, where only the trachea runs.
+        let firstWide = order.firstIndex { k in
+            let base = k * grid.planeCount
+            return Double(lungs[base..<(base + grid.planeCount)].reduce(0) { $0 + Int($1 != 0 ? 1 : 0) }) * grid.pixelArea >= flankArea
+        } ?? order.count
         // The slices' candidate tubes are found a few slices at a time in parallel (each slice on
         // its own), then followed in order from the top: the first trachea followed to a carina
         // wins, as when the slices were searched one by one.
@@ -69,10 +75,15 @@ struct Airways: Sendable {
             for (offset, candidates) in starts.enumerated() {
                 let position = positions.lowerBound + offset
                 for start in candidates {
-                    if let found = tracker.follow(from: start, at: position, order: order), let carina = found.carinaSlice,
-                       lungsFlank(carina, lungs: lungs, hu: hu, grid: grid, x: found.tracheaX) {
-                        return found
-                    }
+                    guard let found = tracker.follow(from: start, at: position, order: order), let carina = found.carinaSlice else { continue }
+                    let flanks = lungFlanks(carina, lungs: lungs, hu: hu, grid: grid, x: found.tracheaX)
+                    let flanked = flanks.filter { $0 >= flankArea }.count
+                    // With one lung (a pneumonectomy, a collapsed lung) one flank is enough when
+                    // the tube comes down from the neck, above the lungs, for a trachea's length
+                    // before its carina: a colon seen end-on does neither.
+                    let fromTheNeck = position < firstWide
+                        && Double(abs(order[position] - carina)) * grid.spacing.k >= minimumLengthMM
+                    if flanked == 2 || (flanked == 1 && fromTheNeck) { return found }
                 }
             }
         }
@@ -98,11 +109,12 @@ struct Airways: Sendable {
         return candidates.prefix(2).map { number in (0..<plane).filter { labels[$0] == Int32(number + 1) } }
     }
 
-    /// Lung tissue fills both sides of a real carina: at least `flankArea` mm² of mask voxels
-    /// between -950 and -500 HU on each side of the trachea's x in the carina's slice (gas in the
-    /// bowel, the other tube that can look like a trachea and carina, is purer air than that).
-    static func lungsFlank(_ k: Int, lungs: [UInt8], hu: [Int16], grid: AnatomyGrid, x: Double?) -> Bool {
-        guard let x else { return false }
+    /// Lung tissue fills both sides of a real carina, or one side when there is one lung: the area
+    /// (mm²) of mask voxels between -950 and -500 HU on the patient's right and left of the
+    /// trachea's x in the carina's slice; a flank counts from `flankArea` (gas in the bowel, the
+    /// other tube that can look like a trachea and carina, is purer air than that).
+    static func lungFlanks(_ k: Int, lungs: [UInt8], hu: [Int16], grid: AnatomyGrid, x: Double?) -> [Double] {
+        guard let x else { return [0, 0] }
         let (nx, ny) = (grid.dims.i, grid.dims.j)
         var areas = [0.0, 0.0]
         let base = k * grid.planeCount
@@ -113,7 +125,7 @@ struct Airways: Sendable {
                 areas[grid.worldX(Double(i), Double(j), Double(k)) > x ? 0 : 1] += grid.pixelArea
             }
         }
-        return areas.allSatisfy { $0 >= flankArea }
+        return areas
     }
 
     /// The middle of the body's left-right extent in a slice, in voxel i.

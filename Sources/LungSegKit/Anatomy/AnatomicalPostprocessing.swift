@@ -5,14 +5,16 @@ import AHNet
 /// the "near the lungs" test use coarser grids, and both only choose, never draw, voxels):
 ///
 /// 1. body (`BodyMask`): mask voxels outside the patient go, unless the lung itself is cut by the
-///    field of view (lung tissue at the image border is kept, with a warning);
+///    field of view (lung tissue at the image border or the reconstruction circle is kept, with a
+///    warning);
 /// 2. airways (`Airways`): the trachea and main bronchi go, and are measured;
 /// 3. components (`LungComponents`): gas (also gas joined to a lung by a thin bridge, and
 ///    compact pockets of gas held in a lung's base, `GasPockets`), gas below the diaphragm and far
 ///    islands go;
 /// 4. edge (`LungBoundary`): air-like voxels next to the lung join it, then holes inside the lungs
 ///    (vessels, lesions) are filled;
-/// 5. sides (`LungSides`): right and left, split along the junction when they touch.
+/// 5. sides (`LungSides`): right and left, split along the junction when they touch; a lung
+///    alone without a trachea is named by its chest wall (`OneLungSide`).
 struct AnatomicalPostprocessing {
     struct Outcome {
         /// 1 = right lung, 2 = left lung.
@@ -191,13 +193,13 @@ struct AnatomicalPostprocessing {
     }
 
     /// Takes out mask voxels outside the body, except for components that the image's side
-    /// border (`imageFaces`) cuts, whose outside part is not mostly pure air, and that are lung
-    /// tissue: a wide spread outside, or vessels in the component (a field of view narrower than
-    /// the chest, or ending inside it).
+    /// border (`imageFaces`) or the reconstruction circle's padding cuts, whose outside part is not
+    /// mostly pure air, and that are lung tissue: a wide spread outside, or vessels in the
+    /// component (a field of view narrower than the chest, or ending inside it).
     /// Returns the voxels removed (what is kept outside is counted at the end, after every stage).
     func removeOutside(_ mask: inout [UInt8], body: [UInt8], hu: [Int16]) -> Int {
-        // Labelling is needed only when the mask reaches the side border (a cut lung is possible).
-        let sideBorder = sideBorderIndices()
+        // Labelling is needed only when the mask reaches the border (a cut lung is possible).
+        let sideBorder = sideBorderIndices() + paddingEdge(of: mask, hu: hu)
         guard sideBorder.contains(where: { mask[$0] != 0 }) else {
             return Self.clear(&mask, where: body, isSet: false)
         }
@@ -240,6 +242,25 @@ struct AnatomicalPostprocessing {
                 } combine: { $0 += $1 }
             }
         }
+    }
+
+    /// Below this a voxel is padding outside the reconstruction circle (-2048, -3024), never a
+    /// measurement (air reads about -1000).
+    static let paddingHU: Int16 = -1500
+
+    /// The mask voxels that touch padding in their slice (4-neighbourhood): where the
+    /// reconstruction circle, like the image's border, cuts what lies beyond it.
+    func paddingEdge(of mask: [UInt8], hu: [Int16]) -> [Int] {
+        let (nx, ny) = (grid.dims.i, grid.dims.j)
+        var indices: [Int] = []
+        for index in mask.indices where mask[index] != 0 {
+            let (i, j) = (index % nx, (index / nx) % ny)
+            if hu[index] < Self.paddingHU || (i > 0 && hu[index - 1] < Self.paddingHU) || (i + 1 < nx && hu[index + 1] < Self.paddingHU)
+                || (j > 0 && hu[index - nx] < Self.paddingHU) || (j + 1 < ny && hu[index + nx] < Self.paddingHU) {
+                indices.append(index)
+            }
+        }
+        return indices
     }
 
     /// The voxels on the side faces of the grid that are the image's border (`imageFaces`).

@@ -8,7 +8,8 @@ import AHNet
 /// (a geodesic race: each voxel goes to the part that reaches it first). Sides are named in world
 /// coordinates (RAS+: larger x is the patient's right), never by array index. When no second lung
 /// is there (a pneumonectomy, a scan of one side) the one lung is named by its side of the
-/// midline, and the outcome says so.
+/// midline, and the outcome says so (without a trachea the caller corrects that name by the lung's
+/// chest wall, `OneLungSide`: the body's middle may be the middle of half a chest).
 enum LungSides {
     /// How far the erosion goes looking for the junction, mm.
     static let maximumErosionMM = 25.0

@@ -91,6 +91,37 @@ struct AnatomyTests {
         #expect(airways.voxelCount == 0 && airways.carinaSlice == nil)
     }
 
+    /// One lung (a pneumonectomy): lung flanks the carina on one side only. The trachea, coming
+    /// down from the neck above the lungs, is still found and taken out (the failure guarded
+    /// against: a flank demanded on both sides left it inside the one lung's mask).
+    @Test func theTracheaIsTakenOutWithOneLung() {
+        var options = SyntheticChest.Options()
+        options.rightLung = false
+        let chest = SyntheticChest(options)
+        let mask = zip(chest.airMask(), chest.body).map { $0.0 & $0.1 }
+        let outcome = Self.run(chest, mask: mask)
+        #expect(outcome.airways.carinaSlice == SyntheticChest.carinaSlice - 1)
+        #expect(zip(chest.tracheaLumen, outcome.labels).allSatisfy { $0.0 == 0 || $0.1 == 0 })
+        #expect(outcome.lungCount == 1)
+        #expect(outcome.warnings.contains(.oneLungOnly(right: false)))
+    }
+
+    /// The same tube starting inside the lungs' height (a colon seen end-on under a lung's base
+    /// looks like it): with lung on one side only it is not taken for a trachea.
+    @Test func aTubeWithLungOnOneSideIsNoTracheaUnlessItComesFromTheNeck() {
+        var options = SyntheticChest.Options()
+        options.rightLung = false
+        var chest = SyntheticChest(options)
+        let plane = SyntheticChest.dims[0] * SyntheticChest.dims[1]
+        for index in chest.tracheaLumen.indices where chest.tracheaLumen[index] != 0 && index / plane >= 34 {
+            chest.values[index] = 40
+        }
+        chest.hu = chest.values.map(WholeHU.from)
+        let mask = zip(chest.airMask(), chest.body).map { $0.0 & $0.1 }
+        let airways = Airways.find(hu: chest.hu, body: chest.body, lungs: mask, grid: chest.grid)
+        #expect(airways.voxelCount == 0 && airways.carinaSlice == nil)
+    }
+
     @Test func touchingLungsAreSplitAlongTheJunctionAndNamedByWorldSide() {
         var options = SyntheticChest.Options()
         options.touchingInFront = true
@@ -185,6 +216,22 @@ struct AnatomyTests {
         #expect(outcome.removed.isEmpty)
         #expect(zip(outcome.labels, lungs).allSatisfy { $0.0 == $0.1 })
         #expect(outcome.warnings.contains(.oneLungOnly(right: true)))
+        #expect(outcome.warnings.contains { if case .lungCutByImageBorder = $0 { true } else { false } })
+    }
+
+    /// A reconstruction circle of 90 mm cuts both lungs' lateral sides (they reach x = ±100 mm):
+    /// the outside air reaches into them through the padding, as through the image's border, and
+    /// they are kept as lungs cut by the field of view.
+    @Test(arguments: [-2048, -3024] as [Float])
+    func lungsCutByTheReconstructionCircleAreKept(padding: Float) {
+        var options = SyntheticChest.Options(padding: padding, circleMM: 90)
+        options.trachea = false
+        options.connectedVessels = true
+        let chest = SyntheticChest(options)
+        #expect(zip(chest.lungs, chest.body).filter { $0.0 != 0 && $0.1 == 0 }.isEmpty)
+        let outcome = Self.run(chest, mask: chest.lungs.map { $0 == 0 ? 0 : 1 })
+        #expect(outcome.removed.isEmpty)
+        #expect(zip(outcome.labels, chest.lungs).filter { $0.0 != $0.1 }.count == 0)
         #expect(outcome.warnings.contains { if case .lungCutByImageBorder = $0 { true } else { false } })
     }
 

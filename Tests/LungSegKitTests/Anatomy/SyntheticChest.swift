@@ -7,6 +7,8 @@ struct SyntheticChest {
     struct Options {
         /// HU outside the reconstruction circle (-1024, -2048, -3024).
         var padding: Float = -3024
+        /// The reconstruction circle's radius, mm (below 100 it cuts into the lungs' sides).
+        var circleMM = 118.0
         var table = true
         var rightLung = true
         var leftLung = true
@@ -66,8 +68,8 @@ struct SyntheticChest {
                 for i in 0..<nx {
                     let index = Self.index(i, j, k)
                     let (x, y, z) = (Double(i - 80) * 2, Double(j - 60) * 2, Double(k) * 5)
-                    // Outside the reconstruction circle (radius 118 mm): padding.
-                    if x * x + y * y > 118 * 118 { values[index] = options.padding; continue }
+                    // Outside the reconstruction circle: padding.
+                    if x * x + y * y > options.circleMM * options.circleMM { values[index] = options.padding; continue }
                     // The table: a slab 16 mm under the back, with air between.
                     if options.table && y < -96 && y > -106 { values[index] = 200; continue }
                     // The body: an elliptic cylinder 260 x 180 mm.
