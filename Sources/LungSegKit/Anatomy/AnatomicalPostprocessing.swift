@@ -103,7 +103,7 @@ struct AnatomicalPostprocessing {
         if attachedGas > 0 { removed.append((.gas, attachedGas)) }
         let components = MaskRuns(mask: mask, dims: grid.dims)
         let statistics = ComponentStatistics.collect(components, hu: hu, dims: grid.dims)
-        let selection = LungComponents.select(components, statistics: statistics, grid: grid, coarseOrigin: coarseOrigin)
+        let selection = LungComponents.select(components, statistics: statistics, grid: grid, midlineX: midlineX, coarseOrigin: coarseOrigin)
         components.paint(into: &mask, nx: grid.dims.i) { selection.keep[Int($0)] ? 1 : 0 }
         removed += selection.removed
 

@@ -13,13 +13,48 @@ public enum RemovalReason: String, Codable, Sendable, CaseIterable {
 /// Which connected components of the mask are lung (stage 4 of the anatomical post-processing).
 ///
 /// Gas is dropped by its intensities (`ComponentStatistics.looksLikeGas`). Of the rest, the largest
-/// is a lung, and so is the second largest when it is at least a tenth of it and does not lie under
-/// the first. Any other component is dropped when most of it lies under the lungs (below the
+/// is a lung, and so is the second largest when it does not lie under the first and is at least a
+/// tenth of it, or at least `minimumSecondLungML` on the other side of the midline (what is left
+/// of a lung collapsed by an effusion: an island rule would have dropped it). Any other component is dropped when most of it lies under the lungs (below the
 /// diaphragm: stomach or colon gas with stool), or when it is small and more than `nearMM` from
 /// them. Components too small to be a lung at all (`minimumLungML`) are dropped when nothing larger is there.
 enum LungComponents {
     static let minimumLungML = 5.0
     static let nearMM = 10.0
+    /// A second lung smaller than a tenth of the first counts from this volume, across the midline.
+    static let minimumSecondLungML = 50.0
+    /// ... when at most this share of the first lies on the second's side of the midline (touching
+    /// lungs held in one component have about half of it there).
+    static let firstBeyondMidline = 0.1
+
+    /// Whether component `second` of `components` is the second lung beside the largest, `first`:
+    /// at least a tenth of it, or (a lung collapsed by an effusion) at least `minimumSecondLungML`
+    /// with its centroid across `midlineX` (world x) from a first lung that keeps to its side.
+    static func isSecondLung(_ second: Int32, first: Int32, components: MaskRuns, grid: AnatomyGrid, midlineX: Double) -> Bool {
+        let (size, firstSize) = (components.sizes[Int(second)], components.sizes[Int(first)])
+        if size * 10 >= firstSize { return true }
+        guard Double(size) * grid.voxelML >= minimumSecondLungML else { return false }
+        let (ny, stepX) = (grid.dims.j, grid.affine.rows[0][0])
+        // Per component: the sum of x, and the voxels right of the midline (x is linear along a row).
+        var sums = [0.0, 0.0]
+        var right = [0, 0]
+        for run in 0..<components.first.count {
+            let component = components.component[run]
+            guard component == first || component == second else { continue }
+            let slot = component == first ? 0 : 1
+            let row = Int(components.row[run])
+            let x0 = grid.worldX(0, Double(row % ny), Double(row / ny))
+            for i in Int(components.first[run])...Int(components.last[run]) {
+                let x = x0 + stepX * Double(i)
+                sums[slot] += x
+                if x > midlineX { right[slot] += 1 }
+            }
+        }
+        let secondIsRight = sums[1] / Double(size) > midlineX
+        guard (sums[0] / Double(firstSize) > midlineX) != secondIsRight else { return false }
+        let firstOnSecondsSide = secondIsRight ? right[0] : firstSize - right[0]
+        return Double(firstOnSecondsSide) <= firstBeyondMidline * Double(firstSize)
+    }
 
     struct Selection {
         var keep: [Bool]
@@ -28,9 +63,9 @@ enum LungComponents {
         var lungs: [Int32]
     }
 
-    /// `coarseOrigin`: where the coarse grid of the "near the lungs" test starts (see
-    /// `AnatomicalPostprocessing.coarseOrigin`).
-    static func select(_ components: MaskRuns, statistics: [ComponentStatistics], grid: AnatomyGrid,
+    /// `midlineX`: the patient's midline in world x; `coarseOrigin`: where the coarse grid of the
+    /// "near the lungs" test starts (see `AnatomicalPostprocessing.coarseOrigin`).
+    static func select(_ components: MaskRuns, statistics: [ComponentStatistics], grid: AnatomyGrid, midlineX: Double,
                        coarseOrigin: Index3 = .zero) -> Selection {
         let count = components.sizes.count
         var keep = [Bool](repeating: false, count: count)
@@ -50,7 +85,7 @@ enum LungComponents {
         let underFirst = unders[0]
         if candidates.count > 1 {
             let second = candidates[1]
-            if components.sizes[Int(second)] * 10 >= components.sizes[Int(first)] && underFirst[Int(second)] < 0.5 {
+            if underFirst[Int(second)] < 0.5 && isSecondLung(second, first: first, components: components, grid: grid, midlineX: midlineX) {
                 lungs.append(second)
                 keep[Int(second)] = true
             }

@@ -32,7 +32,8 @@ enum LungSides {
         guard let first = order.first else { return Outcome(labels: labels, lungCount: 0, notes: []) }  // all 0
         var partCount = components.sizes.count
         var notes: [PipelineWarning] = []
-        let secondIsLung = order.count >= 2 && components.sizes[Int(order[1])] * 10 >= components.sizes[Int(first)]
+        let secondIsLung = order.count >= 2
+            && LungComponents.isSecondLung(order[1], first: first, components: components, grid: grid, midlineX: midlineX)
         var lungCount = 1
         // When the largest component holds both lungs, its voxels go to the seed that reaches
         // them first: `owner` 2 marks those of the new part.

@@ -264,6 +264,62 @@ struct AnatomyTests {
         #expect(!outcome.warnings.contains { if case .lungCutByImageBorder = $0 { true } else { false } })
     }
 
+    /// What is left of a right lung collapsed by an effusion: a ball of about 60 mL at its hilum
+    /// (7 % of the left lung, 25 mm from it). It is the right lung, not an island to drop.
+    @Test func theRemnantOfACollapsedLungIsKeptAsALung() {
+        var options = SyntheticChest.Options()
+        options.trachea = false
+        var chest = SyntheticChest(options)
+        var mask = [UInt8](repeating: 0, count: chest.lungs.count)
+        var remnant = 0
+        for index in chest.lungs.indices where chest.lungs[index] != 0 {
+            let (i, j, k) = (index % SyntheticChest.dims[0], (index / SyntheticChest.dims[0]) % SyntheticChest.dims[1],
+                             index / (SyntheticChest.dims[0] * SyntheticChest.dims[1]))
+            let (x, y, z) = (Double(i - 80) * 2, Double(j - 60) * 2, Double(k) * 5)
+            if chest.lungs[index] == 2 {
+                mask[index] = 1
+            } else if (x - 40) * (x - 40) + y * y + (z - 115) * (z - 115) <= 25 * 25 {
+                mask[index] = 1
+                remnant += 1
+            } else {
+                chest.values[index] = 20  // the effusion
+                chest.lungs[index] = 0
+            }
+        }
+        chest.hu = chest.values.map(WholeHU.from)
+        #expect(Double(remnant) * chest.grid.voxelML > 50 && remnant * 10 < chest.lungs.filter { $0 == 2 }.count)
+        let outcome = Self.run(chest, mask: mask)
+        #expect(outcome.lungCount == 2)
+        #expect(outcome.removed.isEmpty)
+        #expect(zip(outcome.labels, chest.lungs).filter { $0.0 != $0.1 }.count == 0)
+    }
+
+    /// Touching lungs held in one component, and the right apex cut off from it (10 mm of tissue,
+    /// about 100 mL): the apex lies across the midline from the component's centroid, but the
+    /// component itself spans both sides, so it is split at the junction, not taken for one lung
+    /// beside a small second one.
+    @Test func aSmallPartAcrossTheMidlineDoesNotStopTheSplitOfTouchingLungs() {
+        var options = SyntheticChest.Options()
+        options.trachea = false
+        options.touchingInFront = true
+        var chest = SyntheticChest(options)
+        let plane = SyntheticChest.dims[0] * SyntheticChest.dims[1]
+        let gap = { (index: Int) in chest.lungs[index] != 0 && index % SyntheticChest.dims[0] > 80 && (30...31).contains(index / plane) }
+        for index in chest.values.indices where gap(index) { chest.values[index] = 40 }  // tissue: the edge cannot close the gap
+        chest.hu = chest.values.map(WholeHU.from)
+        let mask = chest.lungs.indices.map { index -> UInt8 in chest.lungs[index] == 0 || gap(index) ? 0 : 1 }
+        let outcome = Self.run(chest, mask: mask)
+        #expect(outcome.lungCount == 2)
+        #expect(outcome.warnings.contains(.lungsSeparatedAtJunction))
+        // Both lungs below the gap keep their sides.
+        var (wrong, counted) = (0, 0)
+        for index in mask.indices where mask[index] != 0 && abs(index % SyntheticChest.dims[0] - 80) > 8 && index / plane < 30 {
+            counted += 1
+            if outcome.labels[index] != chest.lungs[index] { wrong += 1 }
+        }
+        #expect(counted > 50_000 && wrong == 0)
+    }
+
     @Test func gasUnderTheDiaphragmIsDropped() {
         var options = SyntheticChest.Options()
         options.gasUnderDiaphragm = true
