@@ -112,7 +112,8 @@ struct AnatomicalPostprocessing {
         if fillHoles { BinaryMask.fillHoles(in: &mask, dims: grid.dims) }
 
         // 5. Sides.
-        let sides = LungSides.split(consume mask, grid: grid, midlineX: midlineX, coarseOrigin: coarseOrigin)
+        let sides = LungSides.split(consume mask, grid: grid, midlineX: midlineX, coarseOrigin: coarseOrigin,
+                                    allowSmallSecond: selection.smallSecondLung)
         return (sides.labels, sides.lungCount, removed, sides.notes)
     }
 

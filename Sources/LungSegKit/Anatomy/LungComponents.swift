@@ -24,16 +24,21 @@ enum LungComponents {
     /// A second lung smaller than a tenth of the first counts from this volume, across the midline.
     static let minimumSecondLungML = 50.0
     /// ... when at most this share of the first lies on the second's side of the midline (touching
-    /// lungs held in one component have about half of it there).
+    /// lungs held in one component have about half of it there),
     static let firstBeyondMidline = 0.1
+    /// ... and when less than this share of it is pure air: parenchyma (0-20 % measured on what is
+    /// left of collapsed lungs), not colon gas mixed with stool under an empty hemithorax (46 %).
+    static let smallLungPureAir = 0.35
 
     /// Whether component `second` of `components` is the second lung beside the largest, `first`:
-    /// at least a tenth of it, or (a lung collapsed by an effusion) at least `minimumSecondLungML`
-    /// with its centroid across `midlineX` (world x) from a first lung that keeps to its side.
-    static func isSecondLung(_ second: Int32, first: Int32, components: MaskRuns, grid: AnatomyGrid, midlineX: Double) -> Bool {
+    /// at least a tenth of it, or, when `allowSmall` (it looks like parenchyma), at least
+    /// `minimumSecondLungML` with its centroid across `midlineX` (world x) from a first lung that
+    /// keeps to its side (what an effusion leaves of a collapsed lung).
+    static func isSecondLung(_ second: Int32, first: Int32, components: MaskRuns, grid: AnatomyGrid, midlineX: Double,
+                             allowSmall: Bool) -> Bool {
         let (size, firstSize) = (components.sizes[Int(second)], components.sizes[Int(first)])
         if size * 10 >= firstSize { return true }
-        guard Double(size) * grid.voxelML >= minimumSecondLungML else { return false }
+        guard allowSmall, Double(size) * grid.voxelML >= minimumSecondLungML else { return false }
         let (ny, stepX) = (grid.dims.j, grid.affine.rows[0][0])
         // Per component: the sum of x, and the voxels right of the midline (x is linear along a row).
         var sums = [0.0, 0.0]
@@ -61,6 +66,8 @@ enum LungComponents {
         var removed: [(RemovalReason, Int)]
         /// The components taken as lungs (one or two).
         var lungs: [Int32]
+        /// Whether the second lung is under a tenth of the first (see `isSecondLung`).
+        var smallSecondLung = false
     }
 
     /// `midlineX`: the patient's midline in world x; `coarseOrigin`: where the coarse grid of the
@@ -79,13 +86,17 @@ enum LungComponents {
             return Selection(keep: keep, removed: Self.sorted(removed), lungs: [])
         }
         var lungs = [first]
+        var smallSecondLung = false
         keep[Int(first)] = true
         // Under the first lung alone, and under the first two together, in one pass.
         let unders = fractionsUnder(sets: candidates.count > 1 ? [[first], [first, candidates[1]]] : [[first]], components: components, grid: grid)
         let underFirst = unders[0]
         if candidates.count > 1 {
             let second = candidates[1]
-            if underFirst[Int(second)] < 0.5 && isSecondLung(second, first: first, components: components, grid: grid, midlineX: midlineX) {
+            if underFirst[Int(second)] < 0.5
+                && isSecondLung(second, first: first, components: components, grid: grid, midlineX: midlineX,
+                                allowSmall: statistics[Int(second)].pureAirFraction < smallLungPureAir) {
+                smallSecondLung = components.sizes[Int(second)] * 10 < components.sizes[Int(first)]
                 lungs.append(second)
                 keep[Int(second)] = true
             }
@@ -103,7 +114,7 @@ enum LungComponents {
                 removed[.island, default: 0] += size
             }
         }
-        return Selection(keep: keep, removed: Self.sorted(removed), lungs: lungs)
+        return Selection(keep: keep, removed: Self.sorted(removed), lungs: lungs, smallSecondLung: smallSecondLung)
     }
 
     static func sorted(_ removed: [RemovalReason: Int]) -> [(RemovalReason, Int)] {

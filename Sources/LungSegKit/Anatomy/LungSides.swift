@@ -23,9 +23,11 @@ enum LungSides {
 
     /// Splits `mask` (holes filled, lungs kept) into sides; `midlineX` is the patient's midline in
     /// world x (the trachea, or the body's middle); the erosion's coarse grid starts at
-    /// `coarseOrigin` (see `AnatomicalPostprocessing.coarseOrigin`).
+    /// `coarseOrigin` (see `AnatomicalPostprocessing.coarseOrigin`); `allowSmallSecond`: the
+    /// component stage took a second lung under a tenth of the first (`LungComponents`).
     /// `mask` is consumed: the labels are written over it.
-    static func split(_ mask: consuming [UInt8], grid: AnatomyGrid, midlineX: Double, coarseOrigin: Index3 = .zero) -> Outcome {
+    static func split(_ mask: consuming [UInt8], grid: AnatomyGrid, midlineX: Double, coarseOrigin: Index3 = .zero,
+                      allowSmallSecond: Bool = false) -> Outcome {
         var labels = mask
         let components = MaskRuns(mask: labels, dims: grid.dims)
         let order = components.bySize
@@ -33,7 +35,8 @@ enum LungSides {
         var partCount = components.sizes.count
         var notes: [PipelineWarning] = []
         let secondIsLung = order.count >= 2
-            && LungComponents.isSecondLung(order[1], first: first, components: components, grid: grid, midlineX: midlineX)
+            && LungComponents.isSecondLung(order[1], first: first, components: components, grid: grid, midlineX: midlineX,
+                                           allowSmall: allowSmallSecond)
         var lungCount = 1
         // When the largest component holds both lungs, its voxels go to the seed that reaches
         // them first: `owner` 2 marks those of the new part.

@@ -294,6 +294,33 @@ struct AnatomyTests {
         #expect(zip(outcome.labels, chest.lungs).filter { $0.0 != $0.1 }.count == 0)
     }
 
+    /// One lung, and colon gas mixed with stool under the empty hemithorax (46 % pure air, a
+    /// narrower spread than the gas rule's): as large as a collapsed lung's remnant and across the
+    /// midline, but not parenchyma, so not the second lung.
+    @Test func colonGasUnderAnEmptyHemithoraxIsNoSecondLung() {
+        var options = SyntheticChest.Options()
+        options.rightLung = false
+        options.trachea = false
+        var chest = SyntheticChest(options)
+        var mask = chest.lungs.map { $0 == 0 ? UInt8(0) : 1 }
+        var colon = 0
+        for index in chest.values.indices where chest.body[index] != 0 {
+            let (i, j, k) = (index % SyntheticChest.dims[0], (index / SyntheticChest.dims[0]) % SyntheticChest.dims[1],
+                             index / (SyntheticChest.dims[0] * SyntheticChest.dims[1]))
+            let (x, y, z) = (Double(i - 80) * 2, Double(j - 60) * 2, Double(k) * 5)
+            guard (x - 55) * (x - 55) + y * y + (z - 60) * (z - 60) <= 25 * 25 else { continue }
+            chest.values[index] = [-990, -990, -800, -990, -800, -300, -990, -800, -990, -800, -990][colon % 11]
+            mask[index] = 1
+            colon += 1
+        }
+        chest.hu = chest.values.map(WholeHU.from)
+        #expect(Double(colon) * chest.grid.voxelML > 50)
+        let outcome = Self.run(chest, mask: mask)
+        #expect(outcome.lungCount == 1)
+        #expect(outcome.warnings.contains(.oneLungOnly(right: false)))
+        #expect(zip(outcome.labels, chest.lungs).filter { $0.0 != $0.1 }.count == 0)
+    }
+
     /// Touching lungs held in one component, and the right apex cut off from it (10 mm of tissue,
     /// about 100 mL): the apex lies across the midline from the component's centroid, but the
     /// component itself spans both sides, so it is split at the junction, not taken for one lung
