@@ -253,15 +253,26 @@ struct AnatomicalPostprocessing {
     /// reconstruction circle, like the image's border, cuts what lies beyond it.
     func paddingEdge(of mask: [UInt8], hu: [Int16]) -> [Int] {
         let (nx, ny) = (grid.dims.i, grid.dims.j)
-        var indices: [Int] = []
-        for index in mask.indices where mask[index] != 0 {
-            let (i, j) = (index % nx, (index / nx) % ny)
-            if hu[index] < Self.paddingHU || (i > 0 && hu[index - 1] < Self.paddingHU) || (i + 1 < nx && hu[index + 1] < Self.paddingHU)
-                || (j > 0 && hu[index - nx] < Self.paddingHU) || (j + 1 < ny && hu[index + nx] < Self.paddingHU) {
-                indices.append(index)
+        let padding = Self.paddingHU
+        // Slices in parallel; the indices only mark components, so their order does not matter.
+        return mask.withUnsafeBufferPointer { mask in
+            hu.withUnsafeBufferPointer { hu in
+                ParallelFor.reduce(0..<grid.dims.k, initial: { [Int]() }) { slices, indices in
+                    for k in slices {
+                        for j in 0..<ny {
+                            let row = nx * (j + ny * k)
+                            for i in 0..<nx where mask[row + i] != 0 {
+                                let index = row + i
+                                if hu[index] < padding || (i > 0 && hu[index - 1] < padding) || (i + 1 < nx && hu[index + 1] < padding)
+                                    || (j > 0 && hu[index - nx] < padding) || (j + 1 < ny && hu[index + nx] < padding) {
+                                    indices.append(index)
+                                }
+                            }
+                        }
+                    }
+                } combine: { $0 += $1 }
             }
         }
-        return indices
     }
 
     /// The voxels on the side faces of the grid that are the image's border (`imageFaces`).

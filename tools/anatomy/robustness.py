@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""The anatomical post-processing on the same CT framed or stored differently: every variant is
+post-processed (`lungseg postprocess --split-lungs`) with the probability map transformed the same
+way, and compared with the unchanged CT's mask on the voxels both cover.
+
+    python tools/anatomy/robustness.py --lungseg .build/release/lungseg --work /tmp/anatomy \
+        --out /tmp/robustness [CASE ...]
+
+--work holds CASE_p.nii.gz, the probability maps tools/anatomy/evaluate.py saves. Variants:
+- storage: LPS (i and j flipped), feet first (k flipped), all axes flipped, slices stored along x
+  (axes permuted), uint16 with an intercept of -1024: the mask must be the same to the voxel;
+- the reconstruction circle padded with -3024 / -2048 HU (the circle inscribed in the image);
+- the patient off-centre (air added on two sides of the field of view);
+- one side only: the image cut 4 voxels short of the body's middle column, on either side (one
+  lung, which must be named by its own side: a field of view over one side of the chest);
+- cranio-caudal crops: the lower 60 % of the lungs (no trachea), the upper 50 %;
+- oblique affines: tilted 15 and 30 degrees about x, 25 about y, turned 20 about z;
+- one lung (a pneumonectomy): the unchanged CT's right (or left) lung filled with fluid (20 HU)
+  and taken out of the probability map; the other lung must come out as before, the trachea out;
+- a collapsed lung: all of the right (left) lung but the 6 % nearest its hilum filled with fluid
+  (an effusion), the rest kept: two lungs, the remnant on its side.
+Prints one line per variant: volumes, lungs, airways, the share of voxels equal to the unchanged
+CT's mask, Dice per side against it, and the warnings. Needs numpy and nibabel.
+"""
+import argparse
+import json
+import os
+import subprocess
+
+import nibabel as nib
+import numpy as np
+
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "data")
+CASES = ["cip_ct64", "itk_chest00", "covidctmd_P001", "lungdx_A0002", "lungdx_A0001", "covidctmd_normal001",
+         "pyrad_lung1_2x", "covidctmd_cap001"]
+
+
+def canonical(path):
+    image = nib.as_closest_canonical(nib.load(path))
+    return np.asarray(image.dataobj), image.affine
+
+
+def flipped(array, affine, axes):
+    affine = affine.copy()
+    for axis in axes:
+        flip = np.eye(4)
+        flip[axis, axis], flip[axis, 3] = -1, array.shape[axis] - 1
+        affine = affine @ flip
+        array = np.flip(array, axis)
+    return array, affine
+
+
+def shifted(affine, i=0, k=0):
+    return affine @ np.array([[1, 0, 0, i], [0, 1, 0, 0], [0, 0, 1, k], [0, 0, 0, 1]], dtype=float)
+
+
+def rotation(axis, degrees):
+    t = np.radians(degrees)
+    r = np.eye(4)
+    a, b = [x for x in range(3) if x != axis]
+    r[a, a], r[a, b], r[b, a], r[b, b] = np.cos(t), -np.sin(t), np.sin(t), np.cos(t)
+    return r
+
+
+class Runner:
+    def __init__(self, lungseg, out, case):
+        self.lungseg, self.out, self.case = lungseg, out, case
+        self.base = None
+
+    def run(self, name, ct, affine, probability, dtype=np.int16, intercept=0.0):
+        stem = os.path.join(self.out, f"{self.case}_{name}")
+        image = nib.Nifti1Image(ct.astype(dtype), affine)
+        image.header.set_slope_inter(1.0, intercept)
+        nib.save(image, stem + "_ct.nii.gz")
+        nib.save(nib.Nifti1Image(probability.astype(np.float32), affine), stem + "_p.nii.gz")
+        done = subprocess.run([self.lungseg, "postprocess", stem + "_ct.nii.gz", "--probabilities", stem + "_p.nii.gz", "-o",
+                               stem + "_m.nii.gz", "--report", stem + ".json", "--qc", stem + ".png", "--split-lungs"],
+                              capture_output=True, text=True)
+        if done.returncode:
+            print(f"{self.case} {name}: FAILED {done.stderr.strip()[-300:]}", flush=True)
+            return None, None
+        with open(stem + ".json") as handle:
+            return np.asarray(nib.load(stem + "_m.nii.gz").dataobj), json.load(handle)
+
+    def compare(self, name, mask, report, back=lambda m: m, region=(slice(None),) * 3):
+        if mask is None:
+            return
+        lungs = report["lungs"]
+        line = f"{self.case} {name}: right {lungs['rightML']:.1f} left {lungs['leftML']:.1f} lungs {lungs['lungCount']} airways {lungs['airwaysML']:.1f}"
+        if self.base is None:
+            self.base = mask
+        else:
+            ours, theirs = back(mask), self.base[region]
+            dice = []
+            for label in (1, 2):
+                a, b = ours == label, theirs == label
+                dice.append(2 * (a & b).sum() / max(1, a.sum() + b.sum()))
+            line += f" | equal {np.mean(ours == theirs):.5f} Dice right {dice[0]:.4f} left {dice[1]:.4f}"
+        print(line + " | " + ("; ".join(report["warnings"]) or "-"), flush=True)
+
+
+def sweep(runner, ct, affine, probability):
+    nx, ny, nz = ct.shape
+    runner.compare("unchanged", *runner.run("unchanged", ct, affine, probability))
+    for name, axes in [("LPS", (0, 1)), ("feet first", (2,)), ("all axes flipped", (0, 1, 2))]:
+        c, a = flipped(ct, affine, axes)
+        p, _ = flipped(probability, affine, axes)
+        runner.compare(name, *runner.run(name.replace(" ", "_"), c, a, p), back=lambda m, axes=axes: np.flip(m, axes))
+    order = (2, 0, 1)
+    permutation = np.zeros((4, 4))
+    permutation[3, 3] = 1
+    for new, old in enumerate(order):
+        permutation[old, new] = 1
+    runner.compare("stored along x", *runner.run("along_x", ct.transpose(order), affine @ permutation, probability.transpose(order)),
+                   back=lambda m: m.transpose(np.argsort(order)))
+    runner.compare("uint16, intercept -1024", *runner.run("uint16", (ct.astype(np.int32) + 1024).clip(0, 65535), affine, probability,
+                                                          np.uint16, -1024.0))
+    rows, columns = np.mgrid[0:nx, 0:ny]
+    outside = ((columns - (ny - 1) / 2) ** 2 + (rows - (nx - 1) / 2) ** 2) > (min(nx, ny) / 2) ** 2
+    for padding in (-3024, -2048):
+        c = ct.copy()
+        c[outside] = padding
+        runner.compare(f"circle padded {padding}", *runner.run(f"circle{-padding}", c, affine, probability))
+    extra = nx // 3
+    c = np.full((nx + extra, ny + extra, nz), -1024, np.int16)
+    c[:nx, :ny] = ct
+    p = np.zeros(c.shape, np.float32)
+    p[:nx, :ny] = probability
+    runner.compare("off-centre", *runner.run("offcentre", c, affine, p), back=lambda m: m[:nx, :ny])
+    columns_with_body = np.nonzero((ct > -500).any((1, 2)))[0]
+    middle = (columns_with_body[0] + columns_with_body[-1]) // 2
+    for name, cut in [("patient's left only", slice(0, middle - 4)), ("patient's right only", slice(middle + 4, nx))]:
+        runner.compare(name, *runner.run(name.replace(" ", "_").replace("'", ""), ct[cut], shifted(affine, i=cut.start), probability[cut]),
+                       region=(cut, slice(None), slice(None)))
+    lung_slices = np.nonzero((runner.base > 0).any((0, 1)))[0]
+    low, high = lung_slices[0], lung_slices[-1]
+    for name, cut in [("lower 60 %", slice(0, low + int(0.6 * (high - low)))), ("upper 50 %", slice(low + int(0.5 * (high - low)), nz))]:
+        runner.compare(name, *runner.run(name.split()[0], ct[:, :, cut], shifted(affine, k=cut.start), probability[:, :, cut]),
+                       region=(slice(None), slice(None), cut))
+    for name, turn in [("tilted 15 about x", rotation(0, 15)), ("tilted 30 about x", rotation(0, 30)),
+                       ("tilted 25 about y", rotation(1, 25)), ("turned 20 about z", rotation(2, 20))]:
+        runner.compare(name, *runner.run(name.split()[0] + name.split()[1], ct, turn @ affine, probability))
+
+
+def one_lung(runner, ct, affine, probability, side, keep):
+    """The unchanged CT's lung `side` (1 right, 2 left) filled with fluid except the `keep` share
+    of its voxels nearest its medial middle (the hilum)."""
+    lung = runner.base == side
+    i, j, k = np.nonzero(lung)
+    spacing = np.sqrt((affine[:3, :3] ** 2).sum(0))
+    toward_right = affine[0, 0] > 0
+    medial_i = np.percentile(i, 15 if (side == 1) == toward_right else 85)
+    distance = np.sqrt((((np.stack([i, j, k], 1) - [medial_i, j.mean(), k.mean()]) * spacing) ** 2).sum(1))
+    gone = distance > (np.quantile(distance, keep) if keep > 0 else -1)
+    c, p = ct.copy(), probability.copy()
+    c[i[gone], j[gone], k[gone]] = 20
+    p[i[gone], j[gone], k[gone]] = 0
+    name = ("right" if side == 1 else "left") + (" lung removed" if keep == 0 else f" lung collapsed to {keep:.0%}")
+    runner.compare(name, *runner.run(name.replace(" ", "_").replace("%", ""), c, affine, p))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lungseg", required=True)
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("cases", nargs="*", default=CASES)
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    for case in args.cases:
+        ct, affine = canonical(os.path.join(DATA, case + ".nii.gz"))
+        probability, _ = canonical(os.path.join(args.work, case + "_p.nii.gz"))
+        runner = Runner(args.lungseg, args.out, case)
+        sweep(runner, ct, affine, probability.astype(np.float32))
+        for side in (1, 2):
+            for keep in (0.0, 0.06):
+                one_lung(runner, ct, affine, probability.astype(np.float32), side, keep)
+
+
+if __name__ == "__main__":
+    main()
