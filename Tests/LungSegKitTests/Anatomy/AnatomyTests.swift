@@ -273,9 +273,7 @@ struct AnatomyTests {
         var mask = [UInt8](repeating: 0, count: chest.lungs.count)
         var remnant = 0
         for index in chest.lungs.indices where chest.lungs[index] != 0 {
-            let (i, j, k) = (index % SyntheticChest.dims[0], (index / SyntheticChest.dims[0]) % SyntheticChest.dims[1],
-                             index / (SyntheticChest.dims[0] * SyntheticChest.dims[1]))
-            let (x, y, z) = (Double(i - 80) * 2, Double(j - 60) * 2, Double(k) * 5)
+            let (x, y, z) = SyntheticChest.position(index)
             if chest.lungs[index] == 2 {
                 mask[index] = 1
             } else if (x - 40) * (x - 40) + y * y + (z - 115) * (z - 115) <= 25 * 25 {
@@ -305,9 +303,7 @@ struct AnatomyTests {
         var mask = chest.lungs.map { $0 == 0 ? UInt8(0) : 1 }
         var colon = 0
         for index in chest.values.indices where chest.body[index] != 0 {
-            let (i, j, k) = (index % SyntheticChest.dims[0], (index / SyntheticChest.dims[0]) % SyntheticChest.dims[1],
-                             index / (SyntheticChest.dims[0] * SyntheticChest.dims[1]))
-            let (x, y, z) = (Double(i - 80) * 2, Double(j - 60) * 2, Double(k) * 5)
+            let (x, y, z) = SyntheticChest.position(index)
             guard (x - 55) * (x - 55) + y * y + (z - 60) * (z - 60) <= 25 * 25 else { continue }
             chest.values[index] = [-990, -990, -800, -990, -800, -300, -990, -800, -990, -800, -990][colon % 11]
             mask[index] = 1

@@ -50,6 +50,12 @@ struct SyntheticChest {
 
     static func index(_ i: Int, _ j: Int, _ k: Int) -> Int { i + dims[0] * (j + dims[1] * k) }
 
+    /// The world position (mm, RAS, z from the grid's first slice) of voxel `index`.
+    static func position(_ index: Int) -> (x: Double, y: Double, z: Double) {
+        let (i, j, k) = (index % dims[0], (index / dims[0]) % dims[1], index / (dims[0] * dims[1]))
+        return (Double(i - 80) * 2, Double(j - 60) * 2, Double(k) * 5)
+    }
+
     init(_ options: Options = Options()) {
         let (nx, ny, nz) = (Self.dims[0], Self.dims[1], Self.dims[2])
         let count = nx * ny * nz
