@@ -52,12 +52,8 @@ struct Airways: Sendable {
         let middle = (lungSlices.lowerBound + lungSlices.upperBound) / 2
         let searchEnd = order.firstIndex(of: middle) ?? order.count
         let tracker = Tracker(hu: hu, body: body, grid: grid)
-        // The first slice from the top where the mask is as wide as a lung's flank (wider than
-        // any trachea): above it lies the neck, where only the trachea runs.
-        let firstWide = order.firstIndex { k in
-            let base = k * grid.planeCount
-            return Double(lungs[base..<(base + grid.planeCount)].reduce(0) { $0 + Int($1 != 0 ? 1 : 0) }) * grid.pixelArea >= flankArea
-        } ?? order.count
+        // Where the neck ends (`neckEnd`), looked up only when a carina has one flank.
+        var neckEnd: Int?
         // The slices' candidate tubes are found a few slices at a time in parallel (each slice on
         // its own), then followed in order from the top: the first trachea followed to a carina
         // wins, as when the slices were searched one by one.
@@ -78,12 +74,14 @@ struct Airways: Sendable {
                     guard let found = tracker.follow(from: start, at: position, order: order), let carina = found.carinaSlice else { continue }
                     let flanks = lungFlanks(carina, lungs: lungs, hu: hu, grid: grid, x: found.tracheaX)
                     let flanked = flanks.filter { $0 >= flankArea }.count
+                    if flanked == 2 { return found }
                     // With one lung (a pneumonectomy, a collapsed lung) one flank is enough when
                     // the tube comes down from the neck, above the lungs, for a trachea's length
                     // before its carina: a colon seen end-on does neither.
-                    let fromTheNeck = position < firstWide
-                        && Double(abs(order[position] - carina)) * grid.spacing.k >= minimumLengthMM
-                    if flanked == 2 || (flanked == 1 && fromTheNeck) { return found }
+                    guard flanked == 1, Double(abs(order[position] - carina)) * grid.spacing.k >= minimumLengthMM else { continue }
+                    let end = neckEnd ?? Self.neckEnd(lungs: lungs, order: order, grid: grid)
+                    neckEnd = end
+                    if position < end { return found }
                 }
             }
         }
@@ -107,6 +105,16 @@ struct Airways: Sendable {
                 && region.lowerI > 0 && region.lowerJ > 0 && region.upperI < nx - 1 && region.upperJ < ny - 1
         }.sorted { abs(regions[$0].centroid.i - midline) < abs(regions[$1].centroid.i - midline) }
         return candidates.prefix(2).map { number in (0..<plane).filter { labels[$0] == Int32(number + 1) } }
+    }
+
+    /// The position in `order` (slices from the top) of the first slice where the mask is as wide
+    /// as a lung's flank (`flankArea`, wider than any trachea): above it lies the neck, where only
+    /// the trachea runs.
+    static func neckEnd(lungs: [UInt8], order: [Int], grid: AnatomyGrid) -> Int {
+        let plane = grid.planeCount
+        return order.firstIndex { k in
+            Double(lungs[(k * plane)..<((k + 1) * plane)].reduce(0) { $0 + Int($1 != 0 ? 1 : 0) }) * grid.pixelArea >= flankArea
+        } ?? order.count
     }
 
     /// Lung tissue fills both sides of a real carina, or one side when there is one lung: the area

@@ -14,10 +14,12 @@ public enum RemovalReason: String, Codable, Sendable, CaseIterable {
 ///
 /// Gas is dropped by its intensities (`ComponentStatistics.looksLikeGas`). Of the rest, the largest
 /// is a lung, and so is the second largest when it does not lie under the first and is at least a
-/// tenth of it, or at least `minimumSecondLungML` on the other side of the midline (what is left
-/// of a lung collapsed by an effusion: an island rule would have dropped it). Any other component is dropped when most of it lies under the lungs (below the
-/// diaphragm: stomach or colon gas with stool), or when it is small and more than `nearMM` from
-/// them. Components too small to be a lung at all (`minimumLungML`) are dropped when nothing larger is there.
+/// tenth of it, or parenchyma of at least `minimumSecondLungML` across the midline (what is left
+/// of a lung collapsed by an effusion: the island rule would have dropped it; `isSecondLung`).
+/// Any other component is dropped when most of it lies under the lungs (below the diaphragm:
+/// stomach or colon gas with stool), or when it is small and more than `nearMM` from them.
+/// Components too small to be a lung at all (`minimumLungML`) are dropped when nothing larger is
+/// there.
 enum LungComponents {
     static let minimumLungML = 5.0
     static let nearMM = 10.0
