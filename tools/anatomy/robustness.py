@@ -18,9 +18,12 @@ way, and compared with the unchanged CT's mask on the voxels both cover.
 - one lung (a pneumonectomy): the unchanged CT's right (or left) lung filled with fluid (20 HU)
   and taken out of the probability map; the other lung must come out as before, the trachea out;
 - a collapsed lung: all of the right (left) lung but the 6 % nearest its hilum filled with fluid
-  (an effusion), the rest kept: two lungs, the remnant on its side.
+  (an effusion), the rest kept: two lungs, the remnant on its side;
+- a basal bulla: a ball of pure air (-1000 HU, noise 12 HU, probability 1) of radius 20 or 35 mm
+  in the lowest sixth of the right (left) lung, centred where the lung is deepest, 4 mm clear of
+  the lung's edge (pleura and diaphragm stay): lung, which must stay in the mask (it is not gas).
 Prints one line per variant: volumes, lungs, airways, the share of voxels equal to the unchanged
-CT's mask, Dice per side against it, and the warnings. Needs numpy and nibabel.
+CT's mask, Dice per side against it, and the warnings. Needs numpy, scipy and nibabel.
 """
 import argparse
 import json
@@ -29,6 +32,7 @@ import subprocess
 
 import nibabel as nib
 import numpy as np
+from scipy import ndimage
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "data")
 CASES = ["cip_ct64", "itk_chest00", "covidctmd_P001", "lungdx_A0002", "lungdx_A0001", "covidctmd_normal001",
@@ -159,6 +163,27 @@ def one_lung(runner, ct, affine, probability, side, keep):
     runner.compare(name, *runner.run(name.replace(" ", "_").replace("%", ""), c, affine, p))
 
 
+def basal_bulla(runner, ct, affine, probability, side, radius_mm, random):
+    """A bulla in the lowest sixth of the unchanged CT's lung `side` (1 right, 2 left)."""
+    lung = runner.base == side
+    spacing = np.sqrt((affine[:3, :3] ** 2).sum(0))
+    k = np.nonzero(lung.any((0, 1)))[0]
+    superior_up = affine[2, 2] > 0
+    sixth = (k[-1] - k[0]) / 6
+    slices = np.arange(ct.shape[2])
+    lowest = slices <= k[0] + sixth if superior_up else slices >= k[-1] - sixth
+    depth = ndimage.distance_transform_edt(lung, sampling=spacing)
+    centre = np.unravel_index(np.argmax(np.where(lowest[None, None, :], depth, 0)), depth.shape)
+    i, j, kk = np.ogrid[:ct.shape[0], :ct.shape[1], :ct.shape[2]]
+    offsets = [(axis - centre[n]) * spacing[n] for n, axis in enumerate((i, j, kk))]
+    ball = (offsets[0] ** 2 + offsets[1] ** 2 + offsets[2] ** 2 <= radius_mm ** 2) & (depth > 4)
+    c, p = ct.copy(), probability.copy()
+    c[ball] = np.round(-1000 + random.normal(0, 12, ball.sum()))
+    p[ball] = 1
+    name = f"{'right' if side == 1 else 'left'} basal bulla {ball.sum() * spacing.prod() / 1000:.0f} mL"
+    runner.compare(name, *runner.run(f"{'right' if side == 1 else 'left'}_bulla_{radius_mm}", c, affine, p))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--lungseg", required=True)
@@ -175,6 +200,10 @@ def main():
         for side in (1, 2):
             for keep in (0.0, 0.06):
                 one_lung(runner, ct, affine, probability.astype(np.float32), side, keep)
+        random = np.random.default_rng(1)
+        for side in (1, 2):
+            for radius in (20, 35):
+                basal_bulla(runner, ct, affine, probability.astype(np.float32), side, radius, random)
 
 
 if __name__ == "__main__":

@@ -385,6 +385,27 @@ struct AnatomyTests {
         #expect(GasPockets.remove(from: &copdMask, hu: copd.hu, grid: copd.grid) == 0)
     }
 
+    @Test func aBullaInALungsBaseStaysLung() {
+        var options = SyntheticChest.Options()
+        options.bullaInLungBase = true
+        options.trachea = false
+        let chest = SyntheticChest(options)
+        // The bulla: the pure air of the left lung (its parenchyma is -860..-820 HU).
+        let bulla = chest.lungs.indices.filter { chest.lungs[$0] == 2 && chest.values[$0] < -950 }
+        #expect(bulla.count > 1_000)
+        var lungs = chest.lungs.map { $0 == 0 ? UInt8(0) : 1 }
+        #expect(GasPockets.remove(from: &lungs, hu: chest.hu, grid: chest.grid) == 0)
+        // Without the look above it, it is a pocket like the colon gas.
+        let regions = BinaryMask.label(chest.values.map { $0 < -950 && $0 > -1100 ? UInt8(1) : 0 }, dims: SyntheticChest.dims)
+        let label = Int(regions.labels[bulla[0]])
+        var candidates = [Bool](repeating: false, count: regions.sizes.count)
+        candidates[label] = true
+        #expect(!GasPockets.underTheDiaphragm(candidates, regions: regions, hu: chest.hu, grid: chest.grid)[label])
+        let outcome = Self.run(chest, mask: zip(chest.airMask(), chest.body).map { $0.0 & $0.1 })
+        #expect(bulla.allSatisfy { outcome.labels[$0] == 2 })
+        #expect(!outcome.removed.contains { $0.0 == .gas })
+    }
+
     @Test func lungTissueUnderALungIsDroppedAsBelowTheDiaphragm() {
         let chest = SyntheticChest(.init(trachea: false))
         var mask = chest.lungs.map { $0 == 0 ? UInt8(0) : 1 }

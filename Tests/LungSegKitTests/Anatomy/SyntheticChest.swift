@@ -22,8 +22,11 @@ struct SyntheticChest {
         var bullaAtRightBronchus = false
         /// A gas bubble under the left lung (the stomach), separated by tissue.
         var gasUnderDiaphragm = false
-        /// Colon gas pressed into the left lung's base, touching it over a broad face.
+        /// Colon gas pressed into the left lung's base, touching it over a broad face through the
+        /// diaphragm (a layer of partial volume at -450 HU above the gas, in an air mask).
         var gasInLungBase = false
+        /// A bulla of the same shape, part of the left lung, in its lower third: lung above it.
+        var bullaInLungBase = false
         /// A third of the lung's voxels at -980 HU, scattered (emphysema or low-dose noise).
         var emphysema = false
         /// Vessels as tissue lines along i that reach the chest wall (every 8th row of every
@@ -99,12 +102,18 @@ struct SyntheticChest {
                     }
                     if options.emphysema && lungs[index] != 0 && noise() < 0.33 { values[index] = -980 }
                     // Colon gas in the left lung's base: pure air where the two overlap, lung gone there.
-                    if options.gasInLungBase {
-                        let (gx, gy, gz) = ((x + 55) / 28, (y - 10) / 28, (z - 45) / 20)
-                        if gx * gx + gy * gy + gz * gz <= 1 {
-                            gas[index] = 1
-                            lungs[index] = 0
+                    if options.gasInLungBase || options.bullaInLungBase {
+                        // The bulla 20 mm higher: above the lung's base, not half under it.
+                        let centre = options.gasInLungBase ? 45.0 : 65.0
+                        let (gx, gy, gz) = ((x + 55) / 28, (y - 10) / 28, (z - centre) / 20)
+                        let inside = gx * gx + gy * gy + gz * gz
+                        if inside <= 1 && (options.gasInLungBase || lungs[index] != 0) {
+                            gas[index] = options.gasInLungBase ? 1 : 0
+                            if options.gasInLungBase { lungs[index] = 0 }
                             values[index] = Float(-1000 + 10 * noise())
+                        } else if options.gasInLungBase && inside <= 1.6 && z > 45 && lungs[index] != 0 {
+                            lungs[index] = 0
+                            values[index] = -450
                         }
                     }
                     // The stomach: a gas bubble under the left lung, 25 mm of tissue below its base.
