@@ -4,7 +4,7 @@ post-processed (`lungseg postprocess --split-lungs`) with the probability map tr
 way, and compared with the unchanged CT's mask on the voxels both cover.
 
     python tools/anatomy/robustness.py --lungseg .build/release/lungseg --work /tmp/anatomy \
-        --out /tmp/robustness [CASE ...]
+        --out /tmp/robustness [CASE ...] [--only PREFIX ...]
 
 --work holds CASE_p.nii.gz, the probability maps tools/anatomy/evaluate.py saves. Variants:
 - storage: LPS (i and j flipped), feet first (k flipped), all axes flipped, slices stored along x
@@ -21,7 +21,11 @@ way, and compared with the unchanged CT's mask on the voxels both cover.
   (an effusion), the rest kept: two lungs, the remnant on its side;
 - a basal bulla: a ball of pure air (-1000 HU, noise 12 HU, probability 1) of radius 20 or 35 mm
   in the lowest sixth of the right (left) lung, centred where the lung is deepest, 4 mm clear of
-  the lung's edge (pleura and diaphragm stay): lung, which must stay in the mask (it is not gas).
+  the lung's edge (pleura and diaphragm stay): lung, which must stay in the mask (it is not gas);
+- an air-filled esophagus (radius 5 or 10 mm: air in a normal or a patulous esophagus, as in
+  scleroderma, achalasia or a gastric pull-up) behind the unchanged CT's tracked trachea (4 mm of
+  tissue between, 4 mm to the patient's left), from the top down to the carina, then straight on
+  down to the lungs' lowest 15 %: the mask as before, the airways not the esophagus.
 Prints one line per variant: volumes, lungs, airways, the share of voxels equal to the unchanged
 CT's mask, Dice per side against it, and the warnings. Needs numpy, scipy and nibabel.
 """
@@ -67,22 +71,28 @@ def rotation(axis, degrees):
 
 
 class Runner:
-    def __init__(self, lungseg, out, case):
-        self.lungseg, self.out, self.case = lungseg, out, case
+    def __init__(self, lungseg, out, case, only=()):
+        self.lungseg, self.out, self.case, self.only = lungseg, out, case, only
         self.base = None
+        self.base_airways = None
 
     def run(self, name, ct, affine, probability, dtype=np.int16, intercept=0.0):
+        if self.only and name != "unchanged" and not name.startswith(self.only):
+            return None, None
         stem = os.path.join(self.out, f"{self.case}_{name}")
         image = nib.Nifti1Image(ct.astype(dtype), affine)
         image.header.set_slope_inter(1.0, intercept)
         nib.save(image, stem + "_ct.nii.gz")
         nib.save(nib.Nifti1Image(probability.astype(np.float32), affine), stem + "_p.nii.gz")
         done = subprocess.run([self.lungseg, "postprocess", stem + "_ct.nii.gz", "--probabilities", stem + "_p.nii.gz", "-o",
-                               stem + "_m.nii.gz", "--report", stem + ".json", "--qc", stem + ".png", "--split-lungs"],
+                               stem + "_m.nii.gz", "--report", stem + ".json", "--qc", stem + ".png", "--airways", stem + "_aw.nii.gz",
+                               "--split-lungs"],
                               capture_output=True, text=True)
         if done.returncode:
             print(f"{self.case} {name}: FAILED {done.stderr.strip()[-300:]}", flush=True)
             return None, None
+        if self.base_airways is None:
+            self.base_airways = np.asarray(nib.load(stem + "_aw.nii.gz").dataobj) > 0
         with open(stem + ".json") as handle:
             return np.asarray(nib.load(stem + "_m.nii.gz").dataobj), json.load(handle)
 
@@ -184,18 +194,47 @@ def basal_bulla(runner, ct, affine, probability, side, radius_mm, random):
     runner.compare(name, *runner.run(f"{'right' if side == 1 else 'left'}_bulla_{radius_mm}", c, affine, p))
 
 
+def esophagus(runner, ct, affine, probability, radius_mm, random):
+    """Air in the esophagus behind the unchanged CT's trachea (see the module's docstring)."""
+    spacing = np.sqrt((affine[:3, :3] ** 2).sum(0))
+    superior_up = affine[2, 2] > 0
+    lung = np.nonzero((runner.base > 0).any((0, 1)))[0]
+    lowest = lung[0] + 0.15 * (lung[-1] - lung[0]) if superior_up else lung[-1] - 0.15 * (lung[-1] - lung[0])
+    left = -1 if affine[0, 0] > 0 else 1  # the voxel step toward the patient's left
+    posterior = -1 if affine[1, 1] > 0 else 1
+    i, j = np.ogrid[:ct.shape[0], :ct.shape[1]]
+    c, added, centre, below_carina = ct.copy(), 0, None, False
+    for k in (range(ct.shape[2] - 1, -1, -1) if superior_up else range(ct.shape[2])):
+        if (k < lowest) if superior_up else (k > lowest):
+            break
+        pieces = ndimage.label(runner.base_airways[:, :, k])[1]
+        below_carina |= centre is not None and pieces > 1
+        if pieces == 1 and not below_carina:
+            airway = np.argwhere(runner.base_airways[:, :, k])
+            back = airway[:, 1].min() if posterior < 0 else airway[:, 1].max()
+            centre = (airway[:, 0].mean() + left * 4 / spacing[0], back + posterior * (4 + radius_mm) / spacing[1])
+        if centre is None:
+            continue
+        disc = ((i - centre[0]) * spacing[0]) ** 2 + ((j - centre[1]) * spacing[1]) ** 2 <= radius_mm ** 2
+        c[:, :, k][disc] = np.round(-1000 + random.normal(0, 12, disc.sum()))
+        added += disc.sum()
+    name = f"esophagus of {2 * radius_mm} mm, {added * spacing.prod() / 1000:.0f} mL of air"
+    runner.compare(name, *runner.run(f"esophagus{radius_mm}", c, affine, probability))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--lungseg", required=True)
     parser.add_argument("--work", required=True)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--only", nargs="*", default=[], help="run only the variants whose file names start so (e.g. esophagus)")
     parser.add_argument("cases", nargs="*", default=CASES)
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     for case in args.cases:
         ct, affine = canonical(os.path.join(DATA, case + ".nii.gz"))
         probability, _ = canonical(os.path.join(args.work, case + "_p.nii.gz"))
-        runner = Runner(args.lungseg, args.out, case)
+        runner = Runner(args.lungseg, args.out, case, tuple(args.only))
         sweep(runner, ct, affine, probability.astype(np.float32))
         for side in (1, 2):
             for keep in (0.0, 0.06):
@@ -204,6 +243,8 @@ def main():
         for side in (1, 2):
             for radius in (20, 35):
                 basal_bulla(runner, ct, affine, probability.astype(np.float32), side, radius, random)
+        for radius in (5, 10):
+            esophagus(runner, ct, affine, probability.astype(np.float32), radius, random)
 
 
 if __name__ == "__main__":

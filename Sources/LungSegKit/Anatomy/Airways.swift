@@ -89,7 +89,9 @@ struct Airways: Sendable {
     }
 
     /// The pixels of up to two air regions of slice `k` that may be the trachea (area, roundness,
-    /// near the body's midline, not at the slice's edge), nearest the midline first.
+    /// near the body's midline, not at the slice's edge), the most anterior first: the trachea
+    /// lies in front of the esophagus, whose air (a patulous esophagus, a gastric pull-up) makes a
+    /// tube as round and as near the midline.
     static func tracheaCandidates(in k: Int, hu: [Int16], body: [UInt8], grid: AnatomyGrid) -> [[Int]] {
         let (nx, ny) = (grid.dims.i, grid.dims.j)
         let plane = grid.planeCount
@@ -103,8 +105,11 @@ struct Airways: Sendable {
             return tracheaArea.contains(area) && region.fill >= 0.45 && region.aspect <= 2.5
                 && abs(region.centroid.i - midline) * grid.spacing.i <= midlineMM
                 && region.lowerI > 0 && region.lowerJ > 0 && region.upperI < nx - 1 && region.upperJ < ny - 1
-        }.sorted { abs(regions[$0].centroid.i - midline) < abs(regions[$1].centroid.i - midline) }
-        return candidates.prefix(2).map { number in (0..<plane).filter { labels[$0] == Int32(number + 1) } }
+        }
+        let slice = Double(k)
+        let anterior = candidates.map { grid.worldY(regions[$0].centroid.i, regions[$0].centroid.j, slice) }
+        let sorted = candidates.indices.sorted { anterior[$0] > anterior[$1] }.map { candidates[$0] }
+        return sorted.prefix(2).map { number in (0..<plane).filter { labels[$0] == Int32(number + 1) } }
     }
 
     /// The position in `order` (slices from the top) of the first slice where the mask is as wide

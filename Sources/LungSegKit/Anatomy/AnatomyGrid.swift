@@ -36,6 +36,11 @@ struct AnatomyGrid: Sendable {
         affine.rows[0][0] * i + affine.rows[0][1] * j + affine.rows[0][2] * k + affine.rows[0][3]
     }
 
+    /// World y (RAS+: larger is further anterior) of voxel (i, j, k).
+    func worldY(_ i: Double, _ j: Double, _ k: Double) -> Double {
+        affine.rows[1][0] * i + affine.rows[1][1] * j + affine.rows[1][2] * k + affine.rows[1][3]
+    }
+
     /// Slices ordered from the head down.
     var slicesFromTop: [Int] { superiorStep > 0 ? Array((0..<dims.k).reversed()) : Array(0..<dims.k) }
 }

@@ -32,6 +32,24 @@ struct AnatomyTests {
         #expect(outcome.lungCount == 2)
     }
 
+    @Test func theTracheaIsTheTubeInFrontOfAnAirFilledEsophagus() {
+        var options = SyntheticChest.Options()
+        options.esophagus = true
+        options.tracheaShiftMM = 10  // the esophagus is nearer the body's midline than the trachea
+        let chest = SyntheticChest(options)
+        let plane = SyntheticChest.dims[0] * SyntheticChest.dims[1]
+        let top = SyntheticChest.dims[2] - 1
+        let candidates = Airways.tracheaCandidates(in: top, hu: chest.hu, body: chest.body, grid: chest.grid)
+        #expect(candidates.count == 2)
+        #expect(candidates.first?.allSatisfy { chest.tracheaLumen[top * plane + $0] != 0 } == true)
+        let mask = zip(chest.airMask(), chest.body).map { $0.0 & $0.1 }
+        let outcome = Self.run(chest, mask: mask)
+        #expect(zip(chest.tracheaLumen, outcome.airways.mask).allSatisfy { $0.0 == 0 || $0.1 != 0 })
+        #expect(zip(chest.esophagusLumen, outcome.airways.mask).allSatisfy { $0.0 == 0 || $0.1 == 0 })
+        #expect(zip(chest.esophagusLumen, outcome.labels).allSatisfy { $0.0 == 0 || $0.1 == 0 })
+        #expect(outcome.lungCount == 2)
+    }
+
     @Test func tracheaAndCarinaAreFoundAndTakenOut() {
         let chest = SyntheticChest()
         let mask = zip(chest.airMask(), chest.body).map { $0.0 & $0.1 }

@@ -32,6 +32,11 @@ struct SyntheticChest {
         /// Vessels as tissue lines along i that reach the chest wall (every 8th row of every
         /// other slice, about 6 %), as real vessels join the patient, instead of scattered voxels.
         var connectedVessels = false
+        /// The trachea and bronchi moved toward the patient's right, mm (a deviated trachea).
+        var tracheaShiftMM = 0.0
+        /// An air-filled esophagus (radius 6 mm) at the body's midline behind the trachea, from
+        /// the top down into the lungs' lowest fifth, 5 mm of tissue between them.
+        var esophagus = false
     }
 
     static let dims = Size3(160, 120, 40)
@@ -49,6 +54,7 @@ struct SyntheticChest {
     var lungs: [UInt8]
     var tracheaLumen: [UInt8]
     var gas: [UInt8]
+    var esophagusLumen: [UInt8]
     var grid: AnatomyGrid { AnatomyGrid(dims: Self.dims, affine: Self.affine) }
 
     static func index(_ i: Int, _ j: Int, _ k: Int) -> Int { i + dims[0] * (j + dims[1] * k) }
@@ -67,6 +73,7 @@ struct SyntheticChest {
         lungs = [UInt8](repeating: 0, count: count)
         tracheaLumen = [UInt8](repeating: 0, count: count)
         gas = [UInt8](repeating: 0, count: count)
+        esophagusLumen = [UInt8](repeating: 0, count: count)
         var random = 12345 as UInt64
         func noise() -> Double {
             random = random &* 6364136223846793005 &+ 1442695040888963407
@@ -128,6 +135,20 @@ struct SyntheticChest {
             }
         }
         if options.trachea { addAirways(options) }
+        if options.esophagus {
+            for k in 11..<nz {
+                for j in 0..<ny {
+                    for i in 0..<nx {
+                        let (x, y) = (Double(i - 80) * 2, Double(j - 60) * 2)
+                        guard x * x + (y - 1) * (y - 1) <= 6 * 6 else { continue }
+                        let index = Self.index(i, j, k)
+                        esophagusLumen[index] = 1
+                        lungs[index] = 0
+                        values[index] = -1000
+                    }
+                }
+            }
+        }
         hu = values.map(WholeHU.from)
     }
 
@@ -147,12 +168,13 @@ struct SyntheticChest {
                 }
             }
         }
-        for k in Self.carinaSlice..<nz { disc(0, 20, k, radius: 8) }
+        let shift = options.tracheaShiftMM
+        for k in Self.carinaSlice..<nz { disc(shift, 20, k, radius: 8) }
         for step in 1...max(4, options.leftBronchusSlices) {
             let k = Self.carinaSlice - step
             let offset = 6.0 + 4.0 * Double(step)
-            if step <= 4 { disc(offset, 20, k, radius: 6) }
-            if step <= options.leftBronchusSlices { disc(-offset, 20, k, radius: 6) }
+            if step <= 4 { disc(shift + offset, 20, k, radius: 6) }
+            if step <= options.leftBronchusSlices { disc(shift - offset, 20, k, radius: 6) }
         }
         if options.bullaAtRightBronchus {
             for k in (Self.carinaSlice - 8)...(Self.carinaSlice - 2) {
