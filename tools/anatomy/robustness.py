@@ -4,7 +4,7 @@ post-processed (`lungseg postprocess --split-lungs`) with the probability map tr
 way, and compared with the unchanged CT's mask on the voxels both cover.
 
     python tools/anatomy/robustness.py --lungseg .build/release/lungseg --work /tmp/anatomy \
-        --out /tmp/robustness [CASE ...] [--only PREFIX ...]
+        --out /tmp/robustness [--keep-inputs] [CASE ...] [--only PREFIX ...]
 
 --work holds CASE_p.nii.gz, the probability maps tools/anatomy/evaluate.py saves. Variants:
 - storage: LPS (i and j flipped), feet first (k flipped), all axes flipped, slices stored along x
@@ -25,7 +25,13 @@ way, and compared with the unchanged CT's mask on the voxels both cover.
 - an air-filled esophagus (radius 5 or 10 mm: air in a normal or a patulous esophagus, as in
   scleroderma, achalasia or a gastric pull-up) behind the unchanged CT's tracked trachea (4 mm of
   tissue between, 4 mm to the patient's left), from the top down to the carina, then straight on
-  down to the lungs' lowest 15 %: the mask as before, the airways not the esophagus.
+  down to the lungs' lowest 15 %: the mask as before, the airways not the esophagus;
+- an endotracheal tube (an intubated patient): a wall of +100 HU from 3.5 to 5 mm around the
+  unchanged CT's tracked trachea's centre, from the top down to 40 or 15 mm above its carina (air
+  inside the tube and around it): the mask as before;
+- a hiatal hernia: a ball of gas (radius 30 mm, outside the lungs) at the body's middle in the
+  posterior quarter of the lungs, a fifth of the way up them; with the probability map as it was,
+  and set to 1 there (the network calling it lung): the mask as before.
 Prints one line per variant: volumes, lungs, airways, the share of voxels equal to the unchanged
 CT's mask, Dice per side against it, and the warnings. Needs numpy, scipy and nibabel.
 """
@@ -71,8 +77,8 @@ def rotation(axis, degrees):
 
 
 class Runner:
-    def __init__(self, lungseg, out, case, only=()):
-        self.lungseg, self.out, self.case, self.only = lungseg, out, case, only
+    def __init__(self, lungseg, out, case, only=(), keep_inputs=False):
+        self.lungseg, self.out, self.case, self.only, self.keep_inputs = lungseg, out, case, only, keep_inputs
         self.base = None
         self.base_airways = None
 
@@ -91,6 +97,9 @@ class Runner:
         if done.returncode:
             print(f"{self.case} {name}: FAILED {done.stderr.strip()[-300:]}", flush=True)
             return None, None
+        if not self.keep_inputs:  # a sweep's variant CTs and maps take gigabytes
+            os.remove(stem + "_ct.nii.gz")
+            os.remove(stem + "_p.nii.gz")
         if self.base_airways is None:
             self.base_airways = np.asarray(nib.load(stem + "_aw.nii.gz").dataobj) > 0
         with open(stem + ".json") as handle:
@@ -222,19 +231,64 @@ def esophagus(runner, ct, affine, probability, radius_mm, random):
     runner.compare(name, *runner.run(f"esophagus{radius_mm}", c, affine, probability))
 
 
+def endotracheal_tube(runner, ct, affine, probability, tip_mm):
+    """A tube in the unchanged CT's tracked trachea, ending `tip_mm` above its carina."""
+    spacing = np.sqrt((affine[:3, :3] ** 2).sum(0))
+    airways = runner.base_airways
+    order = range(ct.shape[2] - 1, -1, -1) if affine[2, 2] > 0 else range(ct.shape[2])
+    carina = next((k for k in order if airways[:, :, k].sum() > 20 and ndimage.label(airways[:, :, k])[1] > 1), None)
+    if carina is None:
+        return
+    i, j = np.ogrid[:ct.shape[0], :ct.shape[1]]
+    c = ct.copy()
+    for k in order:
+        if abs(k - carina) * spacing[2] < tip_mm:
+            break
+        lumen = np.argwhere(airways[:, :, k])
+        if len(lumen) == 0:
+            continue
+        centre = lumen.mean(0)
+        distance = ((i - centre[0]) * spacing[0]) ** 2 + ((j - centre[1]) * spacing[1]) ** 2
+        c[:, :, k][(distance <= 5.0 ** 2) & (distance > 3.5 ** 2)] = 100
+    runner.compare(f"endotracheal tube, tip {tip_mm} mm above the carina", *runner.run(f"tube{tip_mm}", c, affine, probability))
+
+
+def hiatal_hernia(runner, ct, affine, probability, random):
+    """Gas behind the heart between the lungs' bases (see the module's docstring)."""
+    spacing = np.sqrt((affine[:3, :3] ** 2).sum(0))
+    lung = runner.base > 0
+    k = np.nonzero(lung.any((0, 1)))[0]
+    centre_k = int(k[0] + 0.2 * (k[-1] - k[0])) if affine[2, 2] > 0 else int(k[-1] - 0.2 * (k[-1] - k[0]))
+    columns = np.nonzero((ct[:, :, centre_k] > -500).any(1))[0]
+    rows = np.nonzero(lung[:, :, centre_k].any(0))[0]
+    posterior_quarter = rows[0] + 0.25 * (rows[-1] - rows[0]) if affine[1, 1] > 0 else rows[-1] - 0.25 * (rows[-1] - rows[0])
+    centre = ((columns[0] + columns[-1]) / 2, posterior_quarter, centre_k)
+    i, j, kk = np.ogrid[:ct.shape[0], :ct.shape[1], :ct.shape[2]]
+    offsets = [(axis - centre[n]) * spacing[n] for n, axis in enumerate((i, j, kk))]
+    ball = (offsets[0] ** 2 + offsets[1] ** 2 + offsets[2] ** 2 <= 30 ** 2) & ~lung
+    c = ct.copy()
+    c[ball] = np.round(-1000 + random.normal(0, 12, ball.sum()))
+    volume = f"{ball.sum() * spacing.prod() / 1000:.0f} mL"
+    runner.compare(f"hiatal hernia {volume}", *runner.run("hernia", c, affine, probability))
+    p = probability.copy()
+    p[ball] = 1
+    runner.compare(f"hiatal hernia {volume}, network says lung", *runner.run("hernia_lung", c, affine, p))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--lungseg", required=True)
     parser.add_argument("--work", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--only", nargs="*", default=[], help="run only the variants whose file names start so (e.g. esophagus)")
+    parser.add_argument("--keep-inputs", action="store_true", help="keep each variant's CT and probability map")
     parser.add_argument("cases", nargs="*", default=CASES)
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     for case in args.cases:
         ct, affine = canonical(os.path.join(DATA, case + ".nii.gz"))
         probability, _ = canonical(os.path.join(args.work, case + "_p.nii.gz"))
-        runner = Runner(args.lungseg, args.out, case, tuple(args.only))
+        runner = Runner(args.lungseg, args.out, case, tuple(args.only), args.keep_inputs)
         sweep(runner, ct, affine, probability.astype(np.float32))
         for side in (1, 2):
             for keep in (0.0, 0.06):
@@ -245,6 +299,9 @@ def main():
                 basal_bulla(runner, ct, affine, probability.astype(np.float32), side, radius, random)
         for radius in (5, 10):
             esophagus(runner, ct, affine, probability.astype(np.float32), radius, random)
+        for tip in (40, 15):
+            endotracheal_tube(runner, ct, affine, probability.astype(np.float32), tip)
+        hiatal_hernia(runner, ct, affine, probability.astype(np.float32), random)
 
 
 if __name__ == "__main__":

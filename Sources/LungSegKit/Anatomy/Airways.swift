@@ -88,8 +88,8 @@ struct Airways: Sendable {
         return none(grid.count)
     }
 
-    /// The pixels of up to two air regions of slice `k` that may be the trachea (area, roundness,
-    /// near the body's midline, not at the slice's edge), the most anterior first: the trachea
+    /// The pixels of up to two air regions of slice `k` that may be the trachea (area, roundness
+    /// of the outline, near the body's midline, not at the slice's edge), the most anterior first: the trachea
     /// lies in front of the esophagus, whose air (a patulous esophagus, a gastric pull-up) makes a
     /// tube as round and as near the midline.
     static func tracheaCandidates(in k: Int, hu: [Int16], body: [UInt8], grid: AnatomyGrid) -> [[Int]] {
@@ -99,12 +99,15 @@ struct Airways: Sendable {
         var labels = [Int32](repeating: 0, count: plane)
         let regions = SliceRegions.label({ Float(hu[base + $0]) < airHU && body[base + $0] != 0 }, width: nx, height: ny, labels: &labels)
         guard let midline = bodyMidline(body, base: base, grid: grid) else { return [] }
+        // Round: the outline fills its box as a disc does, holes included (an endotracheal tube
+        // leaves a ring of air in the trachea).
         let candidates = regions.indices.filter { number in
             let region = regions[number]
             let area = Double(region.area) * grid.pixelArea
-            return tracheaArea.contains(area) && region.fill >= 0.45 && region.aspect <= 2.5
+            return tracheaArea.contains(area) && region.aspect <= 2.5
                 && abs(region.centroid.i - midline) * grid.spacing.i <= midlineMM
                 && region.lowerI > 0 && region.lowerJ > 0 && region.upperI < nx - 1 && region.upperJ < ny - 1
+                && (region.fill >= 0.45 || SliceRegions.outlineFill(of: region, number: Int32(number + 1), labels: labels, width: nx) >= 0.45)
         }
         let slice = Double(k)
         let anterior = candidates.map { grid.worldY(regions[$0].centroid.i, regions[$0].centroid.j, slice) }
@@ -207,10 +210,16 @@ struct Airways: Sendable {
                 }
                 guard !next.isEmpty else { break }
                 if carina == nil {
+                    // A region inside another's box is an airway within an airway (the lumen of an
+                    // endotracheal tube in the trachea), not a bronchus branching off.
                     let large = next.filter { Double($0.pixels.count) * grid.pixelArea >= 20 }
-                    if large.count >= 2 {
+                        .sorted { $0.pixels.count > $1.pixels.count }
+                    let branching = large.enumerated().filter { index, branch in
+                        !large[..<index].contains { Self.encloses($0.pixels, branch.pixels, nx: nx) }
+                    }.map(\.element)
+                    if branching.count >= 2 {
                         carina = k
-                    } else if let trachea = large.first {
+                    } else if let trachea = branching.first {
                         sumX += trachea.pixels.reduce(0.0) { $0 + grid.worldX(Double($1 % nx), Double($1 / nx), Double(k)) } / Double(trachea.pixels.count)
                         counted += 1
                     }
@@ -225,6 +234,22 @@ struct Airways: Sendable {
             let wall = grown(lumen, voxels: lumenVoxels)
             return Airways(mask: wall.mask, tracheaX: counted > 0 ? sumX / Double(counted) : nil, carinaSlice: carina,
                            voxelCount: wall.count)
+        }
+
+        /// Whether the centre of the pixels `inner` lies within the bounding box of `outer` (pixel
+        /// indices of one slice, `nx` wide).
+        static func encloses(_ outer: [Int], _ inner: [Int], nx: Int) -> Bool {
+            guard !outer.isEmpty, !inner.isEmpty else { return false }
+            var (lowI, highI, lowJ, highJ) = (Int.max, Int.min, Int.max, Int.min)
+            for pixel in outer {
+                lowI = min(lowI, pixel % nx)
+                highI = max(highI, pixel % nx)
+                lowJ = min(lowJ, pixel / nx)
+                highJ = max(highJ, pixel / nx)
+            }
+            let i = Double(inner.reduce(0) { $0 + $1 % nx }) / Double(inner.count)
+            let j = Double(inner.reduce(0) { $0 + $1 / nx }) / Double(inner.count)
+            return Double(lowI) <= i && i <= Double(highI) && Double(lowJ) <= j && j <= Double(highJ)
         }
 
         /// The airway in the slice at `base`, continuing `previous` (the airway of the slice above):

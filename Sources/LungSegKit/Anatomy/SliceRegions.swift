@@ -56,6 +56,28 @@ enum SliceRegions {
         return regions
     }
 
+    /// The share of `region`'s bounding box inside its outline: its pixels (label `number` in
+    /// `labels`, a plane `width` wide) and the holes they enclose. A ring of air around a tube
+    /// fills its box as the disc it outlines does.
+    static func outlineFill(of region: Region, number: Int32, labels: [Int32], width: Int) -> Double {
+        let (boxWidth, boxHeight) = (region.upperI - region.lowerI + 1, region.upperJ - region.lowerJ + 1)
+        var outside = [UInt8](repeating: 0, count: boxWidth * boxHeight)
+        for b in 0..<boxHeight {
+            for a in 0..<boxWidth where labels[region.lowerI + a + width * (region.lowerJ + b)] != number {
+                outside[a + boxWidth * b] = 1
+            }
+        }
+        var reached = [UInt8](repeating: 0, count: outside.count)
+        var stack: [Int] = []
+        outside.withUnsafeBufferPointer { outside in
+            reached.withUnsafeMutableBufferPointer { reached in
+                floodFromBorder(passable: outside, width: boxWidth, height: boxHeight, reached: reached, stack: &stack)
+            }
+        }
+        let inside = reached.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
+        return Double(inside) / Double(outside.count)
+    }
+
     /// Marks in `reached` (1) every passable pixel 4-connected to the plane's border through
     /// passable pixels; other pixels get 0. A scanline fill: each seed fills its whole span of the
     /// row at once and leaves one seed per span of the rows above and below.

@@ -50,6 +50,47 @@ struct AnatomyTests {
         #expect(outcome.lungCount == 2)
     }
 
+    @Test func aTracheaWithAnEndotrachealTubeIsFollowedFromTheTop() {
+        var options = SyntheticChest.Options()
+        options.endotrachealTube = true
+        let chest = SyntheticChest(options)
+        let mask = zip(chest.airMask(), chest.body).map { $0.0 & $0.1 }
+        let airways = Airways.find(hu: chest.hu, body: chest.body, lungs: mask, grid: chest.grid)
+        // The tube's lumen inside the ring of air is no carina; the real one is found, and the
+        // tube ends 20 mm above it: too short a trachea below the tube alone.
+        #expect(airways.carinaSlice == SyntheticChest.carinaSlice - 1)
+        // All of the lumen, the tube's too, but the tube's in the first slice (the start is the ring).
+        let plane = SyntheticChest.dims[0] * SyntheticChest.dims[1]
+        let below = chest.tracheaLumen.indices.filter { chest.tracheaLumen[$0] != 0 && $0 / plane < SyntheticChest.dims[2] - 1 }
+        #expect(below.allSatisfy { airways.mask[$0] != 0 })
+        let outcome = Self.run(chest, mask: mask)
+        #expect(zip(chest.tracheaLumen, outcome.labels).allSatisfy { $0.0 == 0 || $0.1 == 0 })
+    }
+
+    @Test func theOutlineOfARingFillsItsBoxAsADisc() {
+        // A ring of 8 mm around a tube of 5 mm (pixels of 1 mm), and the disc it outlines.
+        let width = 30
+        var labels = [Int32](repeating: 0, count: width * width)
+        var ring = SliceRegions.Region()
+        for j in 0..<width {
+            for i in 0..<width {
+                let radius = (Double((i - 15) * (i - 15) + (j - 15) * (j - 15))).squareRoot()
+                guard radius > 5, radius <= 8 else { continue }
+                labels[i + width * j] = 1
+                ring.area += 1
+                (ring.lowerI, ring.upperI) = (min(ring.lowerI, i), max(ring.upperI, i))
+                (ring.lowerJ, ring.upperJ) = (min(ring.lowerJ, j), max(ring.upperJ, j))
+            }
+        }
+        #expect(ring.fill < 0.45)
+        let disc = (0..<(width * width)).filter { index in
+            let (i, j) = (index % width, index / width)
+            return (Double((i - 15) * (i - 15) + (j - 15) * (j - 15))).squareRoot() <= 8
+        }.count
+        let box = (ring.upperI - ring.lowerI + 1) * (ring.upperJ - ring.lowerJ + 1)
+        #expect(SliceRegions.outlineFill(of: ring, number: 1, labels: labels, width: width) == Double(disc) / Double(box))
+    }
+
     @Test func tracheaAndCarinaAreFoundAndTakenOut() {
         let chest = SyntheticChest()
         let mask = zip(chest.airMask(), chest.body).map { $0.0 & $0.1 }

@@ -37,6 +37,9 @@ struct SyntheticChest {
         /// An air-filled esophagus (radius 6 mm) at the body's midline behind the trachea, from
         /// the top down into the lungs' lowest fifth, 5 mm of tissue between them.
         var esophagus = false
+        /// An endotracheal tube in the trachea (wall from 3.5 to 5 mm, +100 HU) from the top
+        /// down to 20 mm above the carina: a ring of air around the tube, air inside it.
+        var endotrachealTube = false
     }
 
     static let dims = Size3(160, 120, 40)
@@ -135,6 +138,20 @@ struct SyntheticChest {
             }
         }
         if options.trachea { addAirways(options) }
+        if options.endotrachealTube {
+            for k in (Self.carinaSlice + 4)..<nz {
+                for j in 0..<ny {
+                    for i in 0..<nx {
+                        let (x, y) = (Double(i - 80) * 2 - options.tracheaShiftMM, Double(j - 60) * 2 - 20)
+                        let radius = (x * x + y * y).squareRoot()
+                        guard radius >= 3.5 && radius <= 5 else { continue }
+                        let index = Self.index(i, j, k)
+                        tracheaLumen[index] = 0
+                        values[index] = 100
+                    }
+                }
+            }
+        }
         if options.esophagus {
             for k in 11..<nz {
                 for j in 0..<ny {
