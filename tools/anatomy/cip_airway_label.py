@@ -7,8 +7,8 @@ what rules near the tracked airways would cost in Dice against CIP's whole-lung 
     python tools/anatomy/cip_airway_label.py --work WORK
 
 WORK holds cip_ct64_p.nii.gz (tools/anatomy/evaluate.py saves it) and the two files above.
-Prints each 512 voxel in the mask (probability, HU, distance to the airways), then, per rule, the
-512 voxels left and the Dice. Needs numpy, scipy and nibabel.
+Prints each 512 voxel in the mask (probability, HU, distance to the airways), how many have
+neighbours outside the mask against nearby lung, then, per rule, the 512 voxels left and the Dice. Needs numpy, scipy and nibabel.
 """
 import argparse
 import os
@@ -40,6 +40,16 @@ def main():
     print(f"{on512.sum()} of {(labelmap == 512).sum()} voxels of 512 in the mask")
     for index in zip(*np.nonzero(on512)):
         print(f"  {tuple(int(v) for v in index)} p {probability[index]:.3f} HU {int(hu[index])} airways {distance[index]:.1f} mm")
+
+    # In-plane neighbours outside the mask and the airways: the 512 voxels against CIP-lung voxels
+    # of the mask within 30 mm of the airways (no count of them sets the 512 voxels apart).
+    ring = np.ones((3, 3, 1))
+    ring[1, 1, 0] = 0
+    outside = ndimage.convolve((~mask & ~airways).astype(int), ring, mode="constant")
+    near_lung = mask & reference & (distance < 30) & (labelmap != 512)
+    for least in (1, 3, 5):
+        print(f"  {least}+ of 8 neighbours outside: 512 {(on512 & (outside >= least)).sum()} of {on512.sum()}, "
+              f"CIP lung near the airways {(near_lung & (outside >= least)).sum()} of {near_lung.sum()}")
 
     def report(name, removed):
         kept = mask & ~removed

@@ -88,10 +88,10 @@ struct Airways: Sendable {
         return none(grid.count)
     }
 
-    /// The pixels of up to two air regions of slice `k` that may be the trachea (area, roundness
-    /// of the outline, near the body's midline, not at the slice's edge), the most anterior first: the trachea
-    /// lies in front of the esophagus, whose air (a patulous esophagus, a gastric pull-up) makes a
-    /// tube as round and as near the midline.
+    /// The pixels of up to two air regions of slice `k` that may be the trachea (area, roundness of
+    /// the outline, near the body's midline, not at the slice's edge), the most anterior first: the
+    /// trachea lies in front of the esophagus, whose air (a patulous esophagus, a gastric pull-up)
+    /// makes a tube as round and as near the midline.
     static func tracheaCandidates(in k: Int, hu: [Int16], body: [UInt8], grid: AnatomyGrid) -> [[Int]] {
         let (nx, ny) = (grid.dims.i, grid.dims.j)
         let plane = grid.planeCount

@@ -10,8 +10,9 @@ import AHNet
 /// below -980 HU on covidctmd_cap001). A bulla at the lung's base looks the same on its own; what
 /// tells them apart is what lies above: bowel gas lies under the diaphragm, so within 10 mm above
 /// the top of most of its columns there is tissue (diaphragm and bowel wall, 82-94 % of the
-/// columns on covidctmd_cap001's pockets), where a bulla has lung above it (3-28 % of the columns
-/// for bullae of 25-95 mL put into the bases of three CTs; `tools/anatomy/robustness.py`).
+/// columns on covidctmd_cap001's four pockets), where a bulla has lung above it (2-23 % of the
+/// columns for the bullae of 18-138 mL `tools/anatomy/robustness.py` puts into three CTs;
+/// `tools/anatomy/pocket_walls.py` measures both).
 enum GasPockets {
     static let minimumML = 2.0
     static let meanHU = -980.0
@@ -108,7 +109,7 @@ enum GasPockets {
             var (walled, counted) = (0, 0)
             for (column, top) in tops[label] where (0..<nz).contains(top + up) {
                 counted += 1
-                let above = (1...steps).map { top + $0 * up }.filter { (0..<nz).contains($0) }
+                let above = stride(from: top + up, through: top + steps * up, by: up).lazy.filter { (0..<nz).contains($0) }
                 if above.contains(where: { hu[column + plane * $0] > tissue }) { walled += 1 }
             }
             return counted > 0 && Double(walled) >= minimumWallShare * Double(counted)
