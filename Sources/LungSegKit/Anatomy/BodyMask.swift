@@ -7,7 +7,9 @@ import AHNet
 /// the slice border through everything that is not patient tissue: room air, the padding outside
 /// the reconstruction circle (-1024, -2048 or -3024 HU), the table and what lies under it, and the
 /// gap between an arm and the chest where it opens to the side. What the flood does not reach is
-/// the body: the patient's tissue and the air it encloses (lungs, airways, bowel gas).
+/// the body: the patient's tissue and the air it encloses (lungs, airways, bowel gas). Wide air
+/// that the flood reaches only through a narrow passage (a lung behind an air channel through the
+/// chest wall, the trachea behind a tracheostomy tube) is enclosed too (`NarrowPassages`).
 enum BodyMask {
     static let tissueHU: Float = -500
     /// `tissueHU` for the whole-number crop (`WholeHU`).
@@ -33,6 +35,7 @@ enum BodyMask {
                             reached.deallocate()
                         }
                         var stack: [Int] = []
+                        var passages = NarrowPassages(width: nx, height: ny, spacing: (grid.spacing.i, grid.spacing.j))
                         for k in slices {
                             let coarseK = (coarse.offset.k + k) / coarse.factors.k
                             let base = k * plane
@@ -48,6 +51,7 @@ enum BodyMask {
                                 }
                             }
                             SliceRegions.floodFromBorder(passable: UnsafeBufferPointer(passable), width: nx, height: ny, reached: reached, stack: &stack)
+                            passages.enclose(passable: UnsafeBufferPointer(passable), reached: reached, stack: &stack)
                             for index in 0..<plane where reached[index] == 0 { body[base + index] = 1 }
                         }
                     }

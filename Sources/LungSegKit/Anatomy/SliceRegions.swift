@@ -79,13 +79,10 @@ enum SliceRegions {
     }
 
     /// Marks in `reached` (1) every passable pixel 4-connected to the plane's border through
-    /// passable pixels; other pixels get 0. A scanline fill: each seed fills its whole span of the
-    /// row at once and leaves one seed per span of the rows above and below.
+    /// passable pixels; other pixels get 0.
     static func floodFromBorder(passable: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
                                 reached: UnsafeMutableBufferPointer<UInt8>, stack: inout [Int]) {
-        let count = width * height
-        for index in 0..<count { reached[index] = 0 }
-        let open = { (index: Int) in passable[index] != 0 && reached[index] == 0 }
+        for index in 0..<(width * height) { reached[index] = 0 }
         for i in 0..<width {
             stack.append(i)
             stack.append(i + width * (height - 1))
@@ -94,6 +91,16 @@ enum SliceRegions {
             stack.append(width * j)
             stack.append(width - 1 + width * j)
         }
+        fill(passable: passable, width: width, height: height, reached: reached, from: &stack)
+    }
+
+    /// Marks in `reached` (1) every passable pixel 4-connected through passable pixels to a seed
+    /// on `stack` (which it empties); pixels already marked stay marked and are not crossed again.
+    /// A scanline fill: each seed fills its whole span of the row at once and leaves one seed per
+    /// span of the rows above and below.
+    static func fill(passable: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
+                     reached: UnsafeMutableBufferPointer<UInt8>, from stack: inout [Int]) {
+        let open = { (index: Int) in passable[index] != 0 && reached[index] == 0 }
         while let seed = stack.popLast() {
             guard open(seed) else { continue }
             let j = seed / width

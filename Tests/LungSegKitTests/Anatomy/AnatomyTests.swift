@@ -19,6 +19,30 @@ struct AnatomyTests {
         #expect(body[SyntheticChest.index(80, 8, 20)] == 0)  // the table
     }
 
+    /// An air channel from the image's side into the right lung (a drain tract, a wound) lets the
+    /// slice's flood into the lung: without `NarrowPassages` those slices of the lung were taken
+    /// out as outside the body and the lung above them was named left.
+    @Test(arguments: [4.0, 8.0])
+    func aLungBehindAnAirChannelThroughTheChestWallStaysInTheBody(widthMM: Double) throws {
+        let intact = SyntheticChest()
+        let breached = SyntheticChest(.init(wallBreachMM: widthMM))
+        let body = BodyMask.find(hu: breached.hu, grid: breached.grid, coarse: try #require(breached.coarseBody))
+        let lung = breached.lungs.indices.filter { breached.lungs[$0] != 0 }
+        #expect(lung.allSatisfy { body[$0] == 1 })
+        // The channel's part outside the patient stays outside; inside it, it is enclosed air.
+        let channel = breached.breach.indices.filter { breached.breach[$0] != 0 }
+        #expect(channel.contains { breached.body[$0] == 0 })
+        #expect(channel.allSatisfy { breached.body[$0] == 1 || body[$0] == 0 })
+        // The network's mask (the true lungs) comes out as on the intact chest, but where the
+        // channel meets the lung (the edge grows into air next to it).
+        let mask = breached.lungs.map { $0 != 0 ? UInt8(1) : 0 }
+        let expected = Self.run(intact, mask: intact.lungs.map { $0 != 0 ? UInt8(1) : 0 }).labels
+        let labels = Self.run(breached, mask: mask).labels
+        let differing = labels.indices.filter { labels[$0] != expected[$0] }
+        #expect(differing.allSatisfy { breached.breach[$0] != 0 && labels[$0] == 1 })
+        #expect(differing.count <= 20)
+    }
+
     @Test(arguments: [-1024, -3024] as [Float])
     func nothingOutsideTheBodyIsLung(padding: Float) {
         let chest = SyntheticChest(.init(padding: padding))

@@ -40,6 +40,10 @@ struct SyntheticChest {
         /// An endotracheal tube in the trachea (wall from 3.5 to 5 mm, +100 HU) from the top
         /// down to 20 mm above the carina: a ring of air around the tube, air inside it.
         var endotrachealTube = false
+        /// A channel of air this wide (mm, along j; 0: none) through the right chest wall into
+        /// the right lung in slices 18 and 19, open to the padding at the image's side: an open
+        /// drain tract or wound. The lung must stay in the body.
+        var wallBreachMM = 0.0
     }
 
     static let dims = Size3(160, 120, 40)
@@ -58,6 +62,8 @@ struct SyntheticChest {
     var tracheaLumen: [UInt8]
     var gas: [UInt8]
     var esophagusLumen: [UInt8]
+    /// The channel of `wallBreachMM`.
+    var breach: [UInt8]
     var grid: AnatomyGrid { AnatomyGrid(dims: Self.dims, affine: Self.affine) }
 
     static func index(_ i: Int, _ j: Int, _ k: Int) -> Int { i + dims[0] * (j + dims[1] * k) }
@@ -77,6 +83,7 @@ struct SyntheticChest {
         tracheaLumen = [UInt8](repeating: 0, count: count)
         gas = [UInt8](repeating: 0, count: count)
         esophagusLumen = [UInt8](repeating: 0, count: count)
+        breach = [UInt8](repeating: 0, count: count)
         var random = 12345 as UInt64
         func noise() -> Double {
             random = random &* 6364136223846793005 &+ 1442695040888963407
@@ -162,6 +169,19 @@ struct SyntheticChest {
                         esophagusLumen[index] = 1
                         lungs[index] = 0
                         values[index] = -1000
+                    }
+                }
+            }
+        }
+        if options.wallBreachMM > 0 {
+            for k in 18...19 {
+                for j in 0..<ny {
+                    for i in 0..<nx {
+                        let (x, y) = (Double(i - 80) * 2, Double(j - 60) * 2)
+                        let index = Self.index(i, j, k)
+                        guard x >= 90, abs(y) <= options.wallBreachMM / 2, lungs[index] == 0 else { continue }
+                        breach[index] = 1
+                        values[index] = Float(-1000 + 10 * noise())
                     }
                 }
             }
