@@ -30,6 +30,12 @@ struct Airways: Sendable {
     static let minimumRegionMM2 = 12.0
     /// Lung tissue needed on each side of the carina, mm².
     static let flankArea = 1500.0
+    /// Lung tissue needed on each side of the carina within `flankBandMM` of its row, mm²: a
+    /// carina lies between the lungs, not in front of them (air under the skin of the chest
+    /// wall, subcutaneous emphysema, branches as an airway does, with lung on both sides of
+    /// the slice but none beside it).
+    static let flankBandArea = 100.0
+    static let flankBandMM = 5.0
 
     /// Lumen and wall on the grid (1 = airway).
     var mask: [UInt8]
@@ -37,11 +43,15 @@ struct Airways: Sendable {
     var tracheaX: Double?
     /// The slice of the carina, if the trachea was followed that far.
     var carinaSlice: Int?
+    /// The row (voxel j) of the trachea's centre in the last slice above the carina.
+    var carinaRow: Double?
     /// Voxels in `mask`.
     var voxelCount: Int
 
     /// No airway found on a grid of `count` voxels.
-    static func none(_ count: Int) -> Airways { Airways(mask: [UInt8](repeating: 0, count: count), tracheaX: nil, carinaSlice: nil, voxelCount: 0) }
+    static func none(_ count: Int) -> Airways {
+        Airways(mask: [UInt8](repeating: 0, count: count), tracheaX: nil, carinaSlice: nil, carinaRow: nil, voxelCount: 0)
+    }
 
     /// Finds the airways; `lungSlices` (top to bottom, the slices holding lung) bound where the
     /// trachea may start: above the lungs' middle.
@@ -72,13 +82,14 @@ struct Airways: Sendable {
                 let position = positions.lowerBound + offset
                 for start in candidates {
                     guard let found = tracker.follow(from: start, at: position, order: order), let carina = found.carinaSlice else { continue }
-                    let flanks = lungFlanks(carina, lungs: lungs, hu: hu, grid: grid, x: found.tracheaX)
-                    let flanked = flanks.filter { $0 >= flankArea }.count
-                    if flanked == 2 { return found }
+                    let flanks = lungFlanks(carina, lungs: lungs, hu: hu, grid: grid, x: found.tracheaX, row: found.carinaRow)
+                    let sides = (0..<2).filter { flanks.slice[$0] >= flankArea && flanks.band[$0] >= flankBandArea }
+                    if sides.count == 2 { return found }
                     // With one lung (a pneumonectomy, a collapsed lung) one flank is enough when
                     // the tube comes down from the neck, above the lungs, for a trachea's length
                     // before its carina: a colon seen end-on does neither.
-                    guard flanked == 1, Double(abs(order[position] - carina)) * grid.spacing.k >= minimumLengthMM else { continue }
+                    guard sides.count == 1, flanks.slice.filter({ $0 >= flankArea }).count == 1,
+                          Double(abs(order[position] - carina)) * grid.spacing.k >= minimumLengthMM else { continue }
                     let end = neckEnd ?? Self.neckEnd(lungs: lungs, order: order, grid: grid)
                     neckEnd = end
                     if position < end { return found }
@@ -127,21 +138,28 @@ struct Airways: Sendable {
 
     /// Lung tissue fills both sides of a real carina, or one side when there is one lung: the area
     /// (mm²) of mask voxels between -950 and -500 HU on the patient's right and left of the
-    /// trachea's x in the carina's slice; a flank counts from `flankArea` (gas in the bowel, the
-    /// other tube that can look like a trachea and carina, is purer air than that).
-    static func lungFlanks(_ k: Int, lungs: [UInt8], hu: [Int16], grid: AnatomyGrid, x: Double?) -> [Double] {
-        guard let x else { return [0, 0] }
+    /// trachea's x in the carina's slice (`slice`; a flank counts from `flankArea`: gas in the
+    /// bowel, the other tube that can look like a trachea and carina, is purer air than that),
+    /// and of those within `flankBandMM` of the carina's row (`band`, from `flankBandArea`).
+    static func lungFlanks(_ k: Int, lungs: [UInt8], hu: [Int16], grid: AnatomyGrid, x: Double?, row: Double?)
+        -> (slice: [Double], band: [Double]) {
+        guard let x else { return ([0, 0], [0, 0]) }
         let (nx, ny) = (grid.dims.i, grid.dims.j)
         var areas = [0.0, 0.0]
+        var band = [0.0, 0.0]
+        let halfBand = max(1.0, (flankBandMM / grid.spacing.j).rounded())
         let base = k * grid.planeCount
         for j in 0..<ny {
+            let inBand = row.map { abs(Double(j) - $0) <= halfBand } ?? false
             for i in 0..<nx {
                 let index = base + i + nx * j
                 guard lungs[index] != 0, hu[index] >= -950, hu[index] <= -500 else { continue }
-                areas[grid.worldX(Double(i), Double(j), Double(k)) > x ? 0 : 1] += grid.pixelArea
+                let side = grid.worldX(Double(i), Double(j), Double(k)) > x ? 0 : 1
+                areas[side] += grid.pixelArea
+                if inBand { band[side] += grid.pixelArea }
             }
         }
-        return areas
+        return (areas, band)
     }
 
     /// The middle of the body's left-right extent in a slice, in voxel i.
@@ -180,6 +198,7 @@ struct Airways: Sendable {
             var carina: Int?
             var sumX = 0.0
             var counted = 0
+            var lastRow: Double?
             var followed = 0
             let firstK = order[startPosition]
             // The lumen's voxels as they are set, so that growing and counting need no scan of the grid.
@@ -222,6 +241,7 @@ struct Airways: Sendable {
                     } else if let trachea = branching.first {
                         sumX += trachea.pixels.reduce(0.0) { $0 + grid.worldX(Double($1 % nx), Double($1 / nx), Double(k)) } / Double(trachea.pixels.count)
                         counted += 1
+                        lastRow = Double(trachea.pixels.reduce(0) { $0 + $1 / nx }) / Double(trachea.pixels.count)
                     }
                 }
                 for branch in next { for pixel in branch.pixels { mark(base + pixel) } }
@@ -233,7 +253,7 @@ struct Airways: Sendable {
             guard Double(followed) * grid.spacing.k >= Airways.minimumLengthMM else { return nil }
             let wall = grown(lumen, voxels: lumenVoxels)
             return Airways(mask: wall.mask, tracheaX: counted > 0 ? sumX / Double(counted) : nil, carinaSlice: carina,
-                           voxelCount: wall.count)
+                           carinaRow: lastRow, voxelCount: wall.count)
         }
 
         /// Whether the centre of the pixels `inner` lies within the bounding box of `outer` (pixel

@@ -134,6 +134,24 @@ struct AnatomyTests {
     /// The search finds candidate slices in parallel batches and follows them in order: the same
     /// airways at 1, 2 and 7 threads (7 puts the carina's batch beyond the first), and the voxel
     /// count kept while growing the wall equals the mask's.
+    /// Air under the skin that branches in front of the lungs (subcutaneous emphysema in a
+    /// ventilated patient) was taken for the trachea, being its most anterior round tube: it has
+    /// lung on both sides of its slice, but none beside it.
+    @Test func airUnderTheSkinBranchingInFrontOfTheLungsIsNoTrachea() {
+        var options = SyntheticChest.Options()
+        options.subcutaneousTube = true
+        let chest = SyntheticChest(options)
+        let top = SyntheticChest.dims[2] - 1
+        let plane = SyntheticChest.dims[0] * SyntheticChest.dims[1]
+        let candidates = Airways.tracheaCandidates(in: top, hu: chest.hu, body: chest.body, grid: chest.grid)
+        #expect(candidates.first?.allSatisfy { chest.subcutaneousAir[top * plane + $0] != 0 } == true)
+        let lungs = chest.lungs.map { $0 != 0 ? UInt8(1) : 0 }
+        let airways = Airways.find(hu: chest.hu, body: chest.body, lungs: lungs, grid: chest.grid)
+        #expect(airways.carinaSlice == SyntheticChest.carinaSlice - 1)
+        #expect(zip(chest.tracheaLumen, airways.mask).allSatisfy { $0.0 == 0 || $0.1 != 0 })
+        #expect(zip(chest.subcutaneousAir, airways.mask).allSatisfy { $0.0 == 0 || $0.1 == 0 })
+    }
+
     @Test func airwaysAreTheSameAtAnyThreadCount() {
         let chest = SyntheticChest()
         let mask = zip(chest.airMask(), chest.body).map { $0.0 & $0.1 }

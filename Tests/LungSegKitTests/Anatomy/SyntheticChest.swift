@@ -44,6 +44,10 @@ struct SyntheticChest {
         /// the right lung in slices 18 and 19, open to the padding at the image's side: an open
         /// drain tract or wound. The lung must stay in the body.
         var wallBreachMM = 0.0
+        /// Air under the skin in front of the lungs that runs like a trachea (subcutaneous
+        /// emphysema): a tube of 12 mm at the midline 78 mm in front (the lungs reach 65 mm),
+        /// from the top down to slice 22, then two branches for four slices.
+        var subcutaneousTube = false
     }
 
     static let dims = Size3(160, 120, 40)
@@ -64,6 +68,8 @@ struct SyntheticChest {
     var esophagusLumen: [UInt8]
     /// The channel of `wallBreachMM`.
     var breach: [UInt8]
+    /// The tube of `subcutaneousTube`.
+    var subcutaneousAir: [UInt8]
     var grid: AnatomyGrid { AnatomyGrid(dims: Self.dims, affine: Self.affine) }
 
     static func index(_ i: Int, _ j: Int, _ k: Int) -> Int { i + dims[0] * (j + dims[1] * k) }
@@ -84,6 +90,7 @@ struct SyntheticChest {
         gas = [UInt8](repeating: 0, count: count)
         esophagusLumen = [UInt8](repeating: 0, count: count)
         breach = [UInt8](repeating: 0, count: count)
+        subcutaneousAir = breach
         var random = 12345 as UInt64
         func noise() -> Double {
             random = random &* 6364136223846793005 &+ 1442695040888963407
@@ -169,6 +176,19 @@ struct SyntheticChest {
                         esophagusLumen[index] = 1
                         lungs[index] = 0
                         values[index] = -1000
+                    }
+                }
+            }
+        }
+        if options.subcutaneousTube {
+            for k in 18..<nz {
+                for j in 0..<ny {
+                    for i in 0..<nx {
+                        let (x, y) = (Double(i - 80) * 2, Double(j - 60) * 2)
+                        let centres = k >= 22 ? [0.0] : [-6.0 - 4.0 * Double(22 - k), 6.0 + 4.0 * Double(22 - k)]
+                        guard centres.contains(where: { (x - $0) * (x - $0) + (y - 78) * (y - 78) <= (k >= 22 ? 36 : 25) }) else { continue }
+                        values[Self.index(i, j, k)] = -1000
+                        subcutaneousAir[Self.index(i, j, k)] = 1
                     }
                 }
             }
