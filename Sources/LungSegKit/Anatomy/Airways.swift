@@ -36,6 +36,9 @@ struct Airways: Sendable {
     /// the slice but none beside it).
     static let flankBandArea = 100.0
     static let flankBandMM = 5.0
+    /// Trachea candidates tried per slice, the most anterior first: air under the skin of the
+    /// neck (subcutaneous emphysema) can put round pockets in front of the trachea.
+    static let candidatesPerSlice = 2
 
     /// Lumen and wall on the grid (1 = airway).
     var mask: [UInt8]
@@ -99,7 +102,7 @@ struct Airways: Sendable {
         return none(grid.count)
     }
 
-    /// The pixels of up to two air regions of slice `k` that may be the trachea (area, roundness of
+    /// The pixels of up to `candidatesPerSlice` air regions of slice `k` that may be the trachea (area, roundness of
     /// the outline, near the body's midline, not at the slice's edge), the most anterior first: the
     /// trachea lies in front of the esophagus, whose air (a patulous esophagus, a gastric pull-up)
     /// makes a tube as round and as near the midline.
@@ -123,7 +126,7 @@ struct Airways: Sendable {
         let slice = Double(k)
         let anterior = candidates.map { grid.worldY(regions[$0].centroid.i, regions[$0].centroid.j, slice) }
         let sorted = candidates.indices.sorted { anterior[$0] > anterior[$1] }.map { candidates[$0] }
-        return sorted.prefix(2).map { number in (0..<plane).filter { labels[$0] == Int32(number + 1) } }
+        return sorted.prefix(Self.candidatesPerSlice).map { number in (0..<plane).filter { labels[$0] == Int32(number + 1) } }
     }
 
     /// The position in `order` (slices from the top) of the first slice where the mask is as wide
@@ -199,6 +202,11 @@ struct Airways: Sendable {
             var sumX = 0.0
             var counted = 0
             var lastRow: Double?
+            // The trachea's pixels in the slice above: it and the bronchi at its carina continue
+            // under them, where air beside the trachea (pneumomediastinum) only touches its edge.
+            // The lumen of a tube inside it lies within its box.
+            var trachea = start
+            var tracheaPixels = Set(start)
             var followed = 0
             let firstK = order[startPosition]
             // The lumen's voxels as they are set, so that growing and counting need no scan of the grid.
@@ -227,6 +235,11 @@ struct Airways: Sendable {
                         next.append(Branch(pixels: region.pixels, leaking: leaking))
                     }
                 }
+                // Above the carina the airway is the trachea: air beside it (pneumomediastinum)
+                // that only touches its edge is not followed.
+                if carina == nil {
+                    next = next.filter { $0.pixels.contains(where: tracheaPixels.contains) || Self.encloses(trachea, $0.pixels, nx: nx) }
+                }
                 guard !next.isEmpty else { break }
                 if carina == nil {
                     // A region inside another's box is an airway within an airway (the lumen of an
@@ -238,10 +251,12 @@ struct Airways: Sendable {
                     }.map(\.element)
                     if branching.count >= 2 {
                         carina = k
-                    } else if let trachea = branching.first {
-                        sumX += trachea.pixels.reduce(0.0) { $0 + grid.worldX(Double($1 % nx), Double($1 / nx), Double(k)) } / Double(trachea.pixels.count)
+                    } else if let tracheaRegion = branching.first {
+                        let pixels = tracheaRegion.pixels
+                        sumX += pixels.reduce(0.0) { $0 + grid.worldX(Double($1 % nx), Double($1 / nx), Double(k)) } / Double(pixels.count)
                         counted += 1
-                        lastRow = Double(trachea.pixels.reduce(0) { $0 + $1 / nx }) / Double(trachea.pixels.count)
+                        lastRow = Double(pixels.reduce(0) { $0 + $1 / nx }) / Double(pixels.count)
+                        (trachea, tracheaPixels) = (tracheaRegion.pixels, Set(tracheaRegion.pixels))
                     }
                 }
                 for branch in next { for pixel in branch.pixels { mark(base + pixel) } }

@@ -152,6 +152,19 @@ struct AnatomyTests {
         #expect(zip(chest.subcutaneousAir, airways.mask).allSatisfy { $0.0 == 0 || $0.1 == 0 })
     }
 
+    /// Air beside the trachea (pneumomediastinum) that touches its lumen was a second branch, so
+    /// a carina, high up; a bronchus continues under the trachea, the air only touches its edge.
+    @Test func airBesideTheTracheaIsNoCarina() {
+        var options = SyntheticChest.Options()
+        options.peritrachealAir = true
+        let chest = SyntheticChest(options)
+        let lungs = chest.lungs.map { $0 != 0 ? UInt8(1) : 0 }
+        let airways = Airways.find(hu: chest.hu, body: chest.body, lungs: lungs, grid: chest.grid)
+        #expect(airways.carinaSlice == SyntheticChest.carinaSlice - 1)
+        #expect(abs((airways.tracheaX ?? 99) - 0) < 1.5)
+        #expect(zip(chest.tracheaLumen, airways.mask).allSatisfy { $0.0 == 0 || $0.1 != 0 })
+    }
+
     @Test func airwaysAreTheSameAtAnyThreadCount() {
         let chest = SyntheticChest()
         let mask = zip(chest.airMask(), chest.body).map { $0.0 & $0.1 }

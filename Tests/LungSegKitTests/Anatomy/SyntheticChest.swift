@@ -48,6 +48,9 @@ struct SyntheticChest {
         /// emphysema): a tube of 12 mm at the midline 78 mm in front (the lungs reach 65 mm),
         /// from the top down to slice 22, then two branches for four slices.
         var subcutaneousTube = false
+        /// Air beside the trachea (pneumomediastinum) from slice 37 down to 32: 15 pixels in front
+        /// of it and to the patient's right, touching its lumen only diagonally (two regions).
+        var peritrachealAir = false
     }
 
     static let dims = Size3(160, 120, 40)
@@ -177,6 +180,15 @@ struct SyntheticChest {
                         lungs[index] = 0
                         values[index] = -1000
                     }
+                }
+            }
+        }
+        if options.peritrachealAir {
+            // Trachea pixels are offsets (di, dj) with di² + dj² <= 16 from (80, 70); (3, 3) would
+            // touch them along a side.
+            for k in 32...37 {
+                for dj in 3...6 {
+                    for di in 3...6 where (di, dj) != (3, 3) { values[Self.index(80 + di, 70 + dj, k)] = -1000 }
                 }
             }
         }
