@@ -38,7 +38,7 @@ struct Airways: Sendable {
     static let flankBandMM = 5.0
     /// Trachea candidates tried per slice, the most anterior first: air under the skin of the
     /// neck (subcutaneous emphysema) can put round pockets in front of the trachea.
-    static let candidatesPerSlice = 2
+    static let candidatesPerSlice = 4
 
     /// Lumen and wall on the grid (1 = airway).
     var mask: [UInt8]
@@ -202,10 +202,7 @@ struct Airways: Sendable {
             var sumX = 0.0
             var counted = 0
             var lastRow: Double?
-            // The trachea's pixels in the slice above: it and the bronchi at its carina continue
-            // under them, where air beside the trachea (pneumomediastinum) only touches its edge.
-            // The lumen of a tube inside it lies within its box.
-            var trachea = start
+            // The trachea's pixels in the slice above.
             var tracheaPixels = Set(start)
             var followed = 0
             let firstK = order[startPosition]
@@ -235,16 +232,13 @@ struct Airways: Sendable {
                         next.append(Branch(pixels: region.pixels, leaking: leaking))
                     }
                 }
-                // Above the carina the airway is the trachea: air beside it (pneumomediastinum)
-                // that only touches its edge is not followed.
-                if carina == nil {
-                    next = next.filter { $0.pixels.contains(where: tracheaPixels.contains) || Self.encloses(trachea, $0.pixels, nx: nx) }
-                }
                 guard !next.isEmpty else { break }
                 if carina == nil {
                     // A region inside another's box is an airway within an airway (the lumen of an
                     // endotracheal tube in the trachea), not a bronchus branching off.
-                    let large = next.filter { Double($0.pixels.count) * grid.pixelArea >= 20 }
+                    // A branch of the carina continues under the trachea; air beside it
+                    // (pneumomediastinum) only touches its edge.
+                    let large = next.filter { Double($0.pixels.count) * grid.pixelArea >= 20 && $0.pixels.contains(where: tracheaPixels.contains) }
                         .sorted { $0.pixels.count > $1.pixels.count }
                     let branching = large.enumerated().filter { index, branch in
                         !large[..<index].contains { Self.encloses($0.pixels, branch.pixels, nx: nx) }
@@ -256,7 +250,7 @@ struct Airways: Sendable {
                         sumX += pixels.reduce(0.0) { $0 + grid.worldX(Double($1 % nx), Double($1 / nx), Double(k)) } / Double(pixels.count)
                         counted += 1
                         lastRow = Double(pixels.reduce(0) { $0 + $1 / nx }) / Double(pixels.count)
-                        (trachea, tracheaPixels) = (tracheaRegion.pixels, Set(tracheaRegion.pixels))
+                        tracheaPixels = Set(pixels)
                     }
                 }
                 for branch in next { for pixel in branch.pixels { mark(base + pixel) } }
