@@ -31,7 +31,19 @@ way, and compared with the unchanged CT's mask on the voxels both cover.
   inside the tube and around it): the mask as before;
 - a hiatal hernia: a ball of gas (radius 30 mm, outside the lungs) at the body's middle in the
   posterior quarter of the lungs, a fifth of the way up them; with the probability map as it was,
-  and set to 1 there (the network calling it lung): the mask as before.
+  and set to 1 there (the network calling it lung): the mask as before;
+- a breached chest wall: a channel of air 3 or 8 mm wide and 10 mm high from the image's side
+  through the chest wall into the right lung at the lungs' middle height (an open drain tract, a
+  wound): the lung must stay in the body, the mask as before;
+- a tracheostomy: a tube (lumen 3.5 mm, wall to 5 mm at +100 HU) from the room air in front of the
+  neck back into the tracked trachea over its top 10 mm, then down it to 40 mm above the carina;
+- mediastinal and subcutaneous air (a ventilated patient's barotrauma): air in half of the soft
+  tissue 2-6 mm around the tracked trachea (3 mm clear of the lungs) and in a third of the chest
+  wall's fat within 20 mm of the skin (hundreds of mL: a severe case), with the probability map as
+  it was and set to 1 on the added air;
+- a pacemaker: a device of +3000 HU under the skin in front of the left lung's upper third with
+  six dark streaks 2 mm wide through it across the slices it lies in (900 HU darker, floor -1024),
+  which cross the chest wall into the lung: the mask as before.
 Prints one line per variant: volumes, lungs, airways, the share of voxels equal to the unchanged
 CT's mask, Dice per side against it, and the warnings. Needs numpy, scipy and nibabel.
 """
@@ -231,14 +243,18 @@ def esophagus(runner, ct, affine, probability, radius_mm, random):
     runner.compare(name, *runner.run(f"esophagus{radius_mm}", c, affine, probability))
 
 
-def endotracheal_tube(runner, ct, affine, probability, tip_mm):
-    """A tube in the unchanged CT's tracked trachea, ending `tip_mm` above its carina."""
+def tube_in_trachea(ct, affine, airways, tip_mm, stoma_mm=0):
+    """The CT with a tube (wall from 3.5 to 5 mm at +100 HU) around the centre of the tracked
+    trachea `airways` down to `tip_mm` above its carina (air inside it and around it). With
+    `stoma_mm`, over the trachea's top `stoma_mm` the tube's limb runs from the room air in front
+    of the neck straight back into it (a tracheostomy). None without a carina."""
     spacing = np.sqrt((affine[:3, :3] ** 2).sum(0))
-    airways = runner.base_airways
-    order = range(ct.shape[2] - 1, -1, -1) if affine[2, 2] > 0 else range(ct.shape[2])
+    order = list(range(ct.shape[2] - 1, -1, -1) if affine[2, 2] > 0 else range(ct.shape[2]))
     carina = next((k for k in order if airways[:, :, k].sum() > 20 and ndimage.label(airways[:, :, k])[1] > 1), None)
     if carina is None:
-        return
+        return None
+    top = next(k for k in order if airways[:, :, k].any())
+    anterior = 1 if affine[1, 1] > 0 else -1
     i, j = np.ogrid[:ct.shape[0], :ct.shape[1]]
     c = ct.copy()
     for k in order:
@@ -250,7 +266,27 @@ def endotracheal_tube(runner, ct, affine, probability, tip_mm):
         centre = lumen.mean(0)
         distance = ((i - centre[0]) * spacing[0]) ** 2 + ((j - centre[1]) * spacing[1]) ** 2
         c[:, :, k][(distance <= 5.0 ** 2) & (distance > 3.5 ** 2)] = 100
-    runner.compare(f"endotracheal tube, tip {tip_mm} mm above the carina", *runner.run(f"tube{tip_mm}", c, affine, probability))
+        if abs(k - top) * spacing[2] < stoma_mm:
+            across = np.abs(i - centre[0]) * spacing[0]
+            forward = (j - centre[1]) * anterior >= 0
+            c[:, :, k][forward & (across <= 5.0) & (across > 3.5)] = 100
+            c[:, :, k][forward & (across <= 3.5)] = -1000
+    return c
+
+
+def endotracheal_tube(runner, ct, affine, probability, tip_mm):
+    """A tube in the unchanged CT's tracked trachea, ending `tip_mm` above its carina."""
+    c = tube_in_trachea(ct, affine, runner.base_airways, tip_mm)
+    if c is not None:
+        runner.compare(f"endotracheal tube, tip {tip_mm} mm above the carina", *runner.run(f"tube{tip_mm}", c, affine, probability))
+
+
+def tracheostomy(runner, ct, affine, probability):
+    """A tracheostomy: the tube of `tube_in_trachea` entering through the front of the neck over
+    the tracked trachea's top 10 mm, ending 40 mm above the carina."""
+    c = tube_in_trachea(ct, affine, runner.base_airways, 40, stoma_mm=10)
+    if c is not None:
+        runner.compare("tracheostomy", *runner.run("tracheostomy", c, affine, probability))
 
 
 def hiatal_hernia(runner, ct, affine, probability, random):
@@ -266,13 +302,101 @@ def hiatal_hernia(runner, ct, affine, probability, random):
     i, j, kk = np.ogrid[:ct.shape[0], :ct.shape[1], :ct.shape[2]]
     offsets = [(axis - centre[n]) * spacing[n] for n, axis in enumerate((i, j, kk))]
     ball = (offsets[0] ** 2 + offsets[1] ** 2 + offsets[2] ** 2 <= 30 ** 2) & ~lung
+    air_as_it_was_and_as_lung(runner, f"hiatal hernia {ball.sum() * spacing.prod() / 1000:.0f} mL", "hernia", ct, affine, probability,
+                              ball, random)
+
+
+def air_as_it_was_and_as_lung(runner, name, stem, ct, affine, probability, added, random):
+    """Pure air (-1000 HU, noise 12 HU) on `added`, run with the probability map as it was, then
+    set to 1 there (the network calling the air lung)."""
     c = ct.copy()
-    c[ball] = np.round(-1000 + random.normal(0, 12, ball.sum()))
-    volume = f"{ball.sum() * spacing.prod() / 1000:.0f} mL"
-    runner.compare(f"hiatal hernia {volume}", *runner.run("hernia", c, affine, probability))
+    c[added] = np.round(-1000 + random.normal(0, 12, added.sum()))
+    runner.compare(name, *runner.run(stem, c, affine, probability))
     p = probability.copy()
-    p[ball] = 1
-    runner.compare(f"hiatal hernia {volume}, network says lung", *runner.run("hernia_lung", c, affine, p))
+    p[added] = 1
+    runner.compare(f"{name}, network says lung", *runner.run(stem + "_lung", c, affine, p))
+
+
+def wall_breach(runner, ct, affine, probability, width_mm, random):
+    """A channel of air `width_mm` wide and 10 mm high from the room air at the image's border
+    through the chest wall into the right lung at the lungs' middle height: an open drain tract,
+    a wound, subcutaneous air reaching the skin. The lung must stay in the mask."""
+    spacing = np.sqrt((affine[:3, :3] ** 2).sum(0))
+    lung = runner.base == 1
+    k = np.nonzero(lung.any((0, 1)))[0]
+    middle = (k[0] + k[-1]) // 2
+    rows = np.nonzero(lung[:, :, middle].any(0))[0]
+    row = (rows[0] + rows[-1]) // 2
+    columns = np.nonzero(lung[:, row, middle])[0]
+    if len(columns) == 0:
+        return
+    toward_right = affine[0, 0] > 0
+    half_j = max(0, int(round(width_mm / 2 / spacing[1] - 0.5)))
+    half_k = max(0, int(round(5 / spacing[2] - 0.5)))
+    cut = (slice(columns[-1] - 2, ct.shape[0]) if toward_right else slice(0, columns[0] + 3),
+           slice(row - half_j, row + half_j + 1), slice(middle - half_k, middle + half_k + 1))
+    c = ct.copy()
+    c[cut] = np.round(-1000 + random.normal(0, 12, c[cut].shape))
+    name = f"chest wall breached by {width_mm} mm of air into the right lung"
+    runner.compare(name, *runner.run(f"breach{width_mm}", c, affine, probability))
+
+
+def mediastinal_air(runner, ct, affine, probability, random):
+    """Pneumomediastinum and subcutaneous emphysema (ventilated COVID-19 patients): air in half of
+    the soft tissue 2-6 mm around the unchanged CT's tracked trachea (but 3 mm clear of the lungs)
+    and in a third of the fat (-150..-30 HU) of the chest wall within 20 mm of the skin; with the
+    probability map as it was, and set to 1 on the added air (the network calling it lung)."""
+    spacing = np.sqrt((affine[:3, :3] ** 2).sum(0))
+    lung = runner.base > 0
+    body = ndimage.binary_fill_holes(ct > -500, structure=np.ones((3, 3, 1)))
+    near_trachea = ndimage.distance_transform_edt(~runner.base_airways, sampling=spacing)
+    near_lung = ndimage.distance_transform_edt(~lung, sampling=spacing)
+    depth = ndimage.distance_transform_edt(body, sampling=spacing)
+    lung_slices = np.nonzero(lung.any((0, 1)))[0]
+    in_lungs = np.zeros(ct.shape[2], bool)
+    in_lungs[lung_slices[0]:lung_slices[-1] + 1] = True
+    streaks = ndimage.gaussian_filter(random.normal(0, 1, ct.shape), 1.5 / spacing)
+    soft = (ct > -500) & ~lung & (near_lung > 3)
+    around = soft & (near_trachea > 2) & (near_trachea <= 6) & (streaks > 0)
+    fat = (ct > -150) & (ct < -30) & (depth <= 20) & (near_lung > 10) & in_lungs[None, None, :] & (streaks > np.quantile(streaks, 0.67))
+    volume = f"{around.sum() * spacing.prod() / 1000:.0f} + {fat.sum() * spacing.prod() / 1000:.0f} mL"
+    air_as_it_was_and_as_lung(runner, f"mediastinal and subcutaneous air {volume}", "emphysema", ct, affine, probability,
+                              around | fat, random)
+
+
+def metal_streaks(runner, ct, affine, probability):
+    """A pacemaker: a device of +3000 HU (40 x 10 mm) under the skin in front of the left lung's
+    upper third, over 10 mm of slices, with the dark streaks its metal casts: six lines 2 mm wide
+    through it across the whole slice (every 30 degrees), 900 HU darker (not below -1024), which
+    cross the chest wall into the lung as a narrow channel of air would."""
+    spacing = np.sqrt((affine[:3, :3] ** 2).sum(0))
+    lung = runner.base == 2
+    k = np.nonzero(lung.any((0, 1)))[0]
+    if len(k) == 0:
+        return
+    level = int(k[0] + 0.7 * (k[-1] - k[0])) if affine[2, 2] > 0 else int(k[-1] - 0.7 * (k[-1] - k[0]))
+    anterior = 1 if affine[1, 1] > 0 else -1
+    points = np.argwhere(lung[:, :, level])
+    front = points[np.argmax(points[:, 1] * anterior)]
+    column = ct[front[0], :, level] > -500
+    rows = np.nonzero(column)[0]
+    skin = rows.max() if anterior > 0 else rows.min()
+    centre = (front[0], skin - anterior * 10 / spacing[1])
+    i, j = np.ogrid[:ct.shape[0], :ct.shape[1]]
+    x, y = (i - centre[0]) * spacing[0], (j - centre[1]) * spacing[1]
+    device = (x / 20) ** 2 + (y / 5) ** 2 <= 1
+    streaks = np.zeros(ct.shape[:2], bool)
+    for degrees in range(0, 180, 30):
+        t = np.radians(degrees)
+        streaks |= np.abs(x * np.sin(t) - y * np.cos(t)) <= 1.0
+    c = ct.copy()
+    half = max(0, int(round(5 / spacing[2])))
+    for kk in range(max(0, level - half), min(ct.shape[2], level + half + 1)):
+        plane = c[:, :, kk].astype(np.int32)
+        plane[streaks] = np.maximum(plane[streaks] - 900, -1024)
+        plane[device] = 3000
+        c[:, :, kk] = plane
+    runner.compare("pacemaker with metal streaks", *runner.run("metal", c, affine, probability))
 
 
 def main():
@@ -302,6 +426,11 @@ def main():
         for tip in (40, 15):
             endotracheal_tube(runner, ct, affine, probability.astype(np.float32), tip)
         hiatal_hernia(runner, ct, affine, probability.astype(np.float32), random)
+        for width in (3, 8):
+            wall_breach(runner, ct, affine, probability.astype(np.float32), width, random)
+        tracheostomy(runner, ct, affine, probability.astype(np.float32))
+        mediastinal_air(runner, ct, affine, probability.astype(np.float32), random)
+        metal_streaks(runner, ct, affine, probability.astype(np.float32))
 
 
 if __name__ == "__main__":
