@@ -102,8 +102,9 @@ struct Airways: Sendable {
         return none(grid.count)
     }
 
-    /// The pixels of up to `candidatesPerSlice` air regions of slice `k` that may be the trachea (area, roundness of
-    /// the outline, near the body's midline, not at the slice's edge), the most anterior first: the
+    /// The pixels of up to `candidatesPerSlice` air regions of slice `k` that may be the trachea
+    /// (area, roundness of the outline, near the body's midline, not at the slice's edge), the most
+    /// anterior first: the
     /// trachea lies in front of the esophagus, whose air (a patulous esophagus, a gastric pull-up)
     /// makes a tube as round and as near the midline.
     static func tracheaCandidates(in k: Int, hu: [Int16], body: [UInt8], grid: AnatomyGrid) -> [[Int]] {
@@ -234,10 +235,9 @@ struct Airways: Sendable {
                 }
                 guard !next.isEmpty else { break }
                 if carina == nil {
-                    // A region inside another's box is an airway within an airway (the lumen of an
-                    // endotracheal tube in the trachea), not a bronchus branching off.
                     // A branch of the carina continues under the trachea; air beside it
-                    // (pneumomediastinum) only touches its edge.
+                    // (pneumomediastinum) only touches its edge. A region inside another's box is an
+                    // airway within an airway (the lumen of an endotracheal tube), not a branch.
                     let large = next.filter { Double($0.pixels.count) * grid.pixelArea >= 20 && $0.pixels.contains(where: tracheaPixels.contains) }
                         .sorted { $0.pixels.count > $1.pixels.count }
                     let branching = large.enumerated().filter { index, branch in

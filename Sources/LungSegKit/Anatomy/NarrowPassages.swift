@@ -1,3 +1,5 @@
+import AHNet
+
 /// Wide air that a slice's flood from the border reaches only through a narrow passage: a lung
 /// behind a channel of air through the chest wall (a drain's tract, a wound, subcutaneous air
 /// that reaches the skin), the trachea behind a tracheostomy tube's lumen. Such air is enclosed by
@@ -15,10 +17,8 @@ struct NarrowPassages {
     let width: Int
     let height: Int
     /// The erosion's half-widths in pixels along i and j (at least one).
-    let radius: (i: Int, j: Int)
-    private var eroded: [UInt8]
+    let radius: Size3
     private var wide: [UInt8]
-    private var scratch: [UInt8]
     private var behind: [UInt8]
     /// Per column, the first and last row of tissue (not passable); `Int32.max` / -1 when none.
     private var columnFirst: [Int32]
@@ -27,11 +27,9 @@ struct NarrowPassages {
     init(width: Int, height: Int, spacing: (i: Double, j: Double)) {
         self.width = width
         self.height = height
-        radius = (max(1, Int((Self.radiusMM / spacing.i).rounded())), max(1, Int((Self.radiusMM / spacing.j).rounded())))
-        eroded = [UInt8](repeating: 0, count: width * height)
-        wide = eroded
-        scratch = eroded
-        behind = eroded
+        radius = Size3(max(1, Int((Self.radiusMM / spacing.i).rounded())), max(1, Int((Self.radiusMM / spacing.j).rounded())), 0)
+        wide = [UInt8](repeating: 0, count: width * height)
+        behind = wide
         columnFirst = [Int32](repeating: .max, count: width)
         columnLast = [Int32](repeating: -1, count: width)
     }
@@ -42,39 +40,30 @@ struct NarrowPassages {
     /// flanks along its row and along its column; room air around the patient is not.
     mutating func enclose(passable: UnsafeBufferPointer<UInt8>, reached: UnsafeMutableBufferPointer<UInt8>, stack: inout [Int]) {
         guard hasFlankedAir(passable: passable, reached: UnsafeBufferPointer(reached)) else { return }
-        let (width, height, radius) = (width, height, radius)
+        let (width, height) = (width, height)
+        let plane = Size3(width, height, 1)
+        let count = width * height
+        // Eroded: no tissue within the box (beyond the plane counts as open).
+        let eroded = BoxDilation.apply(passable.map { $0 == 0 ? 1 : 0 }, dims: plane, radius: radius).map { 1 - $0 }
         var seeds: [Int] = []
-        eroded.withUnsafeMutableBufferPointer { eroded in
-            wide.withUnsafeMutableBufferPointer { wide in
-                scratch.withUnsafeMutableBufferPointer { scratch in
-                    behind.withUnsafeMutableBufferPointer { behind in
-                        // Eroded: no blocked pixel within the box (beyond the plane counts as open).
-                        Self.mark(near: 0, in: passable, output: scratch, width: width, height: height, radius: radius.i, alongI: true)
-                        Self.mark(near: 1, in: UnsafeBufferPointer(scratch), output: eroded, width: width, height: height,
-                                  radius: radius.j, alongI: false)
-                        for index in 0..<(width * height) { eroded[index] = 1 - eroded[index] }
-                        SliceRegions.floodFromBorder(passable: UnsafeBufferPointer(eroded), width: width, height: height,
-                                                     reached: wide, stack: &stack)
-                        for index in 0..<(width * height) where eroded[index] != 0 && reached[index] != 0 && wide[index] == 0 {
-                            seeds.append(index)
-                        }
-                        guard !seeds.isEmpty else { return }
-                        // What the broad flood, grown back by the box, covers stays outside; the rest
-                        // of the reached air that is connected to a wide pocket is the body's.
-                        Self.mark(near: 1, in: UnsafeBufferPointer(wide), output: scratch, width: width, height: height,
-                                  radius: radius.i, alongI: true)
-                        Self.mark(near: 1, in: UnsafeBufferPointer(scratch), output: eroded, width: width, height: height,
-                                  radius: radius.j, alongI: false)
-                        for index in 0..<(width * height) {
-                            scratch[index] = reached[index] != 0 && eroded[index] == 0 ? 1 : 0
-                            behind[index] = 0
-                        }
-                        stack = seeds.filter { scratch[$0] != 0 }
-                        SliceRegions.fill(passable: UnsafeBufferPointer(scratch), width: width, height: height, reached: behind, from: &stack)
-                        for index in 0..<(width * height) where behind[index] != 0 { reached[index] = 0 }
-                    }
-                }
+        wide.withUnsafeMutableBufferPointer { wide in
+            eroded.withUnsafeBufferPointer { eroded in
+                SliceRegions.floodFromBorder(passable: eroded, width: width, height: height, reached: wide, stack: &stack)
+                for index in 0..<count where eroded[index] != 0 && reached[index] != 0 && wide[index] == 0 { seeds.append(index) }
             }
+        }
+        guard !seeds.isEmpty else { return }
+        // What the broad flood, grown back by the box, covers stays outside; the rest of the
+        // reached air that is connected to a wide pocket is the body's.
+        let nearWide = BoxDilation.apply(wide, dims: plane, radius: radius)
+        let channel = (0..<count).map { reached[$0] != 0 && nearWide[$0] == 0 ? UInt8(1) : 0 }
+        stack = seeds.filter { channel[$0] != 0 }
+        behind.withUnsafeMutableBufferPointer { behind in
+            for index in 0..<count { behind[index] = 0 }
+            channel.withUnsafeBufferPointer { channel in
+                SliceRegions.fill(passable: channel, width: width, height: height, reached: behind, from: &stack)
+            }
+            for index in 0..<count where behind[index] != 0 { reached[index] = 0 }
         }
     }
 
@@ -104,27 +93,5 @@ struct NarrowPassages {
             }
         }
         return false
-    }
-
-    /// Sets `output` to 1 where a pixel of `input` equal to `value` lies within `radius` along the
-    /// row (`alongI`) or the column, else 0: one box pass, two sweeps per line.
-    private static func mark(near value: UInt8, in input: UnsafeBufferPointer<UInt8>, output: UnsafeMutableBufferPointer<UInt8>,
-                             width: Int, height: Int, radius: Int, alongI: Bool) {
-        let (lines, length, step, lineStep) = alongI ? (height, width, 1, width) : (width, height, width, 1)
-        for line in 0..<lines {
-            let start = line * lineStep
-            var last = Int.min / 2  // position of the last `value` seen before
-            for position in 0..<length {
-                let index = start + position * step
-                if input[index] == value { last = position }
-                output[index] = position - last <= radius ? 1 : 0
-            }
-            var next = Int.max / 2
-            for position in stride(from: length - 1, through: 0, by: -1) {
-                let index = start + position * step
-                if input[index] == value { next = position }
-                if next - position <= radius { output[index] = 1 }
-            }
-        }
     }
 }
